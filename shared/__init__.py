@@ -1,0 +1,1 @@
+"""The platform package every VRAC service imports."""

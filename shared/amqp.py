@@ -1,0 +1,213 @@
+"""RabbitMQ topology and the consumer loop (inbox-idempotent, retry with back-off, dead-letter)."""
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
+from pydantic import BaseModel, ValidationError
+
+from shared.contracts import UnknownEventType, contract_for
+from shared.db import Database
+from shared.envelope import CloudEvent
+from shared.logging import get_logger
+from shared.metrics import CONSUMER_ERRORS, CONSUMER_MESSAGES
+
+log = get_logger(__name__)
+
+RETRY_DELAYS_SECONDS = (1, 5, 30, 120)
+DELIVERY_LIMIT = 10
+
+Handler = Callable[[Any, CloudEvent, BaseModel], Awaitable[None]]
+
+
+class PoisonMessage(Exception):
+    """The message can never be handled: dead-letter it at once."""
+
+
+@dataclass
+class QueueNames:
+    exchange: str
+    queue: str
+
+    @property
+    def dead_letter_exchange(self) -> str:
+        return f"{self.exchange}.dlx"
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.queue}.dlq"
+
+    def retry_queue(self, delay: int) -> str:
+        return f"{self.queue}.retry.{delay}s"
+
+
+async def declare_topology(
+    channel: AbstractChannel, names: QueueNames, routing_keys: Sequence[str], prefetch: int = 32
+) -> tuple[AbstractExchange, AbstractQueue]:
+    await channel.set_qos(prefetch_count=prefetch)
+    exchange = await channel.declare_exchange(
+        names.exchange, aio_pika.ExchangeType.TOPIC, durable=True
+    )
+    dlx = await channel.declare_exchange(
+        names.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True
+    )
+    dlq = await channel.declare_queue(
+        names.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"}
+    )
+    await dlq.bind(dlx, routing_key=names.queue)
+    queue = await channel.declare_queue(
+        names.queue,
+        durable=True,
+        arguments={
+            "x-queue-type": "quorum",
+            "x-dead-letter-exchange": names.dead_letter_exchange,
+            "x-dead-letter-routing-key": names.queue,
+            "x-delivery-limit": DELIVERY_LIMIT,
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+        },
+    )
+    for key in routing_keys:
+        await queue.bind(exchange, routing_key=key)
+    for delay in RETRY_DELAYS_SECONDS:
+        # Expired messages go back to the work queue through the default exchange.
+        await channel.declare_queue(
+            names.retry_queue(delay),
+            durable=True,
+            arguments={
+                "x-message-ttl": delay * 1000,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": names.queue,
+            },
+        )
+    return exchange, queue
+
+
+@dataclass
+class Consumer:
+    """Competing consumer of one service queue; handlers run inside the inbox transaction."""
+
+    name: str
+    db: Database
+    amqp_url: str
+    names: QueueNames
+    handlers: dict[str, Handler]
+    prefetch: int = 32
+    _connection: AbstractRobustConnection | None = None
+    _channel: AbstractChannel | None = None
+    _consumer_tag: str | None = None
+    _queue: AbstractQueue | None = None
+    _in_flight: set[asyncio.Task[None]] = field(default_factory=set)
+    _idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def start(self) -> None:
+        self._connection = await aio_pika.connect_robust(self.amqp_url, timeout=10)
+        self._channel = await self._connection.channel(publisher_confirms=True)
+        _, self._queue = await declare_topology(
+            self._channel, self.names, list(self.handlers), self.prefetch
+        )
+        self._consumer_tag = await self._queue.consume(self._on_message)
+        log.info("consumer_started", consumer=self.name, queue=self.names.queue)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking messages, finish the ones in hand, then close."""
+        if self._queue is not None and self._consumer_tag is not None:
+            with contextlib.suppress(Exception):
+                await self._queue.cancel(self._consumer_tag)
+        if self._in_flight:
+            await asyncio.wait(self._in_flight, timeout=timeout)
+        if self._connection is not None:
+            await self._connection.close()
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            await self.handle(message)
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def handle(self, message: AbstractIncomingMessage) -> None:
+        try:
+            event, data = self._parse(message)
+        except PoisonMessage as exc:
+            CONSUMER_MESSAGES.labels(self.name, "dead_lettered").inc()
+            log.error("poison_message", consumer=self.name, reason=str(exc),
+                      message_id=message.message_id, routing_key=message.routing_key)
+            await message.reject(requeue=False)
+            return
+        handler = self.handlers[event.type]
+        try:
+            async with self.db.transaction() as conn:
+                first_time = await conn.fetchval(
+                    "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)"
+                    " ON CONFLICT DO NOTHING RETURNING true",
+                    self.name,
+                    event.id,
+                )
+                if first_time:
+                    await handler(conn, event, data)
+        except PoisonMessage as exc:
+            CONSUMER_MESSAGES.labels(self.name, "dead_lettered").inc()
+            log.error("poison_message", consumer=self.name, event_id=str(event.id), reason=str(exc))
+            await message.reject(requeue=False)
+            return
+        except Exception as exc:
+            CONSUMER_ERRORS.labels(self.name).inc()
+            await self._retry_later(message, event, exc)
+            return
+        CONSUMER_MESSAGES.labels(self.name, "handled" if first_time else "duplicate").inc()
+        await message.ack()
+
+    def _parse(self, message: AbstractIncomingMessage) -> tuple[CloudEvent, BaseModel]:
+        try:
+            event = CloudEvent.model_validate(json.loads(message.body))
+            model = contract_for(event.type)
+            if event.type not in self.handlers:
+                raise PoisonMessage(f"no handler for {event.type}")
+            return event, model.model_validate(event.data)
+        except (ValueError, ValidationError, UnknownEventType) as exc:
+            raise PoisonMessage(str(exc)) from exc
+
+    async def _retry_later(
+        self, message: AbstractIncomingMessage, event: CloudEvent, exc: Exception
+    ) -> None:
+        attempt = int((message.headers or {}).get("x-retry-attempt", 0) or 0)
+        if attempt >= len(RETRY_DELAYS_SECONDS) or self._channel is None:
+            log.error("message_dead_lettered_after_retries", consumer=self.name,
+                      event_id=str(event.id), error=repr(exc), attempts=attempt)
+            await message.reject(requeue=False)
+            return
+        delay = RETRY_DELAYS_SECONDS[attempt]
+        log.warning("message_retry_scheduled", consumer=self.name, event_id=str(event.id),
+                    error=repr(exc), attempt=attempt + 1, delay_seconds=delay)
+        retry = aio_pika.Message(
+            body=message.body,
+            headers={**(message.headers or {}), "x-retry-attempt": attempt + 1},
+            content_type=message.content_type,
+            message_id=message.message_id,
+            type=message.type,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        )
+        try:
+            await self._channel.default_exchange.publish(
+                retry, routing_key=self.names.retry_queue(delay), mandatory=True
+            )
+        except Exception:
+            # Could not park it: hand it back so the broker redelivers (delivery-limit bounds it).
+            await message.nack(requeue=True)
+            return
+        await message.ack()

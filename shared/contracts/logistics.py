@@ -1,0 +1,81 @@
+"""Events published by the logistics service: ids only, never contact details."""
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SharedField = Literal["address", "phone", "email"]
+
+
+class _Contract(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SlotBookingV1(_Contract):
+    slot_id: uuid.UUID
+    distribution_id: uuid.UUID
+    group_id: uuid.UUID
+    user_id: uuid.UUID
+    starts_at: datetime
+
+
+class SlotBookedV1(SlotBookingV1):
+    pass
+
+
+class SlotMovedV1(SlotBookingV1):
+    previous_slot_id: uuid.UUID
+
+
+class SlotReleasedV1(SlotBookingV1):
+    pass
+
+
+class DeliveryRequestedV1(_Contract):
+    request_id: uuid.UUID
+    distribution_id: uuid.UUID
+    group_id: uuid.UUID
+    requester_id: uuid.UUID
+
+
+class DeliveryAssignedV1(_Contract):
+    request_id: uuid.UUID
+    distribution_id: uuid.UUID
+    group_id: uuid.UUID
+    requester_id: uuid.UUID
+    volunteer_id: uuid.UUID
+    consented_fields: list[SharedField] = Field(
+        description="Which of the requester's details they agreed to share with the volunteer"
+    )
+
+
+class DeliveryUnassignedV1(_Contract):
+    request_id: uuid.UUID
+    distribution_id: uuid.UUID
+    group_id: uuid.UUID
+    requester_id: uuid.UUID
+    volunteer_id: uuid.UUID
+    reason: Literal["volunteer_withdrew", "requester_cancelled", "revoked", "member_left"]
+
+
+class DeliveryCancelledV1(_Contract):
+    """The request is gone: consent withdrawn, revoked by a coordinator, or the member left."""
+
+    request_id: uuid.UUID
+    distribution_id: uuid.UUID
+    group_id: uuid.UUID
+    requester_id: uuid.UUID
+    reason: Literal["requester_cancelled", "revoked", "member_left", "erased"]
+
+
+CONTRACTS: dict[str, type[BaseModel]] = {
+    "logistics.slot.booked.v1": SlotBookedV1,
+    "logistics.slot.moved.v1": SlotMovedV1,
+    "logistics.slot.released.v1": SlotReleasedV1,
+    "logistics.delivery.requested.v1": DeliveryRequestedV1,
+    "logistics.delivery.assigned.v1": DeliveryAssignedV1,
+    "logistics.delivery.unassigned.v1": DeliveryUnassignedV1,
+    "logistics.delivery.cancelled.v1": DeliveryCancelledV1,
+}

@@ -1,0 +1,49 @@
+"""Idempotency-Key handling: a replay returns the first answer, concurrent twins wait for it."""
+
+from typing import Any
+
+from aiohttp import web
+
+from shared.problems import Problem
+
+MAX_KEY_LENGTH = 200
+
+
+def idempotency_key(request: web.Request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise Problem(400, "invalid-idempotency-key", "En-tête Idempotency-Key invalide.",
+                      "Invalid Idempotency-Key header.")
+    return key
+
+
+async def claim(conn: Any, scope: str, key: str) -> tuple[int, Any] | None:
+    """Inside a transaction: take the key (blocking on a concurrent twin) or return its answer.
+
+    Returns None when this transaction owns the key and must do the work and `remember` it.
+    """
+    inserted = await conn.fetchval(
+        "INSERT INTO idempotency_keys (scope, key) VALUES ($1, $2)"
+        " ON CONFLICT DO NOTHING RETURNING true",
+        scope,
+        key,
+    )
+    if inserted:
+        return None
+    row = await conn.fetchrow(
+        "SELECT status, response FROM idempotency_keys WHERE scope = $1 AND key = $2", scope, key
+    )
+    if row is None or row["status"] is None:
+        raise Problem(409, "request-in-progress", "Requête déjà en cours de traitement.",
+                      "This request is already being processed.")
+    return int(row["status"]), row["response"]
+
+
+async def remember(conn: Any, scope: str, key: str, status: int, response: Any) -> None:
+    await conn.execute(
+        "UPDATE idempotency_keys SET status = $3, response = $4 WHERE scope = $1 AND key = $2",
+        scope, key, status, response,
+    )

@@ -1,0 +1,77 @@
+"""structlog JSON logging that never prints personal data or secrets."""
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+SENSITIVE_KEYS = frozenset(
+    {
+        "password",
+        "new_password",
+        "phone",
+        "email",
+        "address",
+        "street",
+        "postcode",
+        "city",
+        "token",
+        "secret",
+        "authorization",
+        "cookie",
+        "session_id",
+        "first_name",
+        "last_name",
+    }
+)
+EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+PHONE_PATTERN = re.compile(r"\+?\d[\d .-]{7,}\d")
+
+
+def _scrub_text(text: str) -> str:
+    return PHONE_PATTERN.sub("[phone]", EMAIL_PATTERN.sub("[email]", text))
+
+
+def redact(value: Any, key: str | None = None) -> Any:
+    if key is not None and key.lower() in SENSITIVE_KEYS:
+        return "[redacted]"
+    if isinstance(value, str):
+        return _scrub_text(value)
+    if isinstance(value, dict):
+        return {k: redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    return value
+
+
+def redact_personal_data(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    return {k: redact(v, k) for k, v in event_dict.items()}
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    logging.basicConfig(stream=sys.stdout, format="%(message)s", level=level.upper())
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            redact_personal_data,
+            structlog.processors.JSONRenderer(ensure_ascii=False),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+        ),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
+        cache_logger_on_first_use=False,
+    )
+    structlog.contextvars.bind_contextvars(service=service)
+
+
+def get_logger(name: str | None = None) -> Any:
+    return structlog.get_logger(name)

@@ -1,0 +1,191 @@
+"""Transactional outbox: write the event with the state change; a relay publishes it later."""
+
+import asyncio
+import contextlib
+import json
+import uuid
+from typing import Any
+
+import aio_pika
+import asyncpg
+from aio_pika.abc import AbstractExchange
+from pydantic import BaseModel
+
+from shared.contracts import validate_event_data
+from shared.envelope import CloudEvent, new_event
+from shared.logging import get_logger
+from shared.metrics import OUTBOX_LAG, OUTBOX_PUBLISHED
+
+log = get_logger(__name__)
+
+
+async def add_event(
+    conn: Any,
+    event_type: str,
+    source: str,
+    data: BaseModel,
+    subject: str | None = None,
+    group_id: uuid.UUID | str | None = None,
+) -> CloudEvent:
+    """Insert an event into the outbox; must run inside the transaction of the state change."""
+    validate_event_data(event_type, data)
+    event = new_event(event_type, source, data, subject=subject, group_id=group_id)
+    await conn.execute(
+        "INSERT INTO outbox (event_id, routing_key, body) VALUES ($1, $2, $3)",
+        event.id,
+        event_type,
+        event.model_dump(mode="json", exclude_none=True),
+    )
+    return event
+
+
+def to_message(event_id: uuid.UUID, routing_key: str, body: dict[str, Any]) -> aio_pika.Message:
+    return aio_pika.Message(
+        body=json.dumps(body, ensure_ascii=False).encode(),
+        content_type="application/cloudevents+json",
+        message_id=str(event_id),
+        type=routing_key,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+    )
+
+
+class OutboxRelay:
+    """Publishes unpublished outbox rows; replicas share the work with FOR UPDATE SKIP LOCKED."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        dsn: str,
+        schema: str,
+        amqp_url: str,
+        exchange_name: str,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        confirm_timeout: float = 10.0,
+    ) -> None:
+        self.pool = pool
+        self.dsn = dsn
+        self.schema = schema
+        self.amqp_url = amqp_url
+        self.exchange_name = exchange_name
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.confirm_timeout = confirm_timeout
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.schema}")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        listener = asyncio.create_task(self._listen())
+        try:
+            while not self._stopping.is_set():
+                try:
+                    await self._publish_with_connection()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.warning("outbox_relay_failed", schema=self.schema, error=str(exc))
+                    await self._sleep(min(self.poll_interval * 2, 5.0))
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await listener
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        self._wake.clear()
+
+    async def _listen(self) -> None:
+        """LISTEN on a dedicated connection (a pooled one would be UNLISTENed on release)."""
+        while not self._stopping.is_set():
+            conn: asyncpg.Connection | None = None
+            try:
+                conn = await asyncpg.connect(self.dsn)
+                await conn.add_listener(f"{self.schema}_outbox", lambda *_: self._wake.set())
+                while not self._stopping.is_set() and not conn.is_closed():
+                    await asyncio.sleep(1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox_listen_failed", schema=self.schema, error=str(exc))
+                await asyncio.sleep(2.0)
+            finally:
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.close()
+
+    async def _publish_with_connection(self) -> None:
+        connection = await aio_pika.connect_robust(self.amqp_url, timeout=5)
+        try:
+            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+            exchange = await channel.declare_exchange(
+                self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+            )
+            while not self._stopping.is_set():
+                published = await self.publish_batch(exchange)
+                if published < self.batch_size:
+                    await self._sleep(self.poll_interval)
+        finally:
+            await connection.close()
+
+    async def publish_batch(self, exchange: AbstractExchange) -> int:
+        """Claim a batch, publish it with confirms awaited together, mark only the acked rows."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT id, event_id, routing_key, body, created_at FROM outbox"
+                " WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                self.batch_size,
+            )
+            if not rows:
+                OUTBOX_LAG.labels(self.schema).set(0)
+                return 0
+            results = await asyncio.gather(
+                *(
+                    exchange.publish(
+                        to_message(r["event_id"], r["routing_key"], r["body"]),
+                        routing_key=r["routing_key"],
+                        mandatory=True,
+                        timeout=self.confirm_timeout,
+                    )
+                    for r in rows
+                ),
+                return_exceptions=True,
+            )
+            acked = [r["id"] for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)]
+            failed = [r["id"] for r, res in zip(rows, results, strict=True) if isinstance(res, BaseException)]
+            if acked:
+                await conn.execute(
+                    "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", acked
+                )
+            if failed:
+                await conn.execute(
+                    "UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY($1::bigint[])", failed
+                )
+                first_error = next(res for res in results if isinstance(res, BaseException))
+                log.warning(
+                    "outbox_publish_not_confirmed",
+                    schema=self.schema,
+                    failed=len(failed),
+                    error=repr(first_error),
+                )
+            lag = await conn.fetchval(
+                "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)"
+                " FROM outbox WHERE published_at IS NULL AND NOT (id = ANY($1::bigint[]))",
+                acked,
+            )
+            OUTBOX_LAG.labels(self.schema).set(float(lag))
+            OUTBOX_PUBLISHED.labels(self.schema).inc(len(acked))
+        if failed:
+            raise RuntimeError(f"{len(failed)} outbox rows not confirmed by the broker")
+        return len(acked)

@@ -1,0 +1,151 @@
+"""Shared fixtures: per-test database cloned from a migrated template, per-test exchange."""
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import aio_pika
+import asyncpg
+import pytest
+
+from shared.auth import TokenIssuer, TokenVerifier
+from shared.logging import configure_logging
+from shared.migrations import migrate
+from tests.support.infra import (
+    infrastructure,
+    migrations_fingerprint,
+    service_dirs,
+    unique_name,
+    with_database,
+)
+
+configure_logging("tests", "WARNING")
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[tuple[str, str]]:
+    with infrastructure() as urls:
+        yield urls
+
+
+@pytest.fixture(scope="session")
+async def template_database(infra: tuple[str, str]) -> str:
+    admin_url = infra[0]
+    name = f"vrac_template_{migrations_fingerprint()}"
+    conn = await asyncpg.connect(admin_url)
+    try:
+        # One session at a time builds the template; others wait on the lock.
+        await conn.execute("SELECT pg_advisory_lock(424242)")
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            building = f"{name}_building"
+            await conn.execute(f'DROP DATABASE IF EXISTS "{building}"')
+            await conn.execute(f'CREATE DATABASE "{building}"')
+            for service, directory in service_dirs():
+                await migrate(with_database(admin_url, building), service, directory)
+            await conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+            await conn.execute(f'ALTER DATABASE "{name}" WITH IS_TEMPLATE true')
+        await conn.execute("SELECT pg_advisory_unlock(424242)")
+    finally:
+        await conn.close()
+    return name
+
+
+@pytest.fixture
+async def database_url(infra: tuple[str, str], template_database: str) -> AsyncIterator[str]:
+    admin_url = infra[0]
+    name = unique_name("vrac_test")
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    finally:
+        await conn.close()
+    yield with_database(admin_url, name)
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def amqp_url(infra: tuple[str, str]) -> str:
+    return infra[1]
+
+
+@pytest.fixture
+async def events_exchange(amqp_url: str) -> AsyncIterator[str]:
+    """A per-test exchange name; queues declared under its prefix are deleted afterwards."""
+    prefix = f"t{uuid.uuid4().hex[:10]}."
+    exchange = f"{prefix}vrac.events"
+    yield exchange
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel()
+        for suffix in ("", ".dlx"):
+            await channel.exchange_delete(exchange + suffix)
+        await _delete_queues_with_prefix(channel, prefix)
+    finally:
+        await connection.close()
+
+
+async def _delete_queues_with_prefix(channel: Any, prefix: str) -> None:
+    for service in ("accounts", "ordering", "logistics", "notifications", "web", "sink"):
+        for suffix in ("", ".dlq", ".retry.1s", ".retry.5s", ".retry.30s", ".retry.120s"):
+            # RabbitMQ treats deleting a missing queue as success.
+            await channel.queue_delete(f"{prefix}{service}{suffix}")
+
+
+@pytest.fixture(scope="session")
+def token_issuer() -> TokenIssuer:
+    return TokenIssuer.generate()
+
+
+@pytest.fixture(scope="session")
+def token_verifier(token_issuer: TokenIssuer) -> TokenVerifier:
+    return TokenVerifier.for_issuer(token_issuer)
+
+
+class EventSink:
+    """An integrator's view: its own queue bound to the exchange, collecting CloudEvents."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.messages: list[aio_pika.abc.AbstractIncomingMessage] = []
+        self._changed = asyncio.Condition()
+
+    async def on_message(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        async with message.process():
+            async with self._changed:
+                self.events.append(json.loads(message.body))
+                self.messages.append(message)
+                self._changed.notify_all()
+
+    async def wait_for(self, count: int, timeout: float = 20.0, type_: str | None = None) -> list[
+        dict[str, Any]
+    ]:
+        def matching() -> list[dict[str, Any]]:
+            return [e for e in self.events if type_ is None or e["type"] == type_]
+
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: len(matching()) >= count), timeout
+            )
+        return matching()
+
+
+@pytest.fixture
+async def event_sink(amqp_url: str, events_exchange: str) -> AsyncIterator[EventSink]:
+    sink = EventSink()
+    connection = await aio_pika.connect(amqp_url)
+    channel = await connection.channel()
+    exchange = await channel.declare_exchange(
+        events_exchange, aio_pika.ExchangeType.TOPIC, durable=True
+    )
+    queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+    await queue.bind(exchange, routing_key="#")
+    await queue.consume(sink.on_message)
+    yield sink
+    await connection.close()
