@@ -95,16 +95,23 @@ def main(
     settings: ServiceSettings,
     service_dir: Path,
     build_app: Callable[[], Awaitable[web.Application]],
+    seed: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """`python -m services.<name> [api|migrate]`."""
+    """`python -m services.<name> [api|all|migrate|seed]` (api and all: serve, relay, consume)."""
     parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
-    parser.add_argument("command", nargs="?", default="api", choices=["api", "all", "migrate"])
+    parser.add_argument(
+        "command", nargs="?", default="api", choices=["api", "all", "migrate", "seed"]
+    )
     args = parser.parse_args()
     configure_logging(name, settings.log_level)
 
     async def run() -> None:
         await migrate(settings.database_url, name, service_dir)
         if args.command == "migrate":
+            return
+        if args.command == "seed":
+            if seed is not None:
+                await seed()
             return
         app = await build_app()
         await serve(app, settings.host, settings.port, settings.shutdown_timeout)
