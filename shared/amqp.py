@@ -120,13 +120,13 @@ class Consumer:
         self._consumer_tag = await self._queue.consume(self._on_message)
         log.info("consumer_started", consumer=self.name, queue=self.names.queue)
 
-    async def stop(self, timeout: float = 10.0) -> None:
+    async def stop(self, grace_seconds: float = 10.0) -> None:
         """Stop taking messages, finish the ones in hand, then close."""
         if self._queue is not None and self._consumer_tag is not None:
             with contextlib.suppress(Exception):
                 await self._queue.cancel(self._consumer_tag)
         if self._in_flight:
-            await asyncio.wait(self._in_flight, timeout=timeout)
+            await asyncio.wait(self._in_flight, timeout=grace_seconds)
         if self._connection is not None:
             await self._connection.close()
 
@@ -145,8 +145,13 @@ class Consumer:
             event, data = self._parse(message)
         except PoisonMessage as exc:
             CONSUMER_MESSAGES.labels(self.name, "dead_lettered").inc()
-            log.error("poison_message", consumer=self.name, reason=str(exc),
-                      message_id=message.message_id, routing_key=message.routing_key)
+            log.error(
+                "poison_message",
+                consumer=self.name,
+                reason=str(exc),
+                message_id=message.message_id,
+                routing_key=message.routing_key,
+            )
             await message.reject(requeue=False)
             return
         handler = self.handlers[event.type]
@@ -185,15 +190,27 @@ class Consumer:
     async def _retry_later(
         self, message: AbstractIncomingMessage, event: CloudEvent, exc: Exception
     ) -> None:
-        attempt = int((message.headers or {}).get("x-retry-attempt", 0) or 0)
+        raw_attempt = (message.headers or {}).get("x-retry-attempt", 0)
+        attempt = raw_attempt if isinstance(raw_attempt, int) else 0
         if attempt >= len(RETRY_DELAYS_SECONDS) or self._channel is None:
-            log.error("message_dead_lettered_after_retries", consumer=self.name,
-                      event_id=str(event.id), error=repr(exc), attempts=attempt)
+            log.error(
+                "message_dead_lettered_after_retries",
+                consumer=self.name,
+                event_id=str(event.id),
+                error=repr(exc),
+                attempts=attempt,
+            )
             await message.reject(requeue=False)
             return
         delay = RETRY_DELAYS_SECONDS[attempt]
-        log.warning("message_retry_scheduled", consumer=self.name, event_id=str(event.id),
-                    error=repr(exc), attempt=attempt + 1, delay_seconds=delay)
+        log.warning(
+            "message_retry_scheduled",
+            consumer=self.name,
+            event_id=str(event.id),
+            error=repr(exc),
+            attempt=attempt + 1,
+            delay_seconds=delay,
+        )
         retry = aio_pika.Message(
             body=message.body,
             headers={**(message.headers or {}), "x-retry-attempt": attempt + 1},

@@ -48,7 +48,9 @@ class Principal:
             return
         if self.role_in(group_id) != "coordinator":
             raise Problem(
-                403, "coordinator-only", "Réservé aux coordinateurs du groupe.",
+                403,
+                "coordinator-only",
+                "Réservé aux coordinateurs du groupe.",
                 "Only the group's coordinators may do this.",
             )
 
@@ -105,15 +107,22 @@ class TokenIssuer:
 
     def issue_service(self, service: str, lifetime: int = SERVICE_TOKEN_SECONDS) -> str:
         now = int(time.time())
-        claims = {"iss": ISSUER, "sub": f"service:{service}", "svc": service,
-                  "iat": now, "exp": now + lifetime}
+        claims = {
+            "iss": ISSUER,
+            "sub": f"service:{service}",
+            "svc": service,
+            "iat": now,
+            "exp": now + lifetime,
+        }
         return jwt.encode(claims, self.private_key, algorithm="EdDSA", headers={"kid": self.key_id})
 
 
 class TokenVerifier:
     """Verifies tokens with accounts' public keys, fetched from its JWKS and cached."""
 
-    def __init__(self, jwks_url: str | None = None, keys: dict[str, Ed25519PublicKey] | None = None):
+    def __init__(
+        self, jwks_url: str | None = None, keys: dict[str, Ed25519PublicKey] | None = None
+    ):
         self.jwks_url = jwks_url
         self.keys: dict[str, Ed25519PublicKey] = dict(keys or {})
         self._lock = asyncio.Lock()
@@ -130,9 +139,10 @@ class TokenVerifier:
             if time.monotonic() - self._fetched_at < 10:
                 return
             timeout = aiohttp.ClientTimeout(total=5)
-            async with aiohttp.ClientSession(timeout=timeout) as session, session.get(
-                self.jwks_url
-            ) as resp:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.get(self.jwks_url) as resp,
+            ):
                 resp.raise_for_status()
                 document = await resp.json()
             for jwk in document.get("keys", []):
@@ -151,15 +161,23 @@ class TokenVerifier:
                 await self._refresh()
             except Exception:
                 raise Problem(
-                    503, "auth-unavailable", "Service d'authentification indisponible.",
-                    "Authentication service unavailable.", headers={"Retry-After": "5"},
+                    503,
+                    "auth-unavailable",
+                    "Service d'authentification indisponible.",
+                    "Authentication service unavailable.",
+                    headers={"Retry-After": "5"},
                 ) from None
         key = self.keys.get(kid or "")
         if key is None:
             raise unauthorized()
         try:
-            claims = jwt.decode(token, key, algorithms=["EdDSA"], issuer=ISSUER,
-                                options={"require": ["exp", "sub", "iss"]})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["EdDSA"],
+                issuer=ISSUER,
+                options={"require": ["exp", "sub", "iss"]},
+            )
         except jwt.PyJWTError:
             raise unauthorized() from None
         return Principal(
@@ -187,6 +205,7 @@ async def principal(request: web.Request) -> Principal:
 async def service_principal(request: web.Request) -> Principal:
     found = await principal(request)
     if found.service is None:
-        raise Problem(403, "service-only", "Réservé aux services internes.",
-                      "Internal services only.")
+        raise Problem(
+            403, "service-only", "Réservé aux services internes.", "Internal services only."
+        )
     return found

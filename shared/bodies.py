@@ -43,12 +43,16 @@ async def parse_json(request: web.Request, model: type[M]) -> M:
         payload: Any = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError):
         raise Problem(
-            400, "malformed-json", "Le corps de la requête n'est pas du JSON valide.",
+            400,
+            "malformed-json",
+            "Le corps de la requête n'est pas du JSON valide.",
             "The request body is not valid JSON.",
         ) from None
     if not isinstance(payload, dict):
         raise Problem(
-            400, "malformed-json", "Le corps de la requête doit être un objet JSON.",
+            400,
+            "malformed-json",
+            "Le corps de la requête doit être un objet JSON.",
             "The request body must be a JSON object.",
         )
     try:

@@ -4,9 +4,11 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
+
+IsolationLevel = Literal["read_committed", "repeatable_read", "serializable"]
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -43,7 +45,7 @@ class Database:
         self._gate = asyncio.Semaphore(concurrency)
 
     @asynccontextmanager
-    async def transaction(self, isolation: str = "read_committed") -> AsyncIterator[Any]:
+    async def transaction(self, isolation: IsolationLevel = "read_committed") -> AsyncIterator[Any]:
         async with self._gate, self.pool.acquire() as conn, conn.transaction(isolation=isolation):
             yield conn
 

@@ -75,8 +75,12 @@ async def _handle_with_problems(request: web.Request, handler: Handler) -> web.S
     except Exception:
         log.exception("unhandled_error", path=request.path, method=request.method)
         return problem_response(
-            Problem(500, "internal-error", "Erreur interne, réessayez dans un instant.",
-                    "Internal error, please retry shortly."),
+            Problem(
+                500,
+                "internal-error",
+                "Erreur interne, réessayez dans un instant.",
+                "Internal error, please retry shortly.",
+            ),
             request.path,
         )
 
@@ -89,8 +93,9 @@ async def readyz(request: web.Request) -> web.Response:
     checks = request.app[READINESS]
     results = {name: await check() for name, check in checks.items()}
     status = 200 if all(results.values()) else 503
-    return web.json_response({"status": "ready" if status == 200 else "not-ready",
-                              "checks": results}, status=status)
+    return web.json_response(
+        {"status": "ready" if status == 200 else "not-ready", "checks": results}, status=status
+    )
 
 
 async def metrics(_request: web.Request) -> web.Response:

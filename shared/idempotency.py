@@ -15,8 +15,12 @@ def idempotency_key(request: web.Request) -> str | None:
         return None
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise Problem(400, "invalid-idempotency-key", "En-tête Idempotency-Key invalide.",
-                      "Invalid Idempotency-Key header.")
+        raise Problem(
+            400,
+            "invalid-idempotency-key",
+            "En-tête Idempotency-Key invalide.",
+            "Invalid Idempotency-Key header.",
+        )
     return key
 
 
@@ -37,13 +41,20 @@ async def claim(conn: Any, scope: str, key: str) -> tuple[int, Any] | None:
         "SELECT status, response FROM idempotency_keys WHERE scope = $1 AND key = $2", scope, key
     )
     if row is None or row["status"] is None:
-        raise Problem(409, "request-in-progress", "Requête déjà en cours de traitement.",
-                      "This request is already being processed.")
+        raise Problem(
+            409,
+            "request-in-progress",
+            "Requête déjà en cours de traitement.",
+            "This request is already being processed.",
+        )
     return int(row["status"]), row["response"]
 
 
 async def remember(conn: Any, scope: str, key: str, status: int, response: Any) -> None:
     await conn.execute(
         "UPDATE idempotency_keys SET status = $3, response = $4 WHERE scope = $1 AND key = $2",
-        scope, key, status, response,
+        scope,
+        key,
+        status,
+        response,
     )

@@ -12,7 +12,9 @@ log = get_logger(__name__)
 
 
 def _lock_key(schema: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"migrate:{schema}".encode()).digest()[:8], "big", signed=True)
+    return int.from_bytes(
+        hashlib.sha256(f"migrate:{schema}".encode()).digest()[:8], "big", signed=True
+    )
 
 
 def migration_files(service_dir: Path) -> list[tuple[str, Path]]:

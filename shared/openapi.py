@@ -34,8 +34,12 @@ def operation(
 
     def mark(handler: F) -> F:
         handler.__openapi__ = {  # type: ignore[attr-defined]
-            "summary": summary, "body": body, "response": response, "status": status,
-            "tags": tags or [], "auth": auth,
+            "summary": summary,
+            "body": body,
+            "response": response,
+            "status": status,
+            "tags": tags or [],
+            "auth": auth,
         }
         return handler
 
@@ -55,8 +59,9 @@ def _register(spec: APISpec, model: type[BaseModel]) -> dict[str, str]:
 def build_openapi(app: web.Application, title: str, version: str = "1.0.0") -> dict[str, Any]:
     spec = APISpec(title=title, version=version, openapi_version="3.1.0")
     spec.components.schema("Problem", PROBLEM_SCHEMA)
-    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
-                                               "bearerFormat": "JWT"})
+    spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
     paths: dict[str, dict[str, Any]] = {}
     for route in app.router.routes():
         meta = getattr(route.handler, "__openapi__", None)
@@ -74,14 +79,20 @@ def build_openapi(app: web.Application, title: str, version: str = "1.0.0") -> d
         if meta["auth"]:
             op["security"] = [{"bearer": []}]
         if meta["body"] is not None:
-            op["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": _register(spec, meta["body"])}}}
+            op["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": _register(spec, meta["body"])}},
+            }
         ok: dict[str, Any] = {"description": "OK"}
         if meta["response"] is not None:
             ok["content"] = {"application/json": {"schema": _register(spec, meta["response"])}}
         op["responses"][str(meta["status"])] = ok
-        op["responses"]["default"] = {"description": "Problem", "content": {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        op["responses"]["default"] = {
+            "description": "Problem",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        }
         paths.setdefault(path, {})[route.method.lower()] = op
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)

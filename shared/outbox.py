@@ -112,9 +112,10 @@ class OutboxRelay:
             conn: asyncpg.Connection | None = None
             try:
                 conn = await asyncpg.connect(self.dsn)
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda *_, lost=lost: lost.set())
                 await conn.add_listener(f"{self.schema}_outbox", lambda *_: self._wake.set())
-                while not self._stopping.is_set() and not conn.is_closed():
-                    await asyncio.sleep(1.0)
+                await lost.wait()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -162,8 +163,16 @@ class OutboxRelay:
                 ),
                 return_exceptions=True,
             )
-            acked = [r["id"] for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)]
-            failed = [r["id"] for r, res in zip(rows, results, strict=True) if isinstance(res, BaseException)]
+            acked = [
+                r["id"]
+                for r, res in zip(rows, results, strict=True)
+                if not isinstance(res, BaseException)
+            ]
+            failed = [
+                r["id"]
+                for r, res in zip(rows, results, strict=True)
+                if isinstance(res, BaseException)
+            ]
             if acked:
                 await conn.execute(
                     "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", acked

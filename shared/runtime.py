@@ -2,9 +2,10 @@
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aio_pika
 from aiohttp import web
@@ -32,7 +33,7 @@ class Platform:
     handlers: dict[str, Handler] = field(default_factory=dict)
     run_relay: bool = True
     run_consumers: bool = True
-    background: list[Callable[[Database], Awaitable[None]]] = field(default_factory=list)
+    background: list[Callable[[Database], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
     def install(self, app: web.Application, verifier: TokenVerifier | None = None) -> None:
         if verifier is not None:
@@ -45,18 +46,29 @@ class Platform:
 
     async def _context(self, app: web.Application) -> AsyncIterator[None]:
         pool = await create_pool(
-            self.settings.database_url, self.name,
-            self.settings.db_pool_min, self.settings.db_pool_max,
+            self.settings.database_url,
+            self.name,
+            self.settings.db_pool_min,
+            self.settings.db_pool_max,
         )
         db = Database(pool, self.settings.db_concurrency)
         app[DB_KEY] = db
         app[READINESS]["database"] = db.ping
         app[READINESS]["broker"] = lambda: broker_reachable(self.settings.amqp_url)
-        relay = OutboxRelay(pool, self.settings.database_url, self.name,
-                            self.settings.amqp_url, self.settings.events_exchange)
-        consumer = Consumer(self.name, db, self.settings.amqp_url,
-                            QueueNames(self.settings.events_exchange, self._queue_name()),
-                            self.handlers)
+        relay = OutboxRelay(
+            pool,
+            self.settings.database_url,
+            self.name,
+            self.settings.amqp_url,
+            self.settings.events_exchange,
+        )
+        consumer = Consumer(
+            self.name,
+            db,
+            self.settings.amqp_url,
+            QueueNames(self.settings.events_exchange, self._queue_name()),
+            self.handlers,
+        )
         tasks: list[asyncio.Task[None]] = []
         if self.run_relay:
             relay.start()

@@ -1,0 +1,1 @@
+"""Accounts: people, groups, memberships, roles, sessions, tokens, profile, personal data."""

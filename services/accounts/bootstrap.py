@@ -1,0 +1,36 @@
+"""The one place where the accounts service is wired."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from services.accounts.api import routes
+from services.accounts.keys import ISSUER_KEY, SETTINGS_KEY
+from services.accounts.security import load_signing_key
+from services.accounts.settings import AccountsSettings
+from shared.auth import VERIFIER_KEY, TokenVerifier
+from shared.http import create_app
+from shared.runtime import DB_KEY, Platform
+
+SERVICE_DIR = Path(__file__).parent
+
+
+async def build_app(settings: AccountsSettings | None = None) -> web.Application:
+    settings = settings or AccountsSettings()
+    app = create_app("accounts", "VRAC accounts API", client_max_size=64 * 1024)
+    app[SETTINGS_KEY] = settings
+    # Accounts verifies its own tokens with its own key: no JWKS round trip to itself.
+    verifier = TokenVerifier()
+    Platform("accounts", settings, SERVICE_DIR).install(app, verifier)
+
+    async def signing_key(app: web.Application) -> AsyncIterator[None]:
+        async with app[DB_KEY].connection() as conn:
+            issuer = await load_signing_key(conn)
+        app[ISSUER_KEY] = issuer
+        app[VERIFIER_KEY].keys[issuer.key_id] = issuer.private_key.public_key()
+        yield
+
+    app.cleanup_ctx.append(signing_key)
+    app.add_routes(routes)
+    return app

@@ -1,0 +1,449 @@
+"""Use cases of the accounts service."""
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+
+from services.accounts import repository as repo
+from services.accounts.domain import display_name
+from services.accounts.models import (
+    Contact,
+    Group,
+    GroupCreate,
+    Me,
+    Membership,
+    ProfileUpdate,
+    ResetConfirm,
+    SignUp,
+)
+from services.accounts.security import (
+    check_throttle,
+    digest,
+    hash_password,
+    new_secret,
+    record_failure,
+    verify_password,
+)
+from services.accounts.settings import AccountsSettings
+from shared.contracts.accounts import (
+    MemberJoinedV1,
+    MemberLeftV1,
+    MemberUpdatedV1,
+    PasswordResetRequestedV1,
+    UserErasedV1,
+)
+from shared.db import Database
+from shared.outbox import add_event
+from shared.problems import Problem, not_found
+
+SOURCE = "/accounts"
+
+
+def invalid_credentials() -> Problem:
+    return Problem(
+        401, "invalid-credentials", "Email ou mot de passe incorrect.", "Wrong email or password."
+    )
+
+
+def session_ended() -> Problem:
+    return Problem(
+        401,
+        "session-ended",
+        "Votre session est terminée, reconnectez-vous.",
+        "Your session has ended, please log in again.",
+    )
+
+
+async def sign_up(db: Database, body: SignUp) -> None:
+    """Creates the account if the email is new; answers the same either way."""
+    password_hash = await hash_password(body.password)
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO users (id, email, password_hash, first_name, last_name, phone, street,"
+            " postcode, city, language) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)"
+            " ON CONFLICT (lower(email)) DO NOTHING",
+            uuid.uuid4(),
+            body.email,
+            password_hash,
+            body.first_name,
+            body.last_name,
+            body.phone,
+            body.street,
+            body.postcode,
+            body.city,
+            body.language,
+        )
+
+
+async def log_in(
+    db: Database, settings: AccountsSettings, email: str, password: str, client_ip: str
+) -> tuple[str, uuid.UUID]:
+    window = timedelta(seconds=settings.login_window_seconds)
+    account_key = f"account:{email.strip().lower()}"
+    ip_key = f"ip:{client_ip}"
+    async with db.transaction() as conn:
+        await check_throttle(
+            conn,
+            [
+                (account_key, settings.login_max_failures_per_account),
+                (ip_key, settings.login_max_failures_per_ip),
+            ],
+            window,
+        )
+        user = await repo.user_by_email(conn, email.strip())
+    ok = await verify_password(user["password_hash"] if user else None, password)
+    async with db.transaction() as conn:
+        if not ok or user is None:
+            await record_failure(conn, [account_key, ip_key])
+            raise invalid_credentials()
+        await conn.execute("DELETE FROM login_failures WHERE throttle_key = $1", account_key)
+        session_id = new_secret()
+        await conn.execute(
+            "INSERT INTO sessions (id_hash, user_id, expires_at)"
+            " VALUES ($1, $2, now() + $3::interval)",
+            digest(session_id),
+            user["id"],
+            timedelta(days=settings.session_days),
+        )
+    return session_id, user["id"]
+
+
+async def user_of_session(conn: Any, session_id: str) -> Any:
+    user_id = await conn.fetchval(
+        "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1 AND ended_at IS NULL"
+        " AND expires_at > now() RETURNING user_id",
+        digest(session_id),
+    )
+    if user_id is None:
+        raise session_ended()
+    return await repo.user_by_id(conn, user_id)
+
+
+async def end_session(db: Database, session_id: str) -> None:
+    async with db.transaction() as conn:
+        ended = await conn.fetchval(
+            "UPDATE sessions SET ended_at = now() WHERE id_hash = $1 AND ended_at IS NULL"
+            " RETURNING true",
+            digest(session_id),
+        )
+    if not ended:
+        raise session_ended()
+
+
+async def request_reset(db: Database, settings: AccountsSettings, email: str) -> None:
+    token = new_secret()
+    async with db.transaction() as conn:
+        user = await repo.user_by_email(conn, email.strip())
+        if user is None:
+            return
+        reset_id = uuid.uuid4()
+        await conn.execute(
+            "INSERT INTO password_resets (id, user_id, token_hash, token_for_delivery, expires_at)"
+            " VALUES ($1, $2, $3, $4, now() + $5::interval)",
+            reset_id,
+            user["id"],
+            digest(token),
+            token,
+            timedelta(minutes=settings.reset_token_minutes),
+        )
+        await add_event(
+            conn,
+            "accounts.password_reset.requested.v1",
+            SOURCE,
+            PasswordResetRequestedV1(
+                reset_id=reset_id, user_id=user["id"], language=user["language"]
+            ),
+            subject=str(user["id"]),
+        )
+
+
+async def confirm_reset(db: Database, body: ResetConfirm) -> None:
+    password_hash = await hash_password(body.new_password)
+    async with db.transaction() as conn:
+        user_id = await conn.fetchval(
+            "UPDATE password_resets SET used_at = now(), token_for_delivery = NULL"
+            " WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id",
+            digest(body.token),
+        )
+        if user_id is None:
+            raise Problem(
+                400,
+                "invalid-reset-token",
+                "Ce lien de réinitialisation n'est plus valable. Demandez-en un nouveau.",
+                "This reset link is no longer valid. Ask for a new one.",
+            )
+        await conn.execute(
+            "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1",
+            user_id,
+            password_hash,
+        )
+        await conn.execute(
+            "UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL", user_id
+        )
+
+
+async def me(conn: Any, user: Any) -> Me:
+    return Me(
+        id=user["id"],
+        first_name=user["first_name"],
+        last_name=user["last_name"],
+        display_name=display_name(user["first_name"], user["last_name"]),
+        email=user["email"],
+        phone=user["phone"],
+        street=user["street"],
+        postcode=user["postcode"],
+        city=user["city"],
+        language=user["language"],
+        admin=user["is_admin"],
+        memberships=await repo.memberships_of(conn, user),
+    )
+
+
+async def load_user(conn: Any, user_id: uuid.UUID, for_update: bool = False) -> Any:
+    user = await repo.user_by_id(conn, user_id, for_update)
+    if user is None:
+        raise session_ended()
+    return user
+
+
+async def update_profile(db: Database, user_id: uuid.UUID, body: ProfileUpdate) -> Me:
+    changes = body.model_dump(exclude_unset=True)
+    async with db.transaction() as conn:
+        user = await load_user(conn, user_id, for_update=True)
+        columns = list(changes)
+        assignments = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
+        try:
+            await conn.execute(
+                f"UPDATE users SET {assignments}, updated_at = now() WHERE id = $1",
+                user_id,
+                *[changes[c] for c in columns],
+            )
+        except asyncpg.UniqueViolationError:
+            raise Problem(
+                409,
+                "email-taken",
+                "Cette adresse email est déjà utilisée.",
+                "This email address is already in use.",
+            ) from None
+        user = await load_user(conn, user_id)
+        group_ids = [uuid.UUID(g) for g in await repo.roles_of(conn, user_id)]
+        await add_event(
+            conn,
+            "accounts.member.updated.v1",
+            SOURCE,
+            MemberUpdatedV1(
+                user_id=user_id,
+                group_ids=group_ids,
+                changed_fields=sorted(columns),
+                first_name=user["first_name"],
+                postcode=user["postcode"],
+                language=user["language"],
+            ),
+            subject=str(user_id),
+        )
+        return await me(conn, user)
+
+
+async def require_group(conn: Any, group_id: uuid.UUID) -> Group:
+    group = await repo.group_by_id(conn, group_id)
+    if group is None:
+        raise not_found("Groupe", "Group")
+    return group
+
+
+async def join_group(
+    db: Database, user_id: uuid.UUID, group_id: uuid.UUID
+) -> tuple[Membership, bool]:
+    async with db.transaction() as conn:
+        group = await require_group(conn, group_id)
+        user = await load_user(conn, user_id)
+        role = await conn.fetchval(
+            "INSERT INTO memberships (user_id, group_id) VALUES ($1, $2)"
+            " ON CONFLICT DO NOTHING RETURNING role",
+            user_id,
+            group_id,
+        )
+        created = role is not None
+        if created:
+            await add_event(
+                conn,
+                "accounts.member.joined.v1",
+                SOURCE,
+                MemberJoinedV1(
+                    user_id=user_id,
+                    group_id=group_id,
+                    group_slug=group.slug,
+                    role=role,
+                    first_name=user["first_name"],
+                    postcode=user["postcode"],
+                    language=user["language"],
+                ),
+                subject=str(user_id),
+                group_id=group_id,
+            )
+        else:
+            role = await conn.fetchval(
+                "SELECT role FROM memberships WHERE user_id = $1 AND group_id = $2",
+                user_id,
+                group_id,
+            )
+        return Membership(group=group, role=role, missing=repo.user_missing(user, group)), created
+
+
+async def leave_group(db: Database, user_id: uuid.UUID, group_id: uuid.UUID) -> None:
+    async with db.transaction() as conn:
+        left = await conn.fetchval(
+            "DELETE FROM memberships WHERE user_id = $1 AND group_id = $2 RETURNING true",
+            user_id,
+            group_id,
+        )
+        if not left:
+            raise not_found("Adhésion", "Membership")
+        await add_event(
+            conn,
+            "accounts.member.left.v1",
+            SOURCE,
+            MemberLeftV1(user_id=user_id, group_id=group_id),
+            subject=str(user_id),
+            group_id=group_id,
+        )
+
+
+async def export_personal_data(db: Database, user_id: uuid.UUID) -> dict[str, Any]:
+    async with db.transaction() as conn:
+        user = await load_user(conn, user_id)
+        profile = {k: user[k] for k in user if k != "password_hash"}
+        sessions = await conn.fetch(
+            "SELECT created_at, last_seen_at, expires_at, ended_at FROM sessions"
+            " WHERE user_id = $1 ORDER BY created_at",
+            user_id,
+        )
+        resets = await conn.fetch(
+            "SELECT created_at, expires_at, used_at FROM password_resets WHERE user_id = $1"
+            " ORDER BY created_at",
+            user_id,
+        )
+        memberships = await conn.fetch(
+            "SELECT g.name AS group_name, g.slug, m.role, m.joined_at FROM memberships m"
+            " JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1",
+            user_id,
+        )
+        failures = await conn.fetch(
+            "SELECT failed_at FROM login_failures WHERE throttle_key = $1",
+            f"account:{user['email'].lower()}",
+        )
+    return {
+        "service": "accounts",
+        "profile": profile,
+        "memberships": [dict(r) for r in memberships],
+        "sessions": [dict(r) for r in sessions],
+        "password_resets": [dict(r) for r in resets],
+        "failed_log_ins": [dict(r) for r in failures],
+    }
+
+
+async def erase(db: Database, user_id: uuid.UUID, password: str) -> None:
+    async with db.transaction() as conn:
+        user = await load_user(conn, user_id)
+    if not await verify_password(user["password_hash"], password):
+        raise Problem(403, "wrong-password", "Mot de passe incorrect.", "Wrong password.")
+    async with db.transaction() as conn:
+        group_ids = [uuid.UUID(g) for g in await repo.roles_of(conn, user_id)]
+        await conn.execute(
+            "DELETE FROM login_failures WHERE throttle_key = $1", f"account:{user['email'].lower()}"
+        )
+        deleted = await conn.fetchval("DELETE FROM users WHERE id = $1 RETURNING true", user_id)
+        if not deleted:
+            raise session_ended()
+        await add_event(
+            conn,
+            "accounts.user.erased.v1",
+            SOURCE,
+            UserErasedV1(user_id=user_id, group_ids=group_ids),
+            subject=str(user_id),
+        )
+
+
+async def create_group(db: Database, body: GroupCreate) -> Group:
+    async with db.transaction() as conn:
+        try:
+            await conn.execute(
+                "INSERT INTO groups (id, slug, name, city, coordinator_name, coordinator_email,"
+                " contact_email, phone_required, address_required)"
+                " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+                uuid.uuid4(),
+                body.slug,
+                body.name,
+                body.city,
+                body.coordinator_name,
+                body.coordinator_email or "",
+                body.contact_email or "",
+                body.phone_required,
+                body.address_required,
+            )
+        except asyncpg.UniqueViolationError:
+            raise Problem(
+                409,
+                "slug-taken",
+                "Ce lien de groupe existe déjà.",
+                "This group link already exists.",
+            ) from None
+        group = await repo.group_by_slug(conn, body.slug)
+        assert group is not None
+        return group
+
+
+async def name_coordinator(db: Database, group_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    async with db.transaction() as conn:
+        await require_group(conn, group_id)
+        updated = await conn.fetchval(
+            "UPDATE memberships SET role = 'coordinator' WHERE group_id = $1 AND user_id = $2"
+            " RETURNING true",
+            group_id,
+            user_id,
+        )
+        if not updated:
+            raise not_found("Membre du groupe", "Group member")
+
+
+async def contact(conn: Any, user_id: uuid.UUID) -> Contact:
+    user = await repo.user_by_id(conn, user_id)
+    if user is None:
+        raise not_found("Personne", "Person")
+    return Contact(
+        user_id=user["id"],
+        first_name=user["first_name"],
+        last_name=user["last_name"],
+        display_name=display_name(user["first_name"], user["last_name"]),
+        email=user["email"],
+        phone=user["phone"],
+        street=user["street"],
+        postcode=user["postcode"],
+        city=user["city"],
+        language=user["language"],
+    )
+
+
+async def hand_out_reset_token(db: Database, reset_id: uuid.UUID) -> Any:
+    async with db.transaction() as conn:
+        row = await conn.fetchrow(
+            "SELECT r.id AS reset_id, r.user_id, r.token_for_delivery AS token, u.language,"
+            " r.expires_at FROM password_resets r JOIN users u ON u.id = r.user_id"
+            " WHERE r.id = $1 AND r.token_for_delivery IS NOT NULL AND r.used_at IS NULL"
+            " AND r.expires_at > now() FOR UPDATE OF r",
+            reset_id,
+        )
+        if row is not None:
+            await conn.execute(
+                "UPDATE password_resets SET token_for_delivery = NULL WHERE id = $1", reset_id
+            )
+    if row is None:
+        raise Problem(
+            410,
+            "reset-token-gone",
+            "Ce lien a déjà été remis ou a expiré.",
+            "This link was already handed out or has expired.",
+        )
+    return row

@@ -1,0 +1,174 @@
+"""Request and response bodies of the accounts API (also the OpenAPI schemas)."""
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from services.accounts.domain import (
+    City,
+    Email,
+    Language,
+    Name,
+    Password,
+    Phone,
+    Postcode,
+    Street,
+    Strict,
+)
+
+
+class SignUp(Strict):
+    first_name: Name
+    last_name: Name
+    email: Email
+    password: Password
+    phone: Phone | None = None
+    street: Street | None = None
+    postcode: Postcode | None = None
+    city: City | None = None
+    language: Language = "fr"
+
+
+class LogIn(Strict):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+
+
+class ResetRequest(Strict):
+    email: str = Field(max_length=254)
+
+
+class ResetConfirm(Strict):
+    token: str = Field(min_length=10, max_length=200)
+    new_password: Password
+
+
+class ProfileUpdate(Strict):
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    street: Street | None = None
+    postcode: Postcode | None = None
+    city: City | None = None
+    language: Language | None = None
+
+    @model_validator(mode="after")
+    def something_to_change(self) -> "ProfileUpdate":
+        if not self.model_fields_set:
+            raise ValueError("nothing to change")
+        for required in ("first_name", "last_name", "email", "language"):
+            if required in self.model_fields_set and getattr(self, required) is None:
+                raise ValueError(f"{required} cannot be removed")
+        return self
+
+
+class Erase(Strict):
+    password: str = Field(max_length=1024)
+
+
+class GroupCreate(Strict):
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    name: Name
+    city: City
+    coordinator_name: str = Field(default="", max_length=200)
+    coordinator_email: Email | None = None
+    contact_email: Email | None = None
+    phone_required: bool = False
+    address_required: bool = False
+
+
+class ServiceTokenRequest(Strict):
+    service: str = Field(pattern=r"^[a-z][a-z-]{1,30}$")
+    secret: str = Field(max_length=500)
+
+
+class Group(BaseModel):
+    id: uuid.UUID
+    slug: str
+    name: str
+    city: str
+    coordinator_name: str
+    coordinator_email: str
+    contact_email: str
+    phone_required: bool
+    address_required: bool
+    join_path: str
+
+
+class GroupList(BaseModel):
+    groups: list[Group]
+
+
+class Membership(BaseModel):
+    group: Group
+    role: Literal["member", "coordinator"]
+    missing: list[str]
+
+
+class Me(BaseModel):
+    id: uuid.UUID
+    first_name: str
+    last_name: str
+    display_name: str
+    email: str
+    phone: str | None
+    street: str | None
+    postcode: str | None
+    city: str | None
+    language: Language
+    admin: bool
+    memberships: list[Membership]
+
+
+class Accepted(BaseModel):
+    status: Literal["accepted"] = "accepted"
+
+
+class SessionCreated(BaseModel):
+    session_id: str
+    user_id: uuid.UUID
+
+
+class AccessToken(BaseModel):
+    access_token: str
+    expires_in: int
+    user_id: uuid.UUID | None = None
+
+
+class MemberRow(BaseModel):
+    user_id: uuid.UUID
+    first_name: str
+    last_name: str
+    display_name: str
+    email: str
+    phone: str | None
+    role: str
+    missing: list[str]
+
+
+class MemberList(BaseModel):
+    members: list[MemberRow]
+
+
+class Contact(BaseModel):
+    user_id: uuid.UUID
+    first_name: str
+    last_name: str
+    display_name: str
+    email: str
+    phone: str | None
+    street: str | None
+    postcode: str | None
+    city: str | None
+    language: Language
+
+
+class ResetDelivery(BaseModel):
+    reset_id: uuid.UUID
+    user_id: uuid.UUID
+    token: str
+    language: Language
+    expires_at: datetime
