@@ -1,0 +1,190 @@
+"""Pure rules of logistics: slot cutting, pickup choices, consent, and the errors members see."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from shared.problems import Problem
+
+Choice = Literal["need_delivery", "can_deliver", "pickup_only"]
+SharedField = Literal["address", "phone", "email"]
+SLOT_MINUTES = 15
+MAX_CAPACITY = 500
+
+
+def slot_starts(
+    starts_at: datetime, ends_at: datetime, minutes: int = SLOT_MINUTES
+) -> list[tuple[datetime, datetime]]:
+    """Cut a distribution window into slots of `minutes`; a last partial slot is kept shorter."""
+    if ends_at <= starts_at or minutes <= 0:
+        return []
+    step = timedelta(minutes=minutes)
+    slots: list[tuple[datetime, datetime]] = []
+    current = starts_at
+    while current < ends_at:
+        slots.append((current, min(current + step, ends_at)))
+        current += step
+    return slots
+
+
+def slot_id_for(distribution_id: uuid.UUID, starts_at: datetime) -> uuid.UUID:
+    """Deterministic slot id: the same event delivered twice names the same slots."""
+    return uuid.uuid5(distribution_id, f"slot:{starts_at.timestamp():.0f}")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The order window of a distribution, evaluated at the database's `now`."""
+
+    opens_at: datetime
+    closes_at: datetime
+    starts_at: datetime
+    ends_at: datetime
+    now: datetime
+
+    @property
+    def state(self) -> Literal["not_open", "open", "closed"]:
+        if self.now < self.opens_at:
+            return "not_open"
+        if self.now < self.closes_at:
+            return "open"
+        return "closed"
+
+    def require_open(self) -> None:
+        if self.state == "not_open":
+            raise Problem(
+                409,
+                "ordering-not-open",
+                "La commande n'est pas encore ouverte : les créneaux ne sont pas disponibles.",
+                "Ordering is not open yet: slots cannot be booked yet.",
+            )
+        if self.state == "closed":
+            raise Problem(
+                409,
+                "ordering-closed",
+                "La commande est fermée : le créneau ne peut plus être changé.",
+                "Ordering is closed: the slot can no longer be changed.",
+            )
+
+    def require_not_over(self) -> None:
+        if self.now >= self.ends_at:
+            raise Problem(
+                409,
+                "distribution-over",
+                "Cette distribution est terminée.",
+                "This distribution is over.",
+            )
+
+
+def validate_capacity(value: int) -> None:
+    if not 0 <= value <= MAX_CAPACITY:
+        raise Problem(
+            422,
+            "invalid-capacity",
+            f"La capacité doit être comprise entre 0 et {MAX_CAPACITY}.",
+            f"Capacity must be between 0 and {MAX_CAPACITY}.",
+        )
+
+
+# Errors a member can meet (French first, English second).
+def slot_full() -> Problem:
+    return Problem(409, "slot-full", "Ce créneau est complet.", "This slot is full.")
+
+
+def slot_not_found() -> Problem:
+    return Problem(404, "slot-not-found", "Créneau introuvable.", "Slot not found.")
+
+
+def slot_past() -> Problem:
+    return Problem(409, "slot-past", "Ce créneau est déjà passé.", "This slot is in the past.")
+
+
+def distribution_not_found() -> Problem:
+    return Problem(
+        404, "distribution-not-found", "Distribution introuvable.", "Distribution not found."
+    )
+
+
+def no_booking() -> Problem:
+    return Problem(
+        404,
+        "no-booking",
+        "Vous n'avez pas de créneau pour cette distribution.",
+        "You have no slot for this distribution.",
+    )
+
+
+def already_booked() -> Problem:
+    return Problem(
+        409,
+        "already-booked",
+        "Vous avez déjà un créneau pour cette distribution : changez-le plutôt.",
+        "You already hold a slot for this distribution: move it instead.",
+    )
+
+
+def capacity_below_bookings(booked: int) -> Problem:
+    return Problem(
+        409,
+        "capacity-below-bookings",
+        f"Impossible : un créneau compte déjà {booked} inscrits, plus que la capacité demandée.",
+        f"Not possible: a slot already holds {booked} bookings, more than the new capacity.",
+    )
+
+
+def request_not_found() -> Problem:
+    return Problem(
+        404, "request-not-found", "Demande de livraison introuvable.", "Delivery request not found."
+    )
+
+
+def already_taken() -> Problem:
+    return Problem(
+        409, "already-taken", "Cette demande est déjà prise.", "This request is already taken."
+    )
+
+
+def own_request() -> Problem:
+    return Problem(
+        409,
+        "own-request",
+        "Vous ne pouvez pas prendre votre propre demande.",
+        "You cannot take your own request.",
+    )
+
+
+def not_volunteer() -> Problem:
+    return Problem(
+        403,
+        "not-volunteer",
+        "Choisissez d'abord « Possibilité de livrer » pour voir les demandes de livraison.",
+        "Choose « Possibilité de livrer » first to see delivery requests.",
+    )
+
+
+def no_pickup_choice() -> Problem:
+    return Problem(
+        404,
+        "no-pickup-choice",
+        "Aucun choix de retrait pour cette distribution.",
+        "No pickup choice for this distribution.",
+    )
+
+
+def consent_required() -> Problem:
+    return Problem(
+        422,
+        "consent-required",
+        "Indiquez quelles coordonnées (adresse, téléphone, email) vous acceptez de partager.",
+        "Say which details (address, phone, email) you agree to share.",
+    )
+
+
+def consent_not_allowed() -> Problem:
+    return Problem(
+        422,
+        "consent-not-allowed",
+        "Le consentement ne concerne que « Besoin d'être livré ».",
+        "Consent only goes with « Besoin d'être livré ».",
+    )

@@ -1,0 +1,158 @@
+"""Request and response bodies of the logistics API (they also feed the OpenAPI document)."""
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.logistics.domain import MAX_CAPACITY, Choice, SharedField
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- requests -------------------------------------------------------------------------------
+class SlotChoice(_Body):
+    slot_id: uuid.UUID
+
+
+class ConsentIn(_Body):
+    fields: list[SharedField] = Field(min_length=1, max_length=3)
+    text_version: str = Field(min_length=1, max_length=40)
+
+    @field_validator("fields")
+    @classmethod
+    def _unique(cls, value: list[SharedField]) -> list[SharedField]:
+        if len(set(value)) != len(value):
+            raise ValueError("each field at most once")
+        return value
+
+
+class PickupIn(_Body):
+    choice: Choice
+    consent: ConsentIn | None = None
+
+
+class DefaultCapacityIn(_Body):
+    default_capacity: int = Field(ge=0, le=MAX_CAPACITY)
+
+
+class SlotCapacityIn(_Body):
+    capacity: int | None = Field(ge=0, le=MAX_CAPACITY)
+
+
+# --- answers --------------------------------------------------------------------------------
+class SlotOut(BaseModel):
+    slot_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    booked: int
+    available: int
+    full: bool
+    mine: bool
+    capacity_overridden: bool
+
+
+class SlotsView(BaseModel):
+    distribution_id: uuid.UUID
+    group_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    opens_at: datetime
+    closes_at: datetime
+    state: Literal["not_open", "open", "closed"]
+    default_capacity: int
+    my_slot_id: uuid.UUID | None
+    slots: list[SlotOut]
+
+
+class BookingOut(BaseModel):
+    slot_id: uuid.UUID
+    distribution_id: uuid.UUID
+    group_id: uuid.UUID
+    user_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+
+
+class ConsentOut(BaseModel):
+    fields: list[SharedField]
+    text_version: str
+    consented_at: datetime
+
+
+class RequestState(BaseModel):
+    request_id: uuid.UUID
+    status: Literal["open", "assigned"]
+    volunteer_id: uuid.UUID | None
+
+
+class PickupView(BaseModel):
+    distribution_id: uuid.UUID
+    group_id: uuid.UUID
+    user_id: uuid.UUID
+    choice: Choice | None
+    consent: ConsentOut | None
+    request: RequestState | None
+
+
+class RequestSummary(BaseModel):
+    request_id: uuid.UUID
+    first_name: str
+    postcode: str | None
+    order_items: int | None
+    order_total_cents: int | None
+    status: Literal["open", "assigned"]
+    volunteer_id: uuid.UUID | None
+    requested_at: datetime
+
+
+class RequestList(BaseModel):
+    open: list[RequestSummary]
+    mine: list[RequestSummary]
+
+
+class RequestDetail(RequestSummary):
+    requester_id: uuid.UUID
+    consented_fields: list[SharedField]
+    consented_at: datetime | None
+    consent_text_version: str | None
+
+
+class SlotAttendance(BaseModel):
+    slot_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    booked: int
+    user_ids: list[uuid.UUID]
+
+
+class VolunteerOut(BaseModel):
+    user_id: uuid.UUID
+    first_name: str
+    postcode: str | None
+
+
+class CoordinationView(BaseModel):
+    distribution_id: uuid.UUID
+    group_id: uuid.UUID
+    slots: list[SlotAttendance]
+    pairs: list[RequestDetail]
+    unpaired: list[RequestDetail]
+    need_delivery: list[RequestDetail]
+    volunteers: list[VolunteerOut]
+    pickup_only: list[uuid.UUID]
+
+
+class InternalRequest(BaseModel):
+    request_id: uuid.UUID
+    distribution_id: uuid.UUID
+    group_id: uuid.UUID
+    requester_id: uuid.UUID
+    volunteer_id: uuid.UUID | None
+    consented_fields: list[SharedField]
+    consented_at: datetime | None
