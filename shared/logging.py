@@ -28,7 +28,10 @@ SENSITIVE_KEYS = frozenset(
     }
 )
 EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-PHONE_PATTERN = re.compile(r"\+?\d[\d .-]{7,}\d")
+# French and international numbers as people type them: "06 06 06 06 06", "+33 6 06 06 06 06".
+PHONE_PATTERN = re.compile(r"(?<![\w-])(?:\+|00)?\d{1,3}?[ .-]?\d(?:[ .-]?\d{2}){4}(?![\w-])")
+# Identifiers and times are never personal data; scrubbing them would only garble them.
+SAFE_KEY_SUFFIXES = ("id", "_at", "timestamp", "level", "event", "routing_key", "schema")
 
 
 def _scrub_text(text: str) -> str:
@@ -39,6 +42,8 @@ def redact(value: Any, key: str | None = None) -> Any:
     if key is not None and key.lower() in SENSITIVE_KEYS:
         return "[redacted]"
     if isinstance(value, str):
+        if key is not None and key.lower().endswith(SAFE_KEY_SUFFIXES):
+            return value
         return _scrub_text(value)
     if isinstance(value, dict):
         return {k: redact(v, str(k)) for k, v in value.items()}

@@ -60,10 +60,11 @@ async def sign_up(db: Database, body: SignUp) -> None:
     """Creates the account if the email is new; answers the same either way."""
     password_hash = await hash_password(body.password)
     async with db.transaction() as conn:
-        await conn.execute(
+        group = await require_group(conn, body.group_id) if body.group_id else None
+        user_id = await conn.fetchval(
             "INSERT INTO users (id, email, password_hash, first_name, last_name, phone, street,"
             " postcode, city, language) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)"
-            " ON CONFLICT (lower(email)) DO NOTHING",
+            " ON CONFLICT (lower(email)) DO NOTHING RETURNING id",
             uuid.uuid4(),
             body.email,
             password_hash,
@@ -75,6 +76,37 @@ async def sign_up(db: Database, body: SignUp) -> None:
             body.city,
             body.language,
         )
+        if user_id is not None and group is not None:
+            await add_membership(conn, user_id, group)
+
+
+async def add_membership(conn: Any, user_id: uuid.UUID, group: Group) -> str | None:
+    """Adds the membership and its `member.joined` event; None when already a member."""
+    user = await load_user(conn, user_id)
+    role: str | None = await conn.fetchval(
+        "INSERT INTO memberships (user_id, group_id) VALUES ($1, $2)"
+        " ON CONFLICT DO NOTHING RETURNING role",
+        user_id,
+        group.id,
+    )
+    if role is not None:
+        await add_event(
+            conn,
+            "accounts.member.joined.v1",
+            SOURCE,
+            MemberJoinedV1(
+                user_id=user_id,
+                group_id=group.id,
+                group_slug=group.slug,
+                role="member",
+                first_name=user["first_name"],
+                postcode=user["postcode"],
+                language=user["language"],
+            ),
+            subject=str(user_id),
+            group_id=group.id,
+        )
+    return role
 
 
 async def log_in(
@@ -94,10 +126,11 @@ async def log_in(
         )
         user = await repo.user_by_email(conn, email.strip())
     ok = await verify_password(user["password_hash"] if user else None, password)
-    async with db.transaction() as conn:
-        if not ok or user is None:
+    if not ok or user is None:
+        async with db.transaction() as conn:
             await record_failure(conn, [account_key, ip_key])
-            raise invalid_credentials()
+        raise invalid_credentials()  # after the commit: the failure must be counted
+    async with db.transaction() as conn:
         await conn.execute("DELETE FROM login_failures WHERE throttle_key = $1", account_key)
         session_id = new_secret()
         await conn.execute(
@@ -259,31 +292,9 @@ async def join_group(
     async with db.transaction() as conn:
         group = await require_group(conn, group_id)
         user = await load_user(conn, user_id)
-        role = await conn.fetchval(
-            "INSERT INTO memberships (user_id, group_id) VALUES ($1, $2)"
-            " ON CONFLICT DO NOTHING RETURNING role",
-            user_id,
-            group_id,
-        )
+        role = await add_membership(conn, user_id, group)
         created = role is not None
-        if created:
-            await add_event(
-                conn,
-                "accounts.member.joined.v1",
-                SOURCE,
-                MemberJoinedV1(
-                    user_id=user_id,
-                    group_id=group_id,
-                    group_slug=group.slug,
-                    role=role,
-                    first_name=user["first_name"],
-                    postcode=user["postcode"],
-                    language=user["language"],
-                ),
-                subject=str(user_id),
-                group_id=group_id,
-            )
-        else:
+        if role is None:
             role = await conn.fetchval(
                 "SELECT role FROM memberships WHERE user_id = $1 AND group_id = $2",
                 user_id,
@@ -314,7 +325,7 @@ async def leave_group(db: Database, user_id: uuid.UUID, group_id: uuid.UUID) -> 
 async def export_personal_data(db: Database, user_id: uuid.UUID) -> dict[str, Any]:
     async with db.transaction() as conn:
         user = await load_user(conn, user_id)
-        profile = {k: user[k] for k in user if k != "password_hash"}
+        profile = {k: user[k] for k in user.keys() if k != "password_hash"}  # noqa: SIM118
         sessions = await conn.fetch(
             "SELECT created_at, last_seen_at, expires_at, ended_at FROM sessions"
             " WHERE user_id = $1 ORDER BY created_at",

@@ -29,6 +29,9 @@ class SignUp(Strict):
     postcode: Postcode | None = None
     city: City | None = None
     language: Language = "fr"
+    group_id: uuid.UUID | None = Field(
+        default=None, description="Join this group at once (sign-up through its join link)"
+    )
 
 
 class LogIn(Strict):

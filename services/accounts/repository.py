@@ -58,7 +58,8 @@ async def memberships_of(conn: Any, user: Any) -> list[Membership]:
     )
     result = []
     for row in rows:
-        group = group_from_row({k: row[k] for k in row if k != "role"})
+        # A Record iterates its values, not its keys.
+        group = group_from_row({k: row[k] for k in row.keys() if k != "role"})  # noqa: SIM118
         result.append(Membership(group=group, role=row["role"], missing=user_missing(user, group)))
     return result
 
