@@ -1,0 +1,186 @@
+"""Pure ordering rules: quantities, money, distribution states and schedules. No I/O."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Literal
+
+MAX_PIECES = 99
+MAX_BULK = Decimal(50)
+BULK_DECIMALS = 3
+PaymentMethod = Literal["cash", "cheque", "card", "transfer"]
+LOCKED_LINE_FR = "Vous ne pouvez pas supprimer un produit une fois la commande validée."
+LOCKED_LINE_EN = "You cannot remove or lower a product once the order is validated."
+
+_NUMBER = re.compile(r"^\s*(\d{1,6})(?:[.,](\d+))?\s*$")
+
+
+class QuantityError(ValueError):
+    """A quantity a member typed that cannot be ordered; carries a French and English message."""
+
+    def __init__(self, detail_fr: str, detail_en: str) -> None:
+        super().__init__(detail_en)
+        self.detail_fr = detail_fr
+        self.detail_en = detail_en
+
+
+def parse_quantity(raw: object, bulk: bool) -> Decimal:
+    """ "0,5" / "0.5" / 1 → Decimal. Per piece: whole 1..99. Bulk: > 0, ≤ 50, ≤ 3 decimals."""
+    if isinstance(raw, bool) or raw is None:
+        raise _not_a_number()
+    if isinstance(raw, int):
+        text = str(raw)
+    elif isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            raise _not_a_number()
+        text = repr(raw)
+    elif isinstance(raw, str):
+        text = raw
+    else:
+        raise _not_a_number()
+    if text.strip().startswith("-"):
+        raise QuantityError(
+            "La quantité doit être supérieure à zéro.", "The quantity must be greater than zero."
+        )
+    match = _NUMBER.match(text)
+    if match is None:
+        raise _not_a_number()
+    whole, decimals = match.group(1), match.group(2) or ""
+    decimals = decimals.rstrip("0")
+    try:
+        value = Decimal(f"{whole}.{decimals}" if decimals else whole)
+    except InvalidOperation:  # pragma: no cover - the regex only lets digits through
+        raise _not_a_number() from None
+    if value <= 0:
+        raise QuantityError(
+            "La quantité doit être supérieure à zéro.", "The quantity must be greater than zero."
+        )
+    if not bulk:
+        if decimals:
+            raise QuantityError(
+                "Ce produit se commande à la pièce : indiquez un nombre entier (1, 2, 3…).",
+                "This product is sold per piece: enter a whole number (1, 2, 3…).",
+            )
+        if value > MAX_PIECES:
+            raise QuantityError(
+                f"Vous pouvez commander au plus {MAX_PIECES} pièces.",
+                f"You can order at most {MAX_PIECES} pieces.",
+            )
+        return value
+    if len(decimals) > BULK_DECIMALS:
+        raise QuantityError(
+            "Indiquez au plus 3 chiffres après la virgule (par exemple 0,250 pour 250 g).",
+            "Use at most 3 decimals (for example 0.250 for 250 g).",
+        )
+    if value > MAX_BULK:
+        raise QuantityError(
+            f"Vous pouvez commander au plus {MAX_BULK} kg ou L de ce produit.",
+            f"You can order at most {MAX_BULK} kg or L of this product.",
+        )
+    return value
+
+
+def _not_a_number() -> QuantityError:
+    return QuantityError(
+        "Quantité invalide : écrivez un nombre, par exemple 1 ou 0,5.",
+        "Invalid quantity: write a number, for example 1 or 0.5.",
+    )
+
+
+def check_quantity_limit(total: Decimal, bulk: bool) -> None:
+    """A line's total (validated + added) must stay within the same sane maximum."""
+    limit = MAX_BULK if bulk else Decimal(MAX_PIECES)
+    if total > limit:
+        raise QuantityError(
+            f"Quantité totale trop grande pour ce produit (maximum {limit}).",
+            f"Total quantity too large for this product (maximum {limit}).",
+        )
+
+
+def line_total_cents(quantity: Decimal, unit_price_cents: int) -> int:
+    """quantity × unit price, rounded half-up to the cent: 0.5 × 1485 = 743."""
+    return int((quantity * unit_price_cents).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def quantity_text(quantity: Decimal) -> str:
+    """Canonical decimal string: 0.500 → "0.5", 2.000 → "2"."""
+    normalized = quantity.normalize()
+    if normalized == normalized.to_integral_value():
+        return str(normalized.quantize(Decimal(1)))
+    return format(normalized, "f")
+
+
+def euros(cents: int) -> str:
+    """French display: 968 → "9,68 €", -153 → "-1,53 €"."""
+    sign = "-" if cents < 0 else ""
+    value = abs(cents)
+    return f"{sign}{value // 100},{value % 100:02d} €"
+
+
+class DistributionState(StrEnum):
+    NOT_YET_OPEN = "not_yet_open"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def distribution_state(opens_at: datetime, closes_at: datetime, now: datetime) -> DistributionState:
+    if now < opens_at:
+        return DistributionState.NOT_YET_OPEN
+    if now < closes_at:
+        return DistributionState.OPEN
+    return DistributionState.CLOSED
+
+
+def schedule_errors(
+    opens_at: datetime, closes_at: datetime, starts_at: datetime, ends_at: datetime
+) -> list[dict[str, str]]:
+    errors = []
+    if closes_at <= opens_at:
+        errors.append(
+            {
+                "field": "closes_at",
+                "message": "La fermeture doit suivre l'ouverture / closing must follow opening",
+            }
+        )
+    if starts_at < closes_at:
+        errors.append(
+            {
+                "field": "starts_at",
+                "message": "La distribution doit suivre la fermeture des commandes"
+                " / the distribution must start after ordering closes",
+            }
+        )
+    if ends_at <= starts_at:
+        errors.append(
+            {
+                "field": "ends_at",
+                "message": "La fin doit suivre le début / the end must follow the start",
+            }
+        )
+    return errors
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """One product's quantities while merging a cart into an order."""
+
+    product_id: object
+    validated: Decimal
+    pending: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.validated + self.pending
+
+
+def check_member_sets_quantity(validated: Decimal, new_total: Decimal) -> None:
+    """A member may raise a validated line, never lower or remove it."""
+    if new_total < validated:
+        raise LineLockedError()
+
+
+class LineLockedError(Exception):
+    detail_fr = LOCKED_LINE_FR
+    detail_en = LOCKED_LINE_EN
