@@ -1,0 +1,75 @@
+"""HTTP routes of the notifications service. It has no public API: only the development mail
+list (dev mode), which the web service links to or proxies at /dev/mail."""
+
+from html import escape
+
+from aiohttp import web
+
+from services.notifications import repository as repo
+from services.notifications.mailsink import summary
+from shared.http import json_ok
+from shared.openapi import operation
+from shared.problems import not_found
+from shared.runtime import DB_KEY
+
+dev_routes = web.RouteTableDef()
+PAGE_SIZE = 100
+
+
+@dev_routes.get("/dev/mail.json")
+@operation("Mails received by the development mail sink (newest first)", tags=["dev"], auth=False)
+async def mail_json(request: web.Request) -> web.Response:
+    async with request.app[DB_KEY].connection() as conn:
+        rows = await repo.list_sink_messages(conn, PAGE_SIZE)
+    return json_ok({"messages": [summary(r) for r in rows]})
+
+
+@dev_routes.get("/dev/mail")
+@operation("Mails received by the development mail sink, as a page", tags=["dev"], auth=False)
+async def mail_page(request: web.Request) -> web.Response:
+    async with request.app[DB_KEY].connection() as conn:
+        rows = await repo.list_sink_messages(conn, PAGE_SIZE)
+    items = []
+    for row in rows:
+        mail = summary(row)
+        items.append(
+            "<article>"
+            f"<h2>{escape(mail['subject'])}</h2>"
+            f"<p><strong>À :</strong> {escape(mail['to'])}<br>"
+            f"<strong>De :</strong> {escape(mail['from'])}<br>"
+            f"<strong>Reçu :</strong> {escape(mail['received_at'])} · "
+            f'<a href="/dev/mail/{mail["id"]}.html">version HTML</a></p>'
+            f"<pre>{escape(mail['text'])}</pre>"
+            "</article>"
+        )
+    body = "\n".join(items) or "<p>Aucun e-mail reçu pour l'instant.</p>"
+    page = (
+        '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>E-mails envoyés (développement)</title>"
+        "<style>body{font-family:sans-serif;max-width:50rem;margin:auto;padding:1rem}"
+        "article{border-bottom:1px solid #ccc;padding:.5rem 0}"
+        "pre{white-space:pre-wrap;background:#f6f3ee;padding:.5rem}</style></head><body>"
+        f"<h1>E-mails envoyés (développement) — {len(rows)}</h1>{body}</body></html>"
+    )
+    return web.Response(text=page, content_type="text/html")
+
+
+@dev_routes.get(r"/dev/mail/{message_id:\d+}.html")
+@operation("The HTML part of one mail received by the development sink", tags=["dev"], auth=False)
+async def mail_html(request: web.Request) -> web.Response:
+    async with request.app[DB_KEY].connection() as conn:
+        row = await repo.get_sink_message(conn, int(request.match_info["message_id"]))
+    if row is None:
+        raise not_found("E-mail", "Mail")
+    response = web.Response(text=summary(row)["html"], content_type="text/html")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@dev_routes.delete("/dev/mail")
+@operation("Empty the development mail sink", tags=["dev"], status=204, auth=False)
+async def mail_clear(request: web.Request) -> web.Response:
+    async with request.app[DB_KEY].transaction() as conn:
+        await repo.clear_sink(conn)
+    return web.Response(status=204)

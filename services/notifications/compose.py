@@ -1,0 +1,172 @@
+"""Turn a queued mail (ids + non-personal event data) into a message, at send time: contact
+details come from accounts now, the slot from logistics, the distribution from our table."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from services.notifications import repository as repo
+from services.notifications.clients import AccountsClient, Contact, Gone, LogisticsClient
+from services.notifications.domain import (
+    Kind,
+    format_date,
+    format_datetime,
+    format_money,
+    format_quantity,
+    format_time,
+    language_of,
+)
+from services.notifications.mail import OutgoingMail, make_address, parse_mailbox
+from services.notifications.rendering import Renderer
+from services.notifications.repository import QueuedMail
+from services.notifications.settings import NotificationsSettings
+
+
+class NotReadyYet(Exception):
+    """Something the mail needs has not arrived yet (the distribution): try again later."""
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def requester_details(contact: Contact, consented_fields: list[str]) -> dict[str, Any]:
+    """What the volunteer sees of the requester: the name, and only the consented fields."""
+    consented = set(consented_fields)
+    return {
+        "name": contact.full_name,
+        "address_lines": contact.address_lines if "address" in consented else [],
+        "phone": contact.phone if "phone" in consented else None,
+        "email": contact.email if "email" in consented else None,
+    }
+
+
+def volunteer_details(contact: Contact) -> dict[str, Any]:
+    """What the requester sees of the volunteer: name, phone and email (they volunteered)."""
+    return {"name": contact.full_name, "phone": contact.phone, "email": contact.email}
+
+
+class Composer:
+    def __init__(
+        self,
+        settings: NotificationsSettings,
+        accounts: AccountsClient,
+        logistics: LogisticsClient,
+        renderer: Renderer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.accounts = accounts
+        self.logistics = logistics
+        self.renderer = renderer or Renderer()
+        self.sender = parse_mailbox(settings.mail_from)
+
+    async def compose(self, conn: Any, mail: QueuedMail) -> OutgoingMail:
+        recipient = await self.accounts.contact(mail.recipient_id)
+        language = language_of(recipient.language)
+        context: dict[str, Any] = {
+            "recipient_name": recipient.first_name or recipient.display_name,
+            "group_name": None,
+            "orders_link": self.settings.web_base_url.rstrip("/") + "/",
+            "distribution": None,
+        }
+        group_id = mail.group_id or _uuid(mail.context.get("group_id"))
+        if group_id is not None:
+            await self._add_group(context, group_id)
+        distribution_id = _uuid(mail.context.get("distribution_id"))
+        if distribution_id is not None:
+            context["distribution"] = await self._distribution(
+                conn, distribution_id, language, mail.attempts
+            )
+        await self._add_kind_details(mail, context, language)
+        rendered = self.renderer.render(mail.kind, language, context)
+        return OutgoingMail(
+            sender=self.sender,
+            recipient=make_address(recipient.full_name, recipient.email),
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            message_id=f"<{mail.event_id}.{mail.id}@{self.settings.message_id_domain}>",
+            language=language,
+            date=datetime.now(UTC),
+        )
+
+    async def _add_group(self, context: dict[str, Any], group_id: uuid.UUID) -> None:
+        try:
+            group = await self.accounts.group(group_id)
+        except Gone:
+            return
+        context["group_name"] = group.get("name")
+        join_path = group.get("join_path")
+        if isinstance(join_path, str) and join_path.startswith("/"):
+            context["orders_link"] = self.settings.web_base_url.rstrip("/") + join_path
+
+    async def _distribution(
+        self, conn: Any, distribution_id: uuid.UUID, language: str, attempts: int
+    ) -> dict[str, Any] | None:
+        row = await repo.get_distribution(conn, distribution_id)
+        if row is None:
+            if attempts < self.settings.distribution_wait_attempts:
+                raise NotReadyYet("distribution not known yet")
+            return None  # waited long enough: the mail goes without the date and place
+        return {
+            "date": format_date(row.starts_at, language),
+            "window": f"{format_time(row.starts_at, language)} – "
+            f"{format_time(row.ends_at, language)}",
+            "place_name": row.place_name,
+            "place_address": row.place_address,
+            "closes_at": format_datetime(row.closes_at, language),
+        }
+
+    async def _add_kind_details(
+        self, mail: QueuedMail, context: dict[str, Any], language: str
+    ) -> None:
+        ctx = mail.context
+        if mail.kind is Kind.PAIRING_VOLUNTEER:
+            requester = await self.accounts.contact(uuid.UUID(ctx["requester_id"]))
+            context["requester"] = requester_details(requester, list(ctx["consented_fields"]))
+        elif mail.kind is Kind.PAIRING_REQUESTER:
+            volunteer = await self.accounts.contact(uuid.UUID(ctx["volunteer_id"]))
+            context["volunteer"] = volunteer_details(volunteer)
+        elif mail.kind in (Kind.VOLUNTEER_WITHDREW_COORDINATOR, Kind.DELIVERY_NOT_NEEDED):
+            try:
+                requester = await self.accounts.contact(uuid.UUID(ctx["requester_id"]))
+                context["requester_first_name"] = requester.first_name
+            except Gone:
+                context["requester_first_name"] = "?"
+        elif mail.kind is Kind.ORDER_CONFIRMATION:
+            await self._add_order(mail, context, language)
+        elif mail.kind is Kind.PASSWORD_RESET:
+            # Handed out once by accounts: it lives only in this message from here on.
+            token = await self.accounts.reset_token(uuid.UUID(ctx["reset_id"]))
+            base = self.settings.web_base_url.rstrip("/")
+            context["reset_link"] = f"{base}/mot-de-passe/nouveau?token={token}"
+
+    async def _add_order(self, mail: QueuedMail, context: dict[str, Any], language: str) -> None:
+        ctx = mail.context
+        context["updated"] = bool(ctx.get("updated"))
+        context["total"] = format_money(int(ctx["total_cents"]), language)
+        context["lines"] = [
+            {
+                "quantity": format_quantity(str(line["quantity"]), language),
+                "name": line["product_name"],
+                "unit": (line.get("unit_label") or "") if line.get("bulk") else "",
+                "unit_price": format_money(int(line["unit_price_cents"]), language),
+                "total": format_money(int(line["line_total_cents"]), language),
+            }
+            for line in ctx.get("lines", [])
+        ]
+        distribution_id = _uuid(ctx.get("distribution_id"))
+        slot: dict[str, Any] = {"state": "unknown", "time": None}
+        if distribution_id is not None:
+            answer = await self.logistics.booking(distribution_id, mail.recipient_id)
+            if answer.known and answer.starts_at is None:
+                slot = {"state": "none", "time": None}
+            elif answer.known and answer.starts_at is not None:
+                time = format_time(answer.starts_at, language)
+                if answer.ends_at is not None:
+                    time = f"{time} – {format_time(answer.ends_at, language)}"
+                slot = {"state": "booked", "time": time}
+        context["slot"] = slot

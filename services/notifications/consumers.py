@@ -1,0 +1,248 @@
+"""Routing key -> handler. Each runs inside the inbox transaction: the email outbox rows it
+writes commit together with the inbox entry, so a redelivered event queues nothing twice."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from services.notifications import repository as repo
+from services.notifications.domain import Kind
+from shared.amqp import Handler, PoisonMessage
+from shared.contracts.accounts import PasswordResetRequestedV1, UserErasedV1
+from shared.contracts.logistics import (
+    DeliveryAssignedV1,
+    DeliveryCancelledV1,
+    DeliveryUnassignedV1,
+)
+from shared.contracts.ordering import (
+    DistributionClosedV1,
+    DistributionOpenedV1,
+    DistributionScheduledV1,
+    DistributionV1,
+    OrderUpdatedV1,
+    OrderV1,
+    OrderValidatedV1,
+)
+from shared.envelope import CloudEvent
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+M = TypeVar("M", bound=BaseModel)
+
+
+def typed(model: type[M], handler: Callable[[Any, CloudEvent, M], Awaitable[None]]) -> Handler:
+    async def run(conn: Any, event: CloudEvent, data: BaseModel) -> None:
+        if not isinstance(data, model):
+            raise PoisonMessage(f"{event.type} carries {type(data).__name__}")
+        await handler(conn, event, data)
+
+    return run
+
+
+def _pairing_context(data: DeliveryAssignedV1 | DeliveryUnassignedV1) -> dict[str, Any]:
+    return {
+        "request_id": str(data.request_id),
+        "distribution_id": str(data.distribution_id),
+        "group_id": str(data.group_id),
+        "requester_id": str(data.requester_id),
+        "volunteer_id": str(data.volunteer_id),
+    }
+
+
+async def delivery_assigned(conn: Any, event: CloudEvent, data: DeliveryAssignedV1) -> None:
+    """Both people get each other's details: the volunteer only the fields the requester
+    consented to share (kept here as field names, never values)."""
+    context = {**_pairing_context(data), "consented_fields": sorted(set(data.consented_fields))}
+    await repo.save_assignment(
+        conn,
+        data.request_id,
+        data.distribution_id,
+        data.group_id,
+        data.requester_id,
+        data.volunteer_id,
+    )
+    await repo.queue_mail(
+        conn,
+        event.id,
+        data.volunteer_id,
+        Kind.PAIRING_VOLUNTEER,
+        context,
+        related_user_id=data.requester_id,
+        group_id=data.group_id,
+    )
+    await repo.queue_mail(
+        conn,
+        event.id,
+        data.requester_id,
+        Kind.PAIRING_REQUESTER,
+        context,
+        related_user_id=data.volunteer_id,
+        group_id=data.group_id,
+    )
+
+
+async def delivery_unassigned(conn: Any, event: CloudEvent, data: DeliveryUnassignedV1) -> None:
+    still_assigned = await repo.remove_assignment(conn, data.request_id)
+    context = _pairing_context(data)
+    if data.reason == "volunteer_withdrew":
+        # The request is back in the list: the person and the coordinators are told.
+        await repo.queue_mail(
+            conn,
+            event.id,
+            data.requester_id,
+            Kind.VOLUNTEER_WITHDREW,
+            context,
+            group_id=data.group_id,
+        )
+        await repo.queue_fanout(
+            conn,
+            event.id,
+            Kind.VOLUNTEER_WITHDREW_COORDINATOR,
+            data.group_id,
+            "coordinators",
+            context,
+        )
+    elif still_assigned is not None:
+        # The requester no longer needs it (cancelled, revoked, left): tell the volunteer once.
+        await repo.queue_mail(
+            conn,
+            event.id,
+            data.volunteer_id,
+            Kind.DELIVERY_NOT_NEEDED,
+            context,
+            related_user_id=data.requester_id,
+            group_id=data.group_id,
+        )
+
+
+async def delivery_cancelled(conn: Any, event: CloudEvent, data: DeliveryCancelledV1) -> None:
+    volunteer = await repo.remove_assignment(conn, data.request_id)
+    if volunteer is None or data.reason == "erased":
+        return
+    context = {
+        "request_id": str(data.request_id),
+        "distribution_id": str(data.distribution_id),
+        "group_id": str(data.group_id),
+        "requester_id": str(data.requester_id),
+        "volunteer_id": str(volunteer),
+    }
+    await repo.queue_mail(
+        conn,
+        event.id,
+        volunteer,
+        Kind.DELIVERY_NOT_NEEDED,
+        context,
+        related_user_id=data.requester_id,
+        group_id=data.group_id,
+    )
+
+
+def _distribution_row(data: DistributionV1) -> repo.DistributionRow:
+    return repo.DistributionRow(
+        distribution_id=data.distribution_id,
+        group_id=data.group_id,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        opens_at=data.opens_at,
+        closes_at=data.closes_at,
+        place_name=data.place_name,
+        place_address=data.place_address,
+    )
+
+
+async def distribution_scheduled(
+    conn: Any, event: CloudEvent, data: DistributionScheduledV1
+) -> None:
+    await repo.upsert_distribution(conn, _distribution_row(data), event.time)
+
+
+async def distribution_closed(conn: Any, event: CloudEvent, data: DistributionClosedV1) -> None:
+    await repo.upsert_distribution(conn, _distribution_row(data), event.time)
+
+
+async def distribution_opened(conn: Any, event: CloudEvent, data: DistributionOpenedV1) -> None:
+    await repo.upsert_distribution(conn, _distribution_row(data), event.time)
+    await repo.queue_fanout(
+        conn,
+        event.id,
+        Kind.DISTRIBUTION_OPENED,
+        data.group_id,
+        "members",
+        {"distribution_id": str(data.distribution_id), "group_id": str(data.group_id)},
+    )
+
+
+def _order_context(data: OrderV1, updated: bool) -> dict[str, Any]:
+    return {
+        "order_id": str(data.order_id),
+        "distribution_id": str(data.distribution_id),
+        "group_id": str(data.group_id),
+        "updated": updated,
+        "total_cents": data.total_cents,
+        "lines": [
+            {
+                "product_name": line.product_name,
+                "unit_label": line.unit_label,
+                "bulk": line.bulk,
+                "quantity": line.quantity,
+                "unit_price_cents": line.unit_price_cents,
+                "line_total_cents": line.line_total_cents,
+            }
+            for line in data.lines
+        ],
+    }
+
+
+async def order_validated(conn: Any, event: CloudEvent, data: OrderValidatedV1) -> None:
+    await repo.record_order(conn, data.distribution_id, data.user_id)
+    await repo.queue_mail(
+        conn,
+        event.id,
+        data.user_id,
+        Kind.ORDER_CONFIRMATION,
+        _order_context(data, updated=False),
+        group_id=data.group_id,
+    )
+
+
+async def order_updated(conn: Any, event: CloudEvent, data: OrderUpdatedV1) -> None:
+    await repo.record_order(conn, data.distribution_id, data.user_id)
+    await repo.queue_mail(
+        conn,
+        event.id,
+        data.user_id,
+        Kind.ORDER_CONFIRMATION,
+        _order_context(data, updated=True),
+        group_id=data.group_id,
+    )
+
+
+async def password_reset_requested(
+    conn: Any, event: CloudEvent, data: PasswordResetRequestedV1
+) -> None:
+    # Only the reset id: the token itself is fetched from accounts when the mail is sent.
+    await repo.queue_mail(
+        conn, event.id, data.user_id, Kind.PASSWORD_RESET, {"reset_id": str(data.reset_id)}
+    )
+
+
+async def user_erased(conn: Any, event: CloudEvent, data: UserErasedV1) -> None:
+    counts = await repo.erase_user(conn, data.user_id)
+    log.info("user_erased", event_id=str(event.id), **counts)
+
+
+HANDLERS: dict[str, Handler] = {
+    "logistics.delivery.assigned.v1": typed(DeliveryAssignedV1, delivery_assigned),
+    "logistics.delivery.unassigned.v1": typed(DeliveryUnassignedV1, delivery_unassigned),
+    "logistics.delivery.cancelled.v1": typed(DeliveryCancelledV1, delivery_cancelled),
+    "ordering.distribution.scheduled.v1": typed(DistributionScheduledV1, distribution_scheduled),
+    "ordering.distribution.opened.v1": typed(DistributionOpenedV1, distribution_opened),
+    "ordering.distribution.closed.v1": typed(DistributionClosedV1, distribution_closed),
+    "ordering.order.validated.v1": typed(OrderValidatedV1, order_validated),
+    "ordering.order.updated.v1": typed(OrderUpdatedV1, order_updated),
+    "accounts.password_reset.requested.v1": typed(
+        PasswordResetRequestedV1, password_reset_requested
+    ),
+    "accounts.user.erased.v1": typed(UserErasedV1, user_erased),
+}

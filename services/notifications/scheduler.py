@@ -1,0 +1,60 @@
+"""The closing reminder: the day before ordering closes, members of the group who have not
+ordered get a reminder. Safe with several replicas: a `reminders_sent` row is claimed with
+INSERT ... ON CONFLICT DO NOTHING in the same transaction as the fan-out job it creates."""
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
+
+from services.notifications import repository as repo
+from services.notifications.domain import Kind, reminder_due, reminder_event_id
+from services.notifications.settings import NotificationsSettings
+from shared.db import Database
+from shared.logging import get_logger
+
+Job = Callable[[Database], Coroutine[Any, Any, None]]
+log = get_logger(__name__)
+
+
+async def schedule_reminders(db: Database, hours_before: float) -> int:
+    """Queue the reminders that are due now; returns how many distributions got one."""
+    scheduled = 0
+    async with db.transaction() as conn:
+        for distribution in await repo.distributions_needing_reminder(conn, hours_before):
+            now = datetime.now(UTC)
+            if not reminder_due(now, distribution.opens_at, distribution.closes_at, hours_before):
+                continue
+            if not await repo.claim_reminder(conn, distribution.distribution_id):
+                continue  # another replica got there first
+            await repo.queue_fanout(
+                conn,
+                reminder_event_id(distribution.distribution_id),
+                Kind.CLOSING_REMINDER,
+                distribution.group_id,
+                "members_without_order",
+                {
+                    "distribution_id": str(distribution.distribution_id),
+                    "group_id": str(distribution.group_id),
+                },
+            )
+            scheduled += 1
+    if scheduled:
+        log.info("closing_reminders_scheduled", distributions=scheduled)
+    return scheduled
+
+
+def reminder_job(
+    settings: NotificationsSettings,
+) -> Job:
+    async def run(db: Database) -> None:
+        while True:
+            try:
+                await schedule_reminders(db, settings.reminder_hours_before_close)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("reminder_scheduler_failed", error=repr(exc))
+            await asyncio.sleep(settings.reminder_check_seconds)
+
+    return run
