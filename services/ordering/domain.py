@@ -1,7 +1,6 @@
 """Pure ordering rules: quantities, money, distribution states and schedules. No I/O."""
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
@@ -160,19 +159,6 @@ def schedule_errors(
             }
         )
     return errors
-
-
-@dataclass(frozen=True)
-class LineChange:
-    """One product's quantities while merging a cart into an order."""
-
-    product_id: object
-    validated: Decimal
-    pending: Decimal
-
-    @property
-    def total(self) -> Decimal:
-        return self.validated + self.pending
 
 
 def check_member_sets_quantity(validated: Decimal, new_total: Decimal) -> None:
