@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from services.logistics.domain import MAX_CAPACITY, Choice, SharedField
 
@@ -36,11 +36,11 @@ class PickupIn(_Body):
 
 
 class DefaultCapacityIn(_Body):
-    default_capacity: int = Field(ge=0, le=MAX_CAPACITY)
+    default_capacity: StrictInt = Field(ge=0, le=MAX_CAPACITY)
 
 
 class SlotCapacityIn(_Body):
-    capacity: int | None = Field(ge=0, le=MAX_CAPACITY)
+    capacity: StrictInt | None = Field(ge=0, le=MAX_CAPACITY)
 
 
 # --- answers --------------------------------------------------------------------------------
