@@ -67,7 +67,13 @@ async def _handle_with_problems(request: web.Request, handler: Handler) -> web.S
             exc.status, "http-error"
         )
         return problem_response(
-            Problem(exc.status, code, exc.reason, exc.reason, headers=dict(exc.headers)),
+            Problem(
+                exc.status,
+                code,
+                exc.reason,
+                exc.reason,
+                headers={k: v for k, v in exc.headers.items() if k in ("Allow", "Retry-After")},
+            ),
             request.path,
         )
     except asyncio.CancelledError:

@@ -127,7 +127,7 @@ class OutboxRelay:
                         await conn.close()
 
     async def _publish_with_connection(self) -> None:
-        connection = await aio_pika.connect_robust(self.amqp_url, timeout=5)
+        connection = await aio_pika.connect(self.amqp_url, timeout=5)
         try:
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
             exchange = await channel.declare_exchange(

@@ -117,15 +117,14 @@ class EventSink:
         self._changed = asyncio.Condition()
 
     async def on_message(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        async with message.process():
-            async with self._changed:
-                self.events.append(json.loads(message.body))
-                self.messages.append(message)
-                self._changed.notify_all()
+        async with message.process(), self._changed:
+            self.events.append(json.loads(message.body))
+            self.messages.append(message)
+            self._changed.notify_all()
 
-    async def wait_for(self, count: int, timeout: float = 20.0, type_: str | None = None) -> list[
-        dict[str, Any]
-    ]:
+    async def wait_for(
+        self, count: int, timeout: float = 20.0, type_: str | None = None
+    ) -> list[dict[str, Any]]:
         def matching() -> list[dict[str, Any]]:
             return [e for e in self.events if type_ is None or e["type"] == type_]
 

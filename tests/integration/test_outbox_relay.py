@@ -28,13 +28,18 @@ async def insert_events(pool, count: int) -> None:
 
     async with pool.acquire() as conn, conn.transaction():
         for _ in range(count):
-            await add_event(conn, "accounts.member.left.v1", "/test",
-                            MemberLeftV1(user_id=uuid.uuid4(), group_id=uuid.uuid4()))
+            await add_event(
+                conn,
+                "accounts.member.left.v1",
+                "/test",
+                MemberLeftV1(user_id=uuid.uuid4(), group_id=uuid.uuid4()),
+            )
 
 
 def relay(pool, database_url: str, amqp_url: str, exchange: str, batch: int = 500) -> OutboxRelay:
-    return OutboxRelay(pool, database_url, SCHEMA, amqp_url, exchange, batch_size=batch,
-                       poll_interval=0.2)
+    return OutboxRelay(
+        pool, database_url, SCHEMA, amqp_url, exchange, batch_size=batch, poll_interval=0.2
+    )
 
 
 async def unpublished(pool) -> int:
@@ -87,7 +92,9 @@ async def test_two_relays_publish_each_row_exactly_once(
     assert len(events) == 1000
 
 
-async def test_unroutable_messages_stay_in_the_outbox(pool, database_url, amqp_url, events_exchange):
+async def test_unroutable_messages_stay_in_the_outbox(
+    pool, database_url, amqp_url, events_exchange
+):
     # No queue is bound: with mandatory publishing the broker returns the message, not loses it.
     await insert_events(pool, 5)
     r = relay(pool, database_url, amqp_url, events_exchange)

@@ -34,14 +34,18 @@ async def test_missing_phone_and_address_are_reported_for_the_group(client):
     for field in ("phone", "street", "postcode", "city"):
         body.pop(field)
     assert (await client.post("/v1/signup", json={**body, "group_id": str(COCUS.id)})).status == 202
-    resp = await client.post("/v1/sessions", json={"email": body["email"],
-                                                   "password": body["password"]})
+    resp = await client.post(
+        "/v1/sessions", json={"email": body["email"], "password": body["password"]}
+    )
     person = Person(client, body["email"], body["password"])
     person.session_id = (await resp.json())["session_id"]
     me = await (await client.get("/v1/me", headers=await person.auth())).json()
     assert me["memberships"][0]["missing"] == ["phone", "address"]
-    resp = await client.patch("/v1/me", headers=await person.auth(), json={
-        "phone": "0607080910", "street": "1 rue X", "postcode": "31500", "city": "Toulouse"})
+    resp = await client.patch(
+        "/v1/me",
+        headers=await person.auth(),
+        json={"phone": "0607080910", "street": "1 rue X", "postcode": "31500", "city": "Toulouse"},
+    )
     assert resp.status == 200, await resp.text()
     assert (await resp.json())["memberships"][0]["missing"] == []
 
@@ -51,23 +55,27 @@ async def test_email_is_unique_case_insensitively_and_answer_is_the_same(client)
     again = await client.post("/v1/signup", json=signup_body("same@example.ORG", first_name="X"))
     assert first.status == again.status == 202
     assert await first.json() == await again.json()
-    resp = await client.post("/v1/sessions", json={"email": "SAME@example.org",
-                                                   "password": "un mot de passe"})
+    resp = await client.post(
+        "/v1/sessions", json={"email": "SAME@example.org", "password": "un mot de passe"}
+    )
     assert resp.status == 201
 
 
 async def test_twenty_concurrent_sign_ups_with_one_email_make_one_account(client, database_url):
     import asyncpg
 
-    answers = await asyncio.gather(*(
-        client.post("/v1/signup", json=signup_body("race@example.org", first_name=f"N{i}"))
-        for i in range(20)
-    ))
+    answers = await asyncio.gather(
+        *(
+            client.post("/v1/signup", json=signup_body("race@example.org", first_name=f"N{i}"))
+            for i in range(20)
+        )
+    )
     assert {a.status for a in answers} == {202}
     conn = await asyncpg.connect(database_url)
     try:
         count = await conn.fetchval(
-            "SELECT count(*) FROM accounts.users WHERE lower(email) = 'race@example.org'")
+            "SELECT count(*) FROM accounts.users WHERE lower(email) = 'race@example.org'"
+        )
     finally:
         await conn.close()
     assert count == 1
@@ -75,10 +83,12 @@ async def test_twenty_concurrent_sign_ups_with_one_email_make_one_account(client
 
 async def test_wrong_password_and_unknown_email_get_the_same_answer(client):
     await sign_up_and_log_in(client, "known@example.org")
-    wrong = await client.post("/v1/sessions", json={"email": "known@example.org",
-                                                    "password": "pas le bon"})
-    unknown = await client.post("/v1/sessions", json={"email": "nobody@example.org",
-                                                      "password": "pas le bon"})
+    wrong = await client.post(
+        "/v1/sessions", json={"email": "known@example.org", "password": "pas le bon"}
+    )
+    unknown = await client.post(
+        "/v1/sessions", json={"email": "nobody@example.org", "password": "pas le bon"}
+    )
     assert wrong.status == unknown.status == 401
     assert (await wrong.json())["detail"] == (await unknown.json())["detail"]
     assert wrong.content_type == "application/problem+json"
@@ -96,23 +106,27 @@ async def test_log_out_really_ends_the_session(client):
 async def test_log_in_is_throttled_per_account_with_retry_after(client):
     await sign_up_and_log_in(client, "target@example.org")
     for _ in range(3):
-        resp = await client.post("/v1/sessions", json={"email": "target@example.org",
-                                                       "password": "mauvais mdp"})
+        resp = await client.post(
+            "/v1/sessions", json={"email": "target@example.org", "password": "mauvais mdp"}
+        )
         assert resp.status == 401
     # Even the right password is refused while throttled.
-    resp = await client.post("/v1/sessions", json={"email": "target@example.org",
-                                                   "password": "un mot de passe"})
+    resp = await client.post(
+        "/v1/sessions", json={"email": "target@example.org", "password": "un mot de passe"}
+    )
     assert resp.status == 429
     assert int(resp.headers["Retry-After"]) > 0
 
 
 async def test_log_in_is_throttled_per_client_address(client):
     for i in range(6):
-        resp = await client.post("/v1/sessions", json={"email": f"u{i}@example.org",
-                                                       "password": "mauvais mdp"})
+        resp = await client.post(
+            "/v1/sessions", json={"email": f"u{i}@example.org", "password": "mauvais mdp"}
+        )
         assert resp.status == 401
-    resp = await client.post("/v1/sessions", json={"email": "other@example.org",
-                                                   "password": "mauvais mdp"})
+    resp = await client.post(
+        "/v1/sessions", json={"email": "other@example.org", "password": "mauvais mdp"}
+    )
     assert resp.status == 429
 
 
@@ -124,8 +138,7 @@ async def test_join_leave_and_list_my_groups(client):
     assert resp.status == 200
     me = await (await client.get("/v1/me", headers=await person.auth())).json()
     assert sorted(m["group"]["slug"] for m in me["memberships"]) == ["3-cocus", "soupetard"]
-    resp = await client.delete(f"/v1/groups/{SOUPETARD.id}/members/me",
-                               headers=await person.auth())
+    resp = await client.delete(f"/v1/groups/{SOUPETARD.id}/members/me", headers=await person.auth())
     assert resp.status == 204
     me = await (await client.get("/v1/me", headers=await person.auth())).json()
     assert [m["group"]["slug"] for m in me["memberships"]] == ["3-cocus"]
