@@ -1,0 +1,32 @@
+"""python -m services.web [api|all|migrate|seed] — the web pages hold no database of their own:
+`migrate` and `seed` have nothing to do, `api` and `all` serve the pages."""
+
+import argparse
+import asyncio
+
+from shared.http import serve
+from shared.logging import configure_logging
+
+from .bootstrap import build_app
+from .settings import WebSettings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m services.web")
+    parser.add_argument(
+        "command", nargs="?", default="api", choices=["api", "all", "migrate", "seed"]
+    )
+    args = parser.parse_args()
+    settings = WebSettings()
+    configure_logging("web", settings.log_level)
+    if args.command in ("migrate", "seed"):
+        return
+
+    async def run() -> None:
+        app = await build_app(settings)
+        await serve(app, settings.host, settings.port, settings.shutdown_timeout)
+
+    asyncio.run(run())
+
+
+main()

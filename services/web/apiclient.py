@@ -1,0 +1,164 @@
+"""Calls to the other services' HTTP APIs, with the user's session or access token."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from shared.logging import get_logger
+
+from .settings import WebSettings
+
+log = get_logger(__name__)
+
+
+class ApiError(Exception):
+    """A 4xx answer of another service (problem+json)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        detail_en: str,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code}: {detail_en}")
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.detail_en = detail_en
+        self.errors = errors or []
+        self.headers = headers or {}
+
+    def message(self, lang: str) -> str:
+        return self.detail if lang == "fr" or not self.detail_en else self.detail_en
+
+    def field_errors(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for error in self.errors:
+            name = str(error.get("field") or "")
+            if name and name not in found:
+                found[name] = str(error.get("message") or "")
+        return found
+
+
+class ServiceDown(Exception):
+    """Another service did not answer, or answered 5xx."""
+
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(f"{service}: {reason}")
+        self.service = service
+
+
+@dataclass
+class Raw:
+    body: bytes
+    content_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Api:
+    def __init__(self, session: aiohttp.ClientSession, settings: WebSettings) -> None:
+        self.session = session
+        self.urls = {
+            "accounts": settings.accounts_url.rstrip("/"),
+            "ordering": settings.ordering_url.rstrip("/"),
+            "logistics": settings.logistics_url.rstrip("/"),
+            "notifications": settings.notifications_url.rstrip("/"),
+        }
+
+    def _headers(
+        self, token: str | None, session_id: str | None, extra: dict[str, str] | None
+    ) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        elif session_id:
+            headers["Authorization"] = f"Session {session_id}"
+        if extra:
+            headers.update(extra)
+        return headers
+
+    async def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        session_id: str | None = None,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        raw = await self._request(service, method, path, token, session_id, json, params, headers)
+        if not raw.body:
+            return None
+        import json as jsonlib
+
+        try:
+            return jsonlib.loads(raw.body)
+        except ValueError:
+            raise ServiceDown(service, "invalid JSON") from None
+
+    async def raw(
+        self, service: str, path: str, *, token: str, params: dict[str, str] | None = None
+    ) -> Raw:
+        return await self._request(service, "GET", path, token, None, None, params, None)
+
+    async def _request(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        token: str | None,
+        session_id: str | None,
+        json: Any,
+        params: dict[str, str] | None,
+        headers: dict[str, str] | None,
+    ) -> Raw:
+        url = self.urls[service] + path
+        try:
+            async with self.session.request(
+                method,
+                url,
+                json=json,
+                params=params,
+                headers=self._headers(token, session_id, headers),
+            ) as resp:
+                body = await resp.read()
+                if resp.status >= 500:
+                    log.warning("api_server_error", service=service, path=path, status=resp.status)
+                    raise ServiceDown(service, f"HTTP {resp.status}")
+                if resp.status >= 400:
+                    raise _problem(resp.status, body, dict(resp.headers))
+                return Raw(body, resp.content_type, dict(resp.headers))
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("api_unreachable", service=service, path=path, error=type(exc).__name__)
+            raise ServiceDown(service, type(exc).__name__) from exc
+
+
+API_KEY = web.AppKey("api", Api)
+
+
+def _problem(status: int, body: bytes, headers: dict[str, str]) -> ApiError:
+    import json
+
+    try:
+        data = json.loads(body) if body else {}
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    errors = data.get("errors")
+    return ApiError(
+        status,
+        str(data.get("code") or "http-error"),
+        str(data.get("detail") or "Erreur."),
+        str(data.get("detail_en") or data.get("detail") or "Error."),
+        errors if isinstance(errors, list) else None,
+        {k: v for k, v in headers.items() if k.lower() == "retry-after"},
+    )

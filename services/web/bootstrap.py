@@ -1,0 +1,214 @@
+"""The web app: middlewares (errors, security headers, language, CSRF), routes, resources."""
+
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from shared.auth import VERIFIER_KEY, TokenVerifier
+from shared.http import READINESS, SERVICE_NAME, healthz, metrics
+from shared.logging import get_logger
+
+from . import i18n
+from .apiclient import API_KEY, Api, ApiError, ServiceDown
+from .csrf import FIELD as CSRF_FIELD
+from .csrf import CsrfSigner
+from .rendering import CSRF_SIGNER, CSRF_VALUE, render, setup_jinja
+from .sessions import CLEAR_SESSION, SETTINGS_KEY, clear_session_cookie, load_user, login_url
+from .settings import WebSettings
+
+log = get_logger(__name__)
+STATIC = Path(__file__).parent / "static"
+SIGNER_KEY = web.AppKey("csrf_signer", CsrfSigner)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def _is_static(request: web.Request) -> bool:
+    return request.path.startswith("/static/") or request.path in {
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    }
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+        _add_security_headers(request, response)
+        raise
+    _add_security_headers(request, response)
+    return response
+
+
+def _add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    settings = request.app[SETTINGS_KEY]
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if settings.cookies_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.path.startswith("/static/"):
+        headers.setdefault("Cache-Control", "public, max-age=3600")
+    else:
+        # Every page is personal or carries a CSRF token: never kept by a cache or the browser.
+        headers.setdefault("Cache-Control", "no-store")
+
+
+@web.middleware
+async def page_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Language, user, CSRF: set up before the handler, errors turned into pages after."""
+    if _is_static(request):
+        return await handler(request)
+    settings = request.app[SETTINGS_KEY]
+    signer = request.app[SIGNER_KEY]
+    i18n.set_language(i18n.negotiate(request.headers.get("Accept-Language")))
+    cookie_value = request.cookies.get(settings.csrf_cookie)
+    new_csrf = not cookie_value or len(cookie_value) > 100
+    request[CSRF_VALUE] = CsrfSigner.new_cookie_value() if new_csrf else cookie_value
+    request[CSRF_SIGNER] = signer
+    response: web.StreamResponse
+    try:
+        user = await load_user(request)
+        if user is not None:
+            i18n.set_language(user.language)
+        if request.method not in SAFE_METHODS:
+            form = await request.post()
+            token = form.get(CSRF_FIELD)
+            if not signer.is_valid(token if isinstance(token, str) else None, cookie_value):
+                log.info("csrf_rejected", path=request.path)
+                response = render(
+                    request,
+                    "error.html",
+                    {
+                        "title": i18n._("Le formulaire a expiré"),
+                        "message": i18n._(
+                            "Pour votre sécurité, ce formulaire n'est plus valable. "
+                            "Revenez à la page précédente, rechargez-la et recommencez."
+                        ),
+                    },
+                    status=403,
+                )
+            else:
+                response = await handler(request)
+        else:
+            response = await handler(request)
+    except web.HTTPException as exc:
+        if exc.status >= 400 and exc.status != 405:
+            response = _error_page(request, exc.status)
+        else:
+            response = web.Response(status=exc.status, headers=exc.headers)
+    except ApiError as error:
+        if error.status == 401:
+            target = login_url(request.path_qs if request.method == "GET" else None)
+            response = web.Response(status=303, headers={"Location": target})
+            request[CLEAR_SESSION] = True
+        else:
+            response = render(
+                request,
+                "error.html",
+                {
+                    "title": i18n._("Impossible de continuer"),
+                    "message": error.message(i18n.current_language()),
+                },
+                status=error.status if error.status in (403, 404, 409, 410) else 400,
+            )
+    except ServiceDown as down:
+        log.warning("service_down", service=down.service, path=request.path)
+        response = render(
+            request,
+            "error.html",
+            {
+                "title": i18n._("Service momentanément indisponible"),
+                "message": i18n._(
+                    "Le site ne répond pas pour l'instant. Réessayez dans quelques "
+                    "minutes ; rien n'a été perdu."
+                ),
+            },
+            status=503,
+        )
+        response.headers["Retry-After"] = "30"
+    _finish(request, response, new_csrf)
+    return response
+
+
+def _finish(request: web.Request, response: web.StreamResponse, new_csrf: bool) -> None:
+    settings = request.app[SETTINGS_KEY]
+    if new_csrf and not request.get("csrf_cookie_set"):
+        response.set_cookie(
+            settings.csrf_cookie,
+            request[CSRF_VALUE],
+            path="/",
+            secure=settings.cookies_secure,
+            httponly=True,
+            samesite="Lax",
+        )
+    if request.get(CLEAR_SESSION):
+        clear_session_cookie(response, settings)
+
+
+def _error_page(request: web.Request, status: int) -> web.Response:
+    titles = {
+        403: i18n._("Accès refusé"),
+        404: i18n._("Page introuvable"),
+        413: i18n._("Formulaire trop grand"),
+    }
+    messages = {
+        403: i18n._("Cette page est réservée aux coordinateurs du groupe."),
+        404: i18n._("Cette page n'existe pas ou plus. Vérifiez le lien."),
+    }
+    return render(
+        request,
+        "error.html",
+        {
+            "title": titles.get(status, i18n._("Erreur")),
+            "message": messages.get(status, i18n._("La demande n'a pas pu aboutir.")),
+        },
+        status=status,
+    )
+
+
+async def build_app(
+    settings: WebSettings | None = None,
+    verifier: TokenVerifier | None = None,
+) -> web.Application:
+    from .views import routes
+
+    settings = settings or WebSettings()
+    app = web.Application(middlewares=[security_headers, page_context], client_max_size=256 * 1024)
+    app[SERVICE_NAME] = "web"
+    app[READINESS] = {}
+    app[SETTINGS_KEY] = settings
+    app[SIGNER_KEY] = CsrfSigner(settings.csrf_secret)
+    app[VERIFIER_KEY] = verifier or TokenVerifier(
+        jwks_url=f"{settings.accounts_url.rstrip('/')}/.well-known/jwks.json"
+    )
+    if settings.csrf_secret == "dev-csrf-secret-change-me" and not settings.dev_mode:
+        log.warning("csrf_secret_default", hint="set WEB_CSRF_SECRET; using a random one")
+        app[SIGNER_KEY] = CsrfSigner(secrets.token_urlsafe(32))
+    i18n.load_catalogs()
+    setup_jinja(app)
+
+    async def http_client(app: web.Application) -> AsyncIterator[None]:
+        timeout = aiohttp.ClientTimeout(total=settings.api_timeout)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            app[API_KEY] = Api(session, settings)
+            yield
+
+    app.cleanup_ctx.append(http_client)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_static("/static", STATIC)
+    app.add_routes(routes)
+    return app

@@ -1,0 +1,91 @@
+"""Amounts, quantities and dates as the pages show them (Europe/Paris)."""
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+PARIS = ZoneInfo("Europe/Paris")
+_DATE_PATTERNS = {"fr": "EEEE d MMMM y", "en": "EEEE d MMMM y", "de": "EEEE, d. MMMM y"}
+_AT = {"fr": "à", "en": "at", "de": "um"}
+
+
+def parse_datetime(value: str | datetime) -> datetime:
+    """An ISO 8601 date-time from an API, in Europe/Paris."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=PARIS)
+    return moment.astimezone(PARIS)
+
+
+def long_date(value: str | datetime | date, lang: str = "fr") -> str:
+    """« Vendredi 30 Août 2019 » (French months and days capitalised, as in the tutorial)."""
+    day = parse_datetime(value).date() if isinstance(value, str | datetime) else value
+    text = format_date(day, _DATE_PATTERNS.get(lang, _DATE_PATTERNS["fr"]), locale=lang)
+    if lang == "fr":
+        text = " ".join(word[:1].upper() + word[1:] for word in text.split(" "))
+    return text
+
+
+def time_of_day(value: str | datetime) -> str:
+    """« 23:59 »."""
+    return parse_datetime(value).strftime("%H:%M")
+
+
+def date_at_time(value: str | datetime, lang: str = "fr") -> str:
+    """« Jeudi 29 Août 2019 à 23:59 »."""
+    return f"{long_date(value, lang)} {_AT.get(lang, 'à')} {time_of_day(value)}"
+
+
+def _group_thousands(units: int, separator: str) -> str:
+    digits = str(units)
+    groups: list[str] = []
+    while len(digits) > 3:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    groups.insert(0, digits)
+    return separator.join(groups)
+
+
+def money(cents: int, lang: str = "fr") -> str:
+    """« 9,68 € », « -9,68 € » (French and German), « €9.68 » (English). Exact: integer cents."""
+    sign = "-" if cents < 0 else ""
+    units, rest = divmod(abs(cents), 100)
+    if lang == "en":
+        return f"{sign}€{_group_thousands(units, ',')}.{rest:02d}"
+    separator = "." if lang == "de" else " "
+    return f"{sign}{_group_thousands(units, separator)},{rest:02d} €"
+
+
+def plain_total(cents: int) -> str:
+    """The cart's « TOTAL : 9.68 » (a dot, no currency sign, as the tutorial shows it)."""
+    sign = "-" if cents < 0 else ""
+    units, rest = divmod(abs(cents), 100)
+    return f"{sign}{units}.{rest:02d}"
+
+
+def quantity(value: str | int | float | Decimal) -> str:
+    """« 0.5 », « 1 », « 0.25 » — a decimal without trailing zeros."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    text = format(number.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def quantity_with_unit(value: str | int | float | Decimal, bulk: bool, unit_label: str) -> str:
+    """« 0,25 kg » in the tables of « Mon compte », « 1 » for a per-piece product."""
+    text = quantity(value)
+    if bulk:
+        unit = "L" if unit_label.strip().upper().endswith("L") else "kg"
+        return f"{text.replace('.', ',')} {unit}"
+    return text
+
+
+def product_label(name: str, bulk: bool) -> str:
+    """« Amandes avec peau - en vrac » for a bulk product."""
+    return f"{name} - en vrac" if bulk and "en vrac" not in name else name

@@ -1,0 +1,77 @@
+"""Jinja environment (i18n, filters) and the render helper that adds the common context."""
+
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from . import formatting, i18n
+from .csrf import FIELD as CSRF_FIELD
+from .sessions import USER
+
+TEMPLATES = Path(__file__).parent / "templates"
+CSRF_VALUE = "web_csrf_value"
+CSRF_SIGNER = "web_csrf_signer"
+GROUP_CONTEXT = "web_group_context"
+
+
+def setup_jinja(app: web.Application) -> jinja2.Environment:
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
+
+    def lang() -> str:
+        return i18n.current_language()
+
+    env.filters["money"] = lambda cents: formatting.money(int(cents), lang())
+    env.filters["plain_total"] = lambda cents: formatting.plain_total(int(cents))
+    env.filters["long_date"] = lambda value: formatting.long_date(value, lang())
+    env.filters["date_at_time"] = lambda value: formatting.date_at_time(value, lang())
+    env.filters["time"] = formatting.time_of_day
+    env.filters["qty"] = formatting.quantity
+    env.filters["qty_unit"] = lambda line: formatting.quantity_with_unit(
+        line["quantity"], bool(line.get("bulk")), str(line.get("unit_label") or "")
+    )
+    env.filters["product_label"] = lambda item: formatting.product_label(
+        str(item.get("product_name") or item.get("name") or ""), bool(item.get("bulk"))
+    )
+    env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
+    return env
+
+
+def csrf_token(request: web.Request) -> str:
+    signer = request[CSRF_SIGNER]
+    return str(signer.token_for(request[CSRF_VALUE]))
+
+
+def render(
+    request: web.Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status: int = 200,
+) -> web.Response:
+    base: dict[str, Any] = {
+        "request": request,
+        "lang": i18n.current_language(),
+        "user": request.get(USER),
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": csrf_token(request),
+        "g": request.get(GROUP_CONTEXT),
+        "errors": {},
+        "values": {},
+    }
+    base.update(context or {})
+    response = aiohttp_jinja2.render_template(template, request, base, status=status)
+    response.headers["Content-Language"] = base["lang"]
+    return response

@@ -1,0 +1,119 @@
+"""The user of a request: the cookie holds only the accounts session id; each request exchanges
+it for a short-lived access token (`POST /v1/sessions/current/token`)."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from shared.auth import VERIFIER_KEY, Principal
+
+from .apiclient import API_KEY, ApiError
+from .settings import WebSettings
+
+SETTINGS_KEY = web.AppKey("web_settings", WebSettings)
+USER = "web_user"
+CLEAR_SESSION = "web_clear_session"
+
+
+@dataclass
+class User:
+    session_id: str
+    token: str
+    principal: Principal
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        return self.principal.user_id
+
+    @property
+    def language(self) -> str:
+        return self.principal.language
+
+    def role_in(self, group_id: str | uuid.UUID) -> str | None:
+        return self.principal.role_in(group_id)
+
+    def is_coordinator(self, group_id: str | uuid.UUID) -> bool:
+        return self.principal.admin or self.role_in(group_id) == "coordinator"
+
+
+async def load_user(request: web.Request) -> User | None:
+    """Exchange the session cookie for an access token; None when logged out or the session
+    ended (the cookie is then cleared)."""
+    if USER in request:
+        found: User | None = request[USER]
+        return found
+    settings = request.app[SETTINGS_KEY]
+    session_id = request.cookies.get(settings.session_cookie)
+    user: User | None = None
+    if session_id:
+        try:
+            answer = await request.app[API_KEY].call(
+                "accounts", "POST", "/v1/sessions/current/token", session_id=session_id
+            )
+        except ApiError as error:
+            if error.status not in (400, 401, 403, 404):
+                raise
+            request[CLEAR_SESSION] = True
+        else:
+            token = str(answer["access_token"])
+            principal = await request.app[VERIFIER_KEY].verify(token)
+            user = User(session_id, token, principal)
+    request[USER] = user
+    return user
+
+
+async def require_user(request: web.Request) -> User:
+    user = await load_user(request)
+    if user is None:
+        raise web.HTTPSeeOther(login_url(request.path_qs))
+    return user
+
+
+def login_url(next_path: str | None = None, group: str | None = None) -> str:
+    from urllib.parse import urlencode
+
+    params: dict[str, str] = {}
+    if next_path and is_local_path(next_path):
+        params["next"] = next_path
+    if group:
+        params["groupe"] = group
+    return "/connexion" + (f"?{urlencode(params)}" if params else "")
+
+
+def is_local_path(path: str) -> bool:
+    """Only redirect to our own pages (no open redirect through ?next=)."""
+    return path.startswith("/") and not path.startswith("//") and "\\" not in path
+
+
+def set_session_cookie(
+    response: web.StreamResponse,
+    settings: WebSettings,
+    session_id: str,
+    max_age: int = 30 * 24 * 3600,
+) -> None:
+    response.set_cookie(
+        settings.session_cookie,
+        session_id,
+        path="/",
+        max_age=max_age,
+        secure=settings.cookies_secure,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def clear_session_cookie(response: web.StreamResponse, settings: WebSettings) -> None:
+    response.del_cookie(
+        settings.session_cookie,
+        path="/",
+        secure=settings.cookies_secure,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def memberships(me: dict[str, Any]) -> list[dict[str, Any]]:
+    found = me.get("memberships") or []
+    return [m for m in found if isinstance(m, dict)]

@@ -1,0 +1,140 @@
+"""« Mon compte »: last orders, account box, balance, payments history, language, leave group."""
+
+from typing import Any
+
+from aiohttp import web
+
+from .. import i18n
+from ..apiclient import API_KEY, ApiError, ServiceDown
+from ..groups import get_me, member_page
+from ..i18n import _
+from ..rendering import render
+from ..sessions import require_user
+from .common import api_field_errors, as_list, form_values, redirect, routes, safe_next
+
+PROFILE_FIELDS = ("first_name", "last_name", "email", "phone", "street", "postcode", "city")
+
+
+@routes.get("/g/{slug}/compte")
+async def my_account(request: web.Request) -> web.StreamResponse:
+    user, g = await member_page(request)
+    api = request.app[API_KEY]
+    orders: list[dict[str, Any]] = []
+    ledger: dict[str, Any] | None = None
+    unavailable = False
+    try:
+        answer = await api.call(
+            "ordering",
+            "GET",
+            f"/v1/groups/{g.id}/me/orders",
+            token=user.token,
+            params={"limit": "5"},
+        )
+        orders = as_list(answer, "orders")
+        ledger = await api.call("ordering", "GET", f"/v1/groups/{g.id}/me/ledger", token=user.token)
+    except ServiceDown:
+        unavailable = True
+    return render(
+        request,
+        "account.html",
+        {
+            "orders": orders,
+            "ledger": ledger,
+            "orders_unavailable": unavailable,
+            "me": g.me,
+        },
+    )
+
+
+@routes.get("/g/{slug}/paiements")
+async def payments(request: web.Request) -> web.StreamResponse:
+    """« Détails paiements »: every ledger entry, newest first, and the balance."""
+    user, g = await member_page(request)
+    ledger = await request.app[API_KEY].call(
+        "ordering", "GET", f"/v1/groups/{g.id}/me/ledger", token=user.token
+    )
+    return render(
+        request, "payments.html", {"ledger": ledger, "entries": as_list(ledger, "entries")}
+    )
+
+
+@routes.get("/compte/modifier")
+async def edit_form(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request)
+    me = await get_me(request, user)
+    values = {k: str(me.get(k) or "") for k in PROFILE_FIELDS}
+    return render(
+        request,
+        "account_edit.html",
+        {
+            "values": values,
+            "me": me,
+            "next": safe_next(request.query.get("next"), "/"),
+        },
+    )
+
+
+@routes.post("/compte/modifier")
+async def edit(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request)
+    values = await form_values(request)
+    next_path = safe_next(values.get("next"), "/")
+    errors: dict[str, str] = {}
+    for name, message in {
+        "first_name": _("Indiquez votre prénom."),
+        "last_name": _("Indiquez votre nom."),
+        "email": _("Indiquez votre adresse e-mail."),
+    }.items():
+        if not values.get(name):
+            errors[name] = message
+    if not errors:
+        body = {k: values.get(k, "") for k in PROFILE_FIELDS}
+        try:
+            await request.app[API_KEY].call(
+                "accounts", "PATCH", "/v1/me", token=user.token, json=body
+            )
+        except ApiError as error:
+            if error.status not in (400, 409, 422):
+                raise
+            errors = api_field_errors(error, i18n.current_language(), set(PROFILE_FIELDS))
+        else:
+            return redirect(next_path)
+    me = await get_me(request, user)
+    return render(
+        request,
+        "account_edit.html",
+        {
+            "values": values,
+            "me": me,
+            "next": next_path,
+            "errors": errors,
+        },
+        status=400,
+    )
+
+
+@routes.post("/compte/langue")
+async def language(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request)
+    values = await form_values(request)
+    lang = values.get("language", "")
+    if lang in i18n.LANGUAGES:
+        await request.app[API_KEY].call(
+            "accounts", "PATCH", "/v1/me", token=user.token, json={"language": lang}
+        )
+    return redirect(safe_next(values.get("next"), "/"))
+
+
+@routes.get("/g/{slug}/quitter")
+async def leave_form(request: web.Request) -> web.StreamResponse:
+    await member_page(request)
+    return render(request, "leave.html")
+
+
+@routes.post("/g/{slug}/quitter")
+async def leave(request: web.Request) -> web.StreamResponse:
+    user, g = await member_page(request)
+    await request.app[API_KEY].call(
+        "accounts", "DELETE", f"/v1/groups/{g.id}/members/me", token=user.token
+    )
+    return redirect("/groupes")
