@@ -123,14 +123,14 @@ class EventSink:
             self._changed.notify_all()
 
     async def wait_for(
-        self, count: int, timeout: float = 20.0, type_: str | None = None
+        self, count: int, within: float = 20.0, type_: str | None = None
     ) -> list[dict[str, Any]]:
         def matching() -> list[dict[str, Any]]:
             return [e for e in self.events if type_ is None or e["type"] == type_]
 
         async with self._changed:
             await asyncio.wait_for(
-                self._changed.wait_for(lambda: len(matching()) >= count), timeout
+                self._changed.wait_for(lambda: len(matching()) >= count), within
             )
         return matching()
 

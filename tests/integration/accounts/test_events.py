@@ -36,7 +36,7 @@ async def test_200_sign_ups_during_a_broker_outage_all_arrive_once(
 
     async with TestClient(TestServer(await build_app(accounts_settings))):
         # 200 members plus the 4 demo coordinators seeded beforehand.
-        await event_sink.wait_for(204, type_="accounts.member.joined.v1", timeout=30)
+        await event_sink.wait_for(204, type_="accounts.member.joined.v1", within=30)
         await asyncio.sleep(0.5)
     joined = [
         e
