@@ -24,6 +24,7 @@ import asyncpg
 from aiohttp import web
 
 from services.logistics import repository
+from shared.amqp import declare_events_exchange
 from shared.auth import TokenIssuer
 from shared.db import create_pool
 from shared.migrations import migrate
@@ -161,9 +162,7 @@ async def main() -> int:
     jwks = await serve_jwks(issuer, jwks_port)
     amqp = await aio_pika.connect(amqp_url)
     channel = await amqp.channel()
-    exchange = await channel.declare_exchange(
-        exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
-    )
+    exchange = await declare_events_exchange(channel, exchange_name)
     sink = await channel.declare_queue(f"{exchange_name}.sink", auto_delete=False)
     await sink.bind(exchange, "#")  # an integrator, so the relay's events are routed
     process: subprocess.Popen[bytes] | None = None

@@ -8,15 +8,19 @@ from typing import Any
 
 import aio_pika
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.logistics import repository
 from services.logistics.bootstrap import build_app
 from services.logistics.settings import LogisticsSettings
+from shared.amqp import declare_events_exchange
 from shared.auth import TokenIssuer
 from shared.contracts.ordering import DistributionScheduledV1
 from shared.db import Database, create_pool
 from shared.envelope import new_event
+
+Client = TestClient[web.Request, web.Application]
 
 
 @pytest.fixture
@@ -34,7 +38,7 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def client(settings: LogisticsSettings, token_verifier: Any) -> AsyncIterator[TestClient]:
+async def client(settings: LogisticsSettings, token_verifier: Any) -> AsyncIterator[Client]:
     app = await build_app(settings, token_verifier)
     async with TestClient(TestServer(app)) as c:
         yield c
@@ -111,9 +115,7 @@ async def publish(
     connection = await aio_pika.connect(amqp_url)
     try:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        exchange = await channel.declare_exchange(
-            exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
-        )
+        exchange = await declare_events_exchange(channel, exchange_name)
         await exchange.publish(
             aio_pika.Message(
                 body=json.dumps(event.model_dump(mode="json", exclude_none=True)).encode(),

@@ -5,10 +5,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from shared.db import Database
-from tests.integration.logistics.conftest import People, make_distribution, slot_ids, window
+from tests.integration.logistics.conftest import Client, People, make_distribution, slot_ids, window
 
 CONSENT = {"fields": ["phone"], "text_version": "2026-01"}
 
@@ -29,7 +28,7 @@ async def snapshot(db: Database) -> list[Any]:
 
 
 @pytest.fixture
-async def two_groups(client: TestClient, db: Database, people: People) -> dict[str, Any]:
+async def two_groups(client: Client, db: Database, people: People) -> dict[str, Any]:
     """Group A (3 Cocus) with a request and a booking; group B (Soupetard) with its own."""
     ga, da = await make_distribution(db)
     gb, db_ = await make_distribution(db)
@@ -68,7 +67,7 @@ def routes(group: Any, dist: Any, slot: Any, request: Any) -> list[tuple[str, st
 
 
 async def test_every_route_refuses_another_groups_members_and_coordinators(
-    client: TestClient, db: Database, people: People, two_groups: dict[str, Any]
+    client: Client, db: Database, people: People, two_groups: dict[str, Any]
 ) -> None:
     g = two_groups
     before = await snapshot(db)
@@ -107,7 +106,7 @@ async def test_every_route_refuses_another_groups_members_and_coordinators(
 
 
 async def test_internal_endpoints_need_a_service_token(
-    client: TestClient, people: People, two_groups: dict[str, Any]
+    client: Client, people: People, two_groups: dict[str, Any]
 ) -> None:
     g = two_groups
     _, member_b = people.member(g["gb"])
@@ -141,7 +140,7 @@ async def test_internal_endpoints_need_a_service_token(
 
 
 async def test_bad_input_is_a_clear_4xx_and_changes_nothing(
-    client: TestClient, db: Database, people: People
+    client: Client, db: Database, people: People
 ) -> None:
     group_id, distribution_id = await make_distribution(db, capacity=1)
     _, other_dist = await make_distribution(db, group_id=group_id)
@@ -254,7 +253,7 @@ async def test_bad_input_is_a_clear_4xx_and_changes_nothing(
 
 
 async def test_member_books_moves_and_releases_with_events(
-    client: TestClient, db: Database, people: People, event_sink: Any
+    client: Client, db: Database, people: People, event_sink: Any
 ) -> None:
     group_id, distribution_id = await make_distribution(db)
     slots = await slot_ids(db, distribution_id)
@@ -280,7 +279,7 @@ async def test_member_books_moves_and_releases_with_events(
     assert events[0]["groupid"] == str(group_id)
 
 
-async def test_coordinator_capacity_rules(client: TestClient, db: Database, people: People) -> None:
+async def test_coordinator_capacity_rules(client: Client, db: Database, people: People) -> None:
     group_id, distribution_id = await make_distribution(db)
     slots = await slot_ids(db, distribution_id)
     base = f"/v1/groups/{group_id}/distributions/{distribution_id}"

@@ -4,13 +4,12 @@ import asyncio
 import random
 import uuid
 from collections import Counter
-
-from aiohttp.test_utils import TestClient
+from typing import Any
 
 from services.logistics import handlers
 from shared.db import Database
 from shared.problems import Problem
-from tests.integration.logistics.conftest import People, make_distribution, slot_ids
+from tests.integration.logistics.conftest import Client, People, make_distribution, slot_ids
 
 
 async def attempt(coro: object) -> int:
@@ -54,7 +53,7 @@ async def test_200_concurrent_bookings_on_slots_of_8_and_3_repeated_20_times(
 
 
 async def test_200_concurrent_bookings_through_http(
-    client: TestClient, db: Database, people: People
+    client: Client, db: Database, people: People
 ) -> None:
     group_id, distribution_id = await make_distribution(db, capacity=8)
     slot = (await slot_ids(db, distribution_id))[5]
@@ -83,7 +82,7 @@ async def test_100_bookings_and_50_cancellations_at_once_never_exceed_capacity(
     # 50 cancellations: the 8 holders release, 42 others have nothing to release (404).
     cancellers = holders + [uuid.uuid4() for _ in range(42)]
     bookers = [uuid.uuid4() for _ in range(100)]
-    calls = [handlers.book_slot(db, group_id, distribution_id, u, slot) for u in bookers]
+    calls: list[Any] = [handlers.book_slot(db, group_id, distribution_id, u, slot) for u in bookers]
     calls += [handlers.release_booking(db, group_id, distribution_id, u) for u in cancellers]
     order = list(range(len(calls)))
     random.Random(7).shuffle(order)

@@ -5,19 +5,23 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from aiohttp.test_utils import TestClient
-
 from services.logistics.settings import LogisticsSettings
 from shared.contracts.accounts import MemberJoinedV1, MemberLeftV1, UserErasedV1
 from shared.contracts.ordering import OrderLineV1, OrderValidatedV1
 from shared.db import Database
-from tests.integration.logistics.conftest import People, make_distribution, publish, slot_ids
+from tests.integration.logistics.conftest import (
+    Client,
+    People,
+    make_distribution,
+    publish,
+    slot_ids,
+)
 from tests.integration.logistics.test_slot_generation import wait_until
 
 CONSENT = {"fields": ["address", "phone"], "text_version": "2026-01"}
 
 
-async def need_delivery(client: TestClient, base: str, headers: dict[str, str]) -> str:
+async def need_delivery(client: Client, base: str, headers: dict[str, str]) -> str:
     resp = await client.put(
         base + "/pickup", json={"choice": "need_delivery", "consent": CONSENT}, headers=headers
     )
@@ -30,13 +34,13 @@ async def need_delivery(client: TestClient, base: str, headers: dict[str, str]) 
     return str(body["request"]["request_id"])
 
 
-async def volunteer(client: TestClient, base: str, headers: dict[str, str]) -> None:
+async def volunteer(client: Client, base: str, headers: dict[str, str]) -> None:
     resp = await client.put(base + "/pickup", json={"choice": "can_deliver"}, headers=headers)
     assert resp.status == 200, await resp.text()
 
 
 async def test_twenty_volunteers_claim_one_request_one_wins(
-    client: TestClient, db: Database, people: People, event_sink: Any
+    client: Client, db: Database, people: People, event_sink: Any
 ) -> None:
     group_id, distribution_id = await make_distribution(db)
     base = f"/v1/groups/{group_id}/distributions/{distribution_id}"
@@ -82,7 +86,7 @@ async def test_twenty_volunteers_claim_one_request_one_wins(
 
 
 async def test_volunteer_list_shows_first_name_postcode_order_size_only(
-    client: TestClient, db: Database, people: People, settings: LogisticsSettings
+    client: Client, db: Database, people: People, settings: LogisticsSettings
 ) -> None:
     group_id, distribution_id = await make_distribution(db)
     base = f"/v1/groups/{group_id}/distributions/{distribution_id}"
@@ -174,7 +178,7 @@ async def test_volunteer_list_shows_first_name_postcode_order_size_only(
 
 
 async def test_consent_withdrawal_cancels_and_tells_the_volunteer(
-    client: TestClient, db: Database, people: People
+    client: Client, db: Database, people: People
 ) -> None:
     group_id, distribution_id = await make_distribution(db)
     base = f"/v1/groups/{group_id}/distributions/{distribution_id}"
@@ -208,7 +212,7 @@ async def test_consent_withdrawal_cancels_and_tells_the_volunteer(
 
 
 async def test_volunteer_cannot_claim_own_request_and_consent_is_checked(
-    client: TestClient, db: Database, people: People
+    client: Client, db: Database, people: People
 ) -> None:
     group_id, distribution_id = await make_distribution(db)
     base = f"/v1/groups/{group_id}/distributions/{distribution_id}"
@@ -237,9 +241,7 @@ async def test_volunteer_cannot_claim_own_request_and_consent_is_checked(
         assert await conn.fetchval("SELECT volunteer_id FROM delivery_requests") is None
 
 
-async def test_coordinator_views_and_revoke(
-    client: TestClient, db: Database, people: People
-) -> None:
+async def test_coordinator_views_and_revoke(client: Client, db: Database, people: People) -> None:
     group_id, distribution_id = await make_distribution(db)
     base = f"/v1/groups/{group_id}/distributions/{distribution_id}"
     _, coord = people.coordinator(group_id)
@@ -282,7 +284,7 @@ async def test_coordinator_views_and_revoke(
 
 
 async def test_member_left_and_user_erased_remove_everything_and_tell_the_other_side(
-    client: TestClient, db: Database, people: People, settings: LogisticsSettings
+    client: Client, db: Database, people: People, settings: LogisticsSettings
 ) -> None:
     group_id, distribution_id = await make_distribution(db, capacity=1)
     base = f"/v1/groups/{group_id}/distributions/{distribution_id}"

@@ -4,12 +4,10 @@ import asyncio
 import uuid
 from datetime import timedelta
 
-from aiohttp.test_utils import TestClient
-
 from services.logistics.settings import LogisticsSettings
 from shared.contracts.ordering import DistributionClosedV1
 from shared.db import Database
-from tests.integration.logistics.conftest import People, publish, scheduled_payload
+from tests.integration.logistics.conftest import Client, People, publish, scheduled_payload
 
 SCHEDULED = "ordering.distribution.scheduled.v1"
 
@@ -27,7 +25,7 @@ async def wait_until(
 
 
 async def test_scheduled_event_delivered_twice_gives_one_set_of_slots(
-    client: TestClient, db: Database, settings: LogisticsSettings, people: People
+    client: Client, db: Database, settings: LogisticsSettings, people: People
 ) -> None:
     group_id, distribution_id = uuid.uuid4(), uuid.uuid4()
     data = scheduled_payload(group_id, distribution_id)
@@ -71,7 +69,7 @@ async def test_scheduled_event_delivered_twice_gives_one_set_of_slots(
 
 
 async def test_closed_event_updates_the_window(
-    client: TestClient, db: Database, settings: LogisticsSettings, people: People
+    client: Client, db: Database, settings: LogisticsSettings, people: People
 ) -> None:
     group_id, distribution_id = uuid.uuid4(), uuid.uuid4()
     data = scheduled_payload(group_id, distribution_id)
