@@ -35,6 +35,35 @@ class PoisonMessage(Exception):
     """The message can never be handled: dead-letter it at once."""
 
 
+UNROUTED_SUFFIX = ".unrouted"
+UNROUTED_RETENTION_MS = 14 * 24 * 3600 * 1000
+
+
+async def declare_events_exchange(channel: AbstractChannel, name: str) -> AbstractExchange:
+    """The events exchange, with an alternate exchange that keeps events nobody subscribed to.
+
+    With mandatory publishing an event without any bound queue would come back as NO_ROUTE and
+    stay at the head of the outbox forever; the alternate exchange parks it instead (14 days), so
+    a new event type without subscribers never blocks the ones behind it.
+    Every declaration must use the same arguments: always declare through this function.
+    """
+    unrouted = await channel.declare_exchange(
+        name + UNROUTED_SUFFIX, aio_pika.ExchangeType.FANOUT, durable=True
+    )
+    parking = await channel.declare_queue(
+        name + UNROUTED_SUFFIX,
+        durable=True,
+        arguments={"x-message-ttl": UNROUTED_RETENTION_MS, "x-max-length": 1_000_000},
+    )
+    await parking.bind(unrouted)
+    return await channel.declare_exchange(
+        name,
+        aio_pika.ExchangeType.TOPIC,
+        durable=True,
+        arguments={"alternate-exchange": name + UNROUTED_SUFFIX},
+    )
+
+
 @dataclass
 class QueueNames:
     exchange: str
@@ -56,9 +85,7 @@ async def declare_topology(
     channel: AbstractChannel, names: QueueNames, routing_keys: Sequence[str], prefetch: int = 32
 ) -> tuple[AbstractExchange, AbstractQueue]:
     await channel.set_qos(prefetch_count=prefetch)
-    exchange = await channel.declare_exchange(
-        names.exchange, aio_pika.ExchangeType.TOPIC, durable=True
-    )
+    exchange = await declare_events_exchange(channel, names.exchange)
     dlx = await channel.declare_exchange(
         names.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True
     )

@@ -11,6 +11,7 @@ import asyncpg
 from aio_pika.abc import AbstractExchange
 from pydantic import BaseModel
 
+from shared.amqp import declare_events_exchange
 from shared.contracts import validate_event_data
 from shared.envelope import CloudEvent, new_event
 from shared.logging import get_logger
@@ -130,9 +131,7 @@ class OutboxRelay:
         connection = await aio_pika.connect(self.amqp_url, timeout=5)
         try:
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-            exchange = await channel.declare_exchange(
-                self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
-            )
+            exchange = await declare_events_exchange(channel, self.exchange_name)
             while not self._stopping.is_set():
                 published = await self.publish_batch(exchange)
                 if published < self.batch_size:

@@ -10,6 +10,7 @@ import aio_pika
 import asyncpg
 import pytest
 
+from shared.amqp import UNROUTED_SUFFIX, declare_events_exchange
 from shared.auth import TokenIssuer, TokenVerifier
 from shared.logging import configure_logging
 from shared.migrations import migrate
@@ -84,8 +85,9 @@ async def events_exchange(amqp_url: str) -> AsyncIterator[str]:
     connection = await aio_pika.connect(amqp_url)
     try:
         channel = await connection.channel()
-        for suffix in ("", ".dlx"):
+        for suffix in ("", ".dlx", UNROUTED_SUFFIX):
             await channel.exchange_delete(exchange + suffix)
+        await channel.queue_delete(exchange + UNROUTED_SUFFIX)
         await _delete_queues_with_prefix(channel, prefix)
     finally:
         await connection.close()
@@ -129,9 +131,7 @@ class EventSink:
             return [e for e in self.events if type_ is None or e["type"] == type_]
 
         async with self._changed:
-            await asyncio.wait_for(
-                self._changed.wait_for(lambda: len(matching()) >= count), within
-            )
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(matching()) >= count), within)
         return matching()
 
 
@@ -140,9 +140,7 @@ async def event_sink(amqp_url: str, events_exchange: str) -> AsyncIterator[Event
     sink = EventSink()
     connection = await aio_pika.connect(amqp_url)
     channel = await connection.channel()
-    exchange = await channel.declare_exchange(
-        events_exchange, aio_pika.ExchangeType.TOPIC, durable=True
-    )
+    exchange = await declare_events_exchange(channel, events_exchange)
     queue = await channel.declare_queue(exclusive=True, auto_delete=True)
     await queue.bind(exchange, routing_key="#")
     await queue.consume(sink.on_message)
