@@ -108,7 +108,8 @@ def test_hostile_display_name_adds_no_header_and_no_recipient(name):
     assert not any(c in shown for c in "\r\n\x00\u2028\u2029")
     assert "=?" not in shown
     assert "\n" not in str(parsed["Subject"]) and "=?" not in str(parsed["Subject"])
-    assert parsed.get_body(preferencelist=("plain",)).get_content().strip() == "Bonjour"
+    body = parsed.get_body(preferencelist=("plain",))
+    assert body is not None and body.get_content().strip() == "Bonjour"
 
 
 @pytest.mark.parametrize("address", HOSTILE_ADDRESSES)

@@ -1,6 +1,7 @@
 """Templates in fr / en / de, rendered with the data the sender gathers at send time."""
 
 import uuid
+from typing import Any
 
 import pytest
 
@@ -43,7 +44,7 @@ VOLUNTEER = Contact(
 )
 
 
-def base(**extra):
+def base(**extra: Any) -> dict[str, Any]:
     return {
         "recipient_name": "Paul",
         "group_name": "3 Cocus",
@@ -53,8 +54,8 @@ def base(**extra):
     }
 
 
-def context_for(kind: Kind) -> dict:
-    return {
+def context_for(kind: Kind) -> dict[str, Any]:
+    contexts: dict[Kind, dict[str, Any]] = {
         Kind.PAIRING_VOLUNTEER: base(requester=requester_details(REQUESTER, ["phone"])),
         Kind.PAIRING_REQUESTER: base(volunteer=volunteer_details(VOLUNTEER)),
         Kind.VOLUNTEER_WITHDREW: base(),
@@ -77,7 +78,8 @@ def context_for(kind: Kind) -> dict:
         Kind.DISTRIBUTION_OPENED: base(),
         Kind.CLOSING_REMINDER: base(),
         Kind.PASSWORD_RESET: base(reset_link="http://x/mot-de-passe/nouveau?token=abc"),
-    }[kind]
+    }
+    return contexts[kind]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
