@@ -15,7 +15,7 @@ from . import i18n
 from .apiclient import API_KEY, Api, ApiError, ServiceDown
 from .csrf import FIELD as CSRF_FIELD
 from .csrf import CsrfSigner
-from .rendering import CSRF_SIGNER, CSRF_VALUE, render, setup_jinja
+from .rendering import CSRF_COOKIE_SET, CSRF_SIGNER, CSRF_VALUE, render, setup_jinja
 from .sessions import CLEAR_SESSION, SETTINGS_KEY, clear_session_cookie, load_user, login_url
 from .settings import WebSettings
 
@@ -76,7 +76,9 @@ async def page_context(request: web.Request, handler: Handler) -> web.StreamResp
     i18n.set_language(i18n.negotiate(request.headers.get("Accept-Language")))
     cookie_value = request.cookies.get(settings.csrf_cookie)
     new_csrf = not cookie_value or len(cookie_value) > 100
-    request[CSRF_VALUE] = CsrfSigner.new_cookie_value() if new_csrf else cookie_value
+    request[CSRF_VALUE] = (
+        cookie_value if cookie_value and not new_csrf else CsrfSigner.new_cookie_value()
+    )
     request[CSRF_SIGNER] = signer
     response: web.StreamResponse
     try:
@@ -145,7 +147,7 @@ async def page_context(request: web.Request, handler: Handler) -> web.StreamResp
 
 def _finish(request: web.Request, response: web.StreamResponse, new_csrf: bool) -> None:
     settings = request.app[SETTINGS_KEY]
-    if new_csrf and not request.get("csrf_cookie_set"):
+    if new_csrf and not request.get(CSRF_COOKIE_SET):
         response.set_cookie(
             settings.csrf_cookie,
             request[CSRF_VALUE],

@@ -89,3 +89,14 @@ def quantity_with_unit(value: str | int | float | Decimal, bulk: bool, unit_labe
 def product_label(name: str, bulk: bool) -> str:
     """« Amandes avec peau - en vrac » for a bulk product."""
     return f"{name} - en vrac" if bulk and "en vrac" not in name else name
+
+
+def phone(value: str | None) -> str:
+    """« 06 06 06 06 06 » for a French number stored as +33606060606; others as stored."""
+    if not value:
+        return ""
+    digits = value.replace(" ", "")
+    if digits.startswith("+33") and len(digits) == 12 and digits[1:].isdigit():
+        local = "0" + digits[3:]
+        return " ".join(local[i : i + 2] for i in range(0, 10, 2))
+    return value

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from .i18n import _
 
-_NUMBER = re.compile(r"^\d{1,6}([.,]\d{1,6})?$")
+_NUMBER = re.compile(r"^[0-9]{1,6}([.,][0-9]{1,6})?$")
 MAX_PIECES = 99
 MAX_BULK = Decimal(50)
 

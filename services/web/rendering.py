@@ -9,12 +9,14 @@ from aiohttp import web
 
 from . import formatting, i18n
 from .csrf import FIELD as CSRF_FIELD
+from .csrf import CsrfSigner
 from .sessions import USER
 
 TEMPLATES = Path(__file__).parent / "templates"
-CSRF_VALUE = "web_csrf_value"
-CSRF_SIGNER = "web_csrf_signer"
-GROUP_CONTEXT = "web_group_context"
+CSRF_VALUE = web.RequestKey("web_csrf_value", str)
+CSRF_SIGNER = web.RequestKey("web_csrf_signer", CsrfSigner)
+CSRF_COOKIE_SET = web.RequestKey("web_csrf_cookie_set", bool)
+GROUP_CONTEXT = web.RequestKey("web_group_context", object)
 
 
 def setup_jinja(app: web.Application) -> jinja2.Environment:
@@ -40,6 +42,7 @@ def setup_jinja(app: web.Application) -> jinja2.Environment:
     env.filters["date_at_time"] = lambda value: formatting.date_at_time(value, lang())
     env.filters["time"] = formatting.time_of_day
     env.filters["qty"] = formatting.quantity
+    env.filters["phone"] = formatting.phone
     env.filters["qty_unit"] = lambda line: formatting.quantity_with_unit(
         line["quantity"], bool(line.get("bulk")), str(line.get("unit_label") or "")
     )
@@ -51,8 +54,7 @@ def setup_jinja(app: web.Application) -> jinja2.Environment:
 
 
 def csrf_token(request: web.Request) -> str:
-    signer = request[CSRF_SIGNER]
-    return str(signer.token_for(request[CSRF_VALUE]))
+    return request[CSRF_SIGNER].token_for(request[CSRF_VALUE])
 
 
 def render(

@@ -13,8 +13,6 @@ from .apiclient import API_KEY, ApiError
 from .settings import WebSettings
 
 SETTINGS_KEY = web.AppKey("web_settings", WebSettings)
-USER = "web_user"
-CLEAR_SESSION = "web_clear_session"
 
 
 @dataclass
@@ -36,6 +34,10 @@ class User:
 
     def is_coordinator(self, group_id: str | uuid.UUID) -> bool:
         return self.principal.admin or self.role_in(group_id) == "coordinator"
+
+
+USER: "web.RequestKey[User | None]" = web.RequestKey("web_user")
+CLEAR_SESSION = web.RequestKey("web_clear_session", bool)
 
 
 async def load_user(request: web.Request) -> User | None:

@@ -87,8 +87,16 @@ async def edit(request: web.Request) -> web.StreamResponse:
     }.items():
         if not values.get(name):
             errors[name] = message
+    me = await get_me(request, user)
     if not errors:
-        body = {k: values.get(k, "") for k in PROFILE_FIELDS}
+        # Only what changed; an emptied optional field is removed (null).
+        body = {
+            k: values.get(k) or None
+            for k in PROFILE_FIELDS
+            if values.get(k, "") != str(me.get(k) or "")
+        }
+        if not body:
+            return redirect(next_path)
         try:
             await request.app[API_KEY].call(
                 "accounts", "PATCH", "/v1/me", token=user.token, json=body
@@ -99,7 +107,6 @@ async def edit(request: web.Request) -> web.StreamResponse:
             errors = api_field_errors(error, i18n.current_language(), set(PROFILE_FIELDS))
         else:
             return redirect(next_path)
-    me = await get_me(request, user)
     return render(
         request,
         "account_edit.html",

@@ -32,7 +32,7 @@ CSV_KINDS = {
     "bon-de-commande": "purchase-order.csv",
     "feuille": "sheet.csv",
 }
-_SLOT_OVERRIDE = re.compile(r"^\s*(\d{1,2})[:h](\d{2})\s*[=:]\s*(\d{1,3})\s*$")
+_SLOT_OVERRIDE = re.compile(r"^\s*([0-9]{1,2})[:h]([0-9]{2})\s*[=:]\s*([0-9]{1,3})\s*$")
 
 
 async def coordinator_page(request: web.Request) -> tuple[User, GroupContext]:
@@ -62,7 +62,7 @@ async def _names(api: Api, user: User, g: GroupContext) -> dict[str, str]:
 def parse_money(text: str) -> int | None:
     """« 2,25 » or « 2.25 » euros → 225 cents; None when it is not an amount."""
     raw = text.strip().replace(" ", "").replace("€", "").replace(",", ".")
-    if not re.fullmatch(r"-?\d{1,6}(\.\d{1,2})?", raw):
+    if not re.fullmatch(r"-?[0-9]{1,6}(\.[0-9]{1,2})?", raw):
         return None
     try:
         return int((Decimal(raw) * 100).to_integral_value())

@@ -21,6 +21,7 @@ async def dev_mail(request: web.Request) -> web.StreamResponse:
     except ServiceDown:
         down = True
     else:
-        found = answer.get("mails", answer) if isinstance(answer, dict) else answer
+        found = answer.get("messages", []) if isinstance(answer, dict) else answer
         mails = [m for m in found or [] if isinstance(m, dict)]
-    return render(request, "dev_mail.html", {"mails": list(reversed(mails)), "down": down})
+    # Newest first, as the sink lists them.
+    return render(request, "dev_mail.html", {"mails": mails, "down": down})

@@ -1,0 +1,231 @@
+"""The web pages against the real accounts, ordering and logistics apps (in-process, each on
+its own port, on the test database and exchange), driven like a browser: cookies, forms with
+their CSRF token, redirects followed."""
+
+import asyncio
+import html
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from services.accounts.bootstrap import build_app as build_accounts
+from services.accounts.seed import seed_demo as seed_accounts
+from services.accounts.settings import AccountsSettings
+from services.logistics.bootstrap import build_app as build_logistics
+from services.logistics.settings import LogisticsSettings
+from services.ordering.bootstrap import build_app as build_ordering
+from services.ordering.seed import seed_demo as seed_ordering
+from services.ordering.settings import OrderingSettings
+from services.web.bootstrap import build_app as build_web
+from services.web.settings import WebSettings
+from shared.demo import DEMO_GROUPS, DEMO_PASSWORD
+
+COCUS = DEMO_GROUPS[0]
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Page:
+    status: int
+    url: str
+    text: str
+    headers: Any
+
+    @property
+    def path(self) -> str:
+        return aiohttp.client.URL(self.url).path_qs
+
+    def csrf(self) -> str:
+        found = CSRF.search(self.text)
+        assert found, f"no CSRF token on {self.url}"
+        return html.unescape(found.group(1))
+
+    def hidden(self, name: str) -> str:
+        found = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', self.text)
+        assert found, f"no hidden field {name} on {self.url}"
+        return html.unescape(found.group(1))
+
+    def visible_text(self) -> str:
+        text = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", self.text, flags=re.S)
+        text = re.sub(r"<[^>]+>", " ", text)
+        return re.sub(r"\s+", " ", html.unescape(text)).strip()
+
+    def __contains__(self, needle: str) -> bool:
+        return needle in self.visible_text()
+
+
+class Browser:
+    """One person's browser: its own cookie jar."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base.rstrip("/")
+        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        self.page: Page | None = None
+
+    async def close(self) -> None:
+        await self.session.close()
+
+    async def _page(self, resp: aiohttp.ClientResponse) -> Page:
+        page = Page(resp.status, str(resp.url), await resp.text(), resp.headers)
+        if resp.content_type == "text/html":
+            self.page = page
+        return page
+
+    async def get(self, path: str, **kwargs: Any) -> Page:
+        async with self.session.get(self.base + path, **kwargs) as resp:
+            return await self._page(resp)
+
+    async def post(
+        self,
+        path: str,
+        data: dict[str, Any] | list[tuple[str, str]],
+        csrf: str | None = None,
+        **kwargs: Any,
+    ) -> Page:
+        """Submit a form; the CSRF token comes from the last page shown unless given."""
+        items = list(data.items()) if isinstance(data, dict) else list(data)
+        if csrf is None and self.page is not None:
+            csrf = self.page.csrf()
+        if csrf is not None:
+            items.append(("csrf_token", csrf))
+        async with self.session.post(self.base + path, data=items, **kwargs) as resp:
+            return await self._page(resp)
+
+    def cookie(self, name: str) -> str | None:
+        for cookie in self.session.cookie_jar:
+            if cookie.key == name:
+                return cookie.value
+        return None
+
+
+@dataclass
+class Stack:
+    web: TestServer
+    accounts: TestServer
+    ordering: TestServer
+    logistics: TestServer
+    web_settings: WebSettings
+
+    def url(self, server: TestServer) -> str:
+        return str(server.make_url("")).rstrip("/")
+
+    async def browser(self) -> Browser:
+        return Browser(self.url(self.web))
+
+    async def wait_for_slots(self, browser: Browser, path: str, timeout: float = 15) -> Page:
+        """Logistics learns of distributions from events: wait until the slots show."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            page = await browser.get(path)
+            if 'name="slot_id"' in page.text:
+                return page
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"no slots on {path}: {page.visible_text()[:500]}")
+            await asyncio.sleep(0.3)
+
+
+async def start(app: Any) -> TestServer:
+    server = TestServer(app)
+    await server.start_server()
+    return server
+
+
+@pytest.fixture
+async def stack(database_url: str, amqp_url: str, events_exchange: str) -> AsyncIterator[Stack]:
+    common = {
+        "database_url": database_url,
+        "amqp_url": amqp_url,
+        "events_exchange": events_exchange,
+        "service_secret": "test-secret",
+    }
+    accounts_settings = AccountsSettings(**common)
+    await seed_accounts(accounts_settings)
+    accounts = await start(await build_accounts(accounts_settings))
+    accounts_url = str(accounts.make_url("")).rstrip("/")
+    logistics = await start(
+        await build_logistics(LogisticsSettings(**common, accounts_url=accounts_url))
+    )
+    ordering_settings = OrderingSettings(
+        **common, accounts_url=accounts_url, scheduler_interval=1.0
+    )
+    await seed_ordering(ordering_settings)
+    ordering = await start(await build_ordering(ordering_settings))
+    web_settings = WebSettings(
+        dev_mode=True,
+        accounts_url=accounts_url,
+        ordering_url=str(ordering.make_url("")).rstrip("/"),
+        logistics_url=str(logistics.make_url("")).rstrip("/"),
+        notifications_url="http://127.0.0.1:9",
+        csrf_secret="test-csrf-secret",
+    )
+    web = await start(await build_web(web_settings))
+    yield Stack(web, accounts, ordering, logistics, web_settings)
+    for server in (web, ordering, logistics, accounts):
+        await server.close()
+
+
+@pytest.fixture
+async def browser(stack: Stack) -> AsyncIterator[Browser]:
+    b = await stack.browser()
+    yield b
+    await b.close()
+
+
+async def sign_up(
+    browser: Browser,
+    email: str,
+    first_name: str = "Sarah",
+    last_name: str = "Varda",
+    complete: bool = True,
+    slug: str = "3-cocus",
+) -> Page:
+    await browser.get(f"/inscription?groupe={slug}")
+    data = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "email": email,
+        "password": "un-mot-de-passe-solide",
+    }
+    if complete:
+        data.update(
+            {
+                "phone": "0606060606",
+                "street": "3 rue des Lilas",
+                "postcode": "31200",
+                "city": "Toulouse",
+            }
+        )
+    return await browser.post(f"/inscription?groupe={slug}", data)
+
+
+async def log_in_coordinator(browser: Browser, group: Any = COCUS) -> Page:
+    await browser.get("/connexion")
+    return await browser.post(
+        "/connexion", {"email": group.coordinator_email, "password": DEMO_PASSWORD, "next": ""}
+    )
+
+
+def open_distribution_path(page: Page) -> str:
+    """The « Commander » link of the green card."""
+    found = re.search(
+        r'<section class="card open".*?href="(/g/[^"]+/d/[0-9a-f-]+)"', page.text, flags=re.S
+    )
+    assert found, page.visible_text()[:800]
+    return found.group(1)
+
+
+def product_id(page: Page, name: str) -> str:
+    """The product id of the ordering page's product with this name."""
+    pattern = (
+        r'<li class="product[^"]*" id="p-([0-9a-f-]+)">\s*<p class="pname">'
+        + re.escape(html.escape(name, quote=False))
+        + r"(?: - en vrac)?</p>"
+    )
+    found = re.search(pattern, page.text)
+    assert found, f"no product {name}"
+    return found.group(1)
