@@ -9,6 +9,7 @@ Two ways to run it:
 import asyncio
 import contextlib
 import email
+import logging
 from collections.abc import Callable, Coroutine
 from email import policy
 from email.message import EmailMessage
@@ -23,6 +24,8 @@ from shared.logging import get_logger
 
 Job = Callable[[Database], Coroutine[Any, Any, None]]
 log = get_logger(__name__)
+# aiosmtpd logs every command at INFO, recipients included: keep personal data out of the logs.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 
 

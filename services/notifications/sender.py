@@ -109,9 +109,14 @@ class Sender:
         transport = SmtpTransport(self.settings)
         try:
             while True:
+                step = asyncio.create_task(self._step(db, transport))
                 try:
-                    busy = await self.expand_one_fanout(db) or await self.send_one(db, transport)
+                    # Shielded: a shutdown lets the mail in hand finish and be marked sent,
+                    # rather than rolling back after the server said 250 (a double on restart).
+                    busy = await asyncio.shield(step)
                 except asyncio.CancelledError:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(step, self.settings.smtp_timeout)
                     raise
                 except Exception as exc:
                     CONSUMER_ERRORS.labels("notifications-sender").inc()
@@ -122,6 +127,9 @@ class Sender:
                     await asyncio.sleep(self.settings.sender_poll_seconds)
         finally:
             await transport.close()
+
+    async def _step(self, db: Database, transport: SmtpTransport) -> bool:
+        return await self.expand_one_fanout(db) or await self.send_one(db, transport)
 
     def _delay(self, attempts: int) -> float:
         return retry_delay(
