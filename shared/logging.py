@@ -75,6 +75,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
         cache_logger_on_first_use=False,
     )
+    # aiosmtpd logs every SMTP command (addresses included) at INFO on "mail.log".
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     structlog.contextvars.bind_contextvars(service=service)
 
 

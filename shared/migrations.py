@@ -30,7 +30,9 @@ async def migrate(dsn: str, schema: str, service_dir: Path) -> list[str]:
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", _lock_key(schema))
         try:
-            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            # A service role owns its schema but may not create schemas: only create if missing.
+            if not await conn.fetchval("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema):
+                await conn.execute(f'CREATE SCHEMA "{schema}"')
             await conn.execute(f'SET search_path TO "{schema}", public')
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
