@@ -28,6 +28,6 @@ lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy shared services tests
+	$(VENV)/bin/mypy shared services deploy
 
 check: lint typecheck test
