@@ -218,9 +218,9 @@ async def validate_order(request: web.Request) -> web.Response:
             prior = await claim(conn, scope, key)
             if prior is not None:
                 return json_ok(prior[1], prior[0])
-        status, order = await handlers.validate_order(conn, group_id, distribution_id, user_id)
-        if key is not None:
-            await remember(conn, scope, key, status, order)
+        status, order = await handlers.validate_order(
+            conn, group_id, distribution_id, user_id, None if key is None else (scope, key)
+        )
     return json_ok(order, status)
 
 

@@ -26,6 +26,7 @@ from shared.contracts.ordering import (
     OrderValidatedV1,
     PaymentRecordedV1,
 )
+from shared.idempotency import remember
 from shared.outbox import add_event
 from shared.problems import Problem, not_found
 
@@ -473,9 +474,17 @@ async def remove_line(
 
 
 async def validate_order(
-    conn: Any, group_id: uuid.UUID, distribution_id: uuid.UUID, user_id: uuid.UUID
+    conn: Any,
+    group_id: uuid.UUID,
+    distribution_id: uuid.UUID,
+    user_id: uuid.UUID,
+    idempotency: tuple[str, str] | None = None,
 ) -> tuple[int, Json]:
     """Merge the member's pending lines into their order: reserve stock, debit, emit an event.
+
+    Stock rows are locked (in product-id order: no deadlocks) by the last statements of the
+    transaction, so the hot rows are held for as short a time as possible; the conditional UPDATE
+    never lets stock go negative, and a shortfall rolls the whole validation back.
 
     Returns (201, order) when the order is created, (200, order) when it grew or was unchanged.
     """
@@ -497,17 +506,14 @@ async def validate_order(
     if not_offered:
         raise not_offered_problem()
     by_product = {ln["product_id"]: ln for ln in existing}
-    stock = await repo.lock_stock(conn, [ln["product_id"] for ln in pending])
+    # Cheap early refusal on the unlocked stock; the locked check comes last (see below).
     short = [
         ln["product_id"]
         for ln in pending
-        if ln["product_id"] in stock and stock[ln["product_id"]] < ln["quantity"]
+        if ln["stock"] is not None and ln["stock"] < ln["quantity"]
     ]
     if short:
         raise out_of_stock_problem(short)
-    deltas = {ln["product_id"]: ln["quantity"] for ln in pending if ln["product_id"] in stock}
-    if await repo.move_stock(conn, deltas) != len(deltas):  # pragma: no cover - rows are locked
-        raise out_of_stock_problem(list(deltas))
     changed: list[dict[str, Any]] = []
     for ln in pending:
         before = by_product.get(ln["product_id"])
@@ -578,7 +584,23 @@ async def validate_order(
             subject=str(order["id"]),
             group_id=group_id,
         )
-    return (201 if created else 200), await _order_answer(conn, order, lines, distribution)
+    status = 201 if created else 200
+    answer = await _order_answer(conn, order, lines, distribution)
+    if idempotency is not None:
+        await remember(conn, idempotency[0], idempotency[1], status, answer)
+    await reserve_stock(conn, {ln["product_id"]: ln["quantity"] for ln in pending})
+    return status, answer
+
+
+async def reserve_stock(conn: Any, wanted: dict[uuid.UUID, Decimal]) -> None:
+    """Lock the stocked products in id order, then take the quantities, or refuse all of it."""
+    stock = await repo.lock_stock(conn, list(wanted))
+    short = [p for p, q in wanted.items() if p in stock and stock[p] < q]
+    if short:
+        raise out_of_stock_problem(short)
+    deltas = {p: q for p, q in wanted.items() if p in stock}
+    if await repo.move_stock(conn, deltas) != len(deltas):  # pragma: no cover - rows are locked
+        raise out_of_stock_problem(list(deltas))
 
 
 async def _order_answer(conn: Any, order: Any, lines: list[Any], distribution: Any) -> Json:

@@ -337,7 +337,7 @@ async def lock_stock(conn: Any, product_ids: list[uuid.UUID]) -> dict[uuid.UUID,
     """Lock the stocked products in a fixed order (no deadlocks); returns their stock."""
     rows = await conn.fetch(
         "SELECT id, stock FROM products WHERE id = ANY($1::uuid[]) AND stock IS NOT NULL"
-        " ORDER BY id FOR UPDATE",
+        " ORDER BY id FOR NO KEY UPDATE",
         product_ids,
     )
     return {r["id"]: r["stock"] for r in rows}

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import aio_pika
 
+from shared.amqp import declare_events_exchange
 from shared.contracts.accounts import UserErasedV1
 from shared.envelope import new_event
 from tests.integration.ordering.conftest import Group, Ordering, check_contracts
@@ -361,9 +362,7 @@ async def test_user_erasure_anonymises_orders_and_keeps_amounts(
     connection = await aio_pika.connect(amqp_url)
     try:
         channel = await connection.channel()
-        exchange = await channel.declare_exchange(
-            events_exchange, aio_pika.ExchangeType.TOPIC, durable=True
-        )
+        exchange = await declare_events_exchange(channel, events_exchange)
         for _ in range(2):  # delivered twice: handled once
             await exchange.publish(
                 aio_pika.Message(
