@@ -312,3 +312,12 @@ async def test_ten_parallel_validations_without_key_still_one_order(ordering: Or
     assert sorted(r.status for r in results) == [200] * 9 + [201]
     assert len(await ordering.sql("SELECT * FROM orders")) == 1
     assert len(await ordering.sql("SELECT * FROM ledger_entries")) == 1
+
+
+async def test_openapi_document_lists_the_routes(ordering: Ordering):
+    resp = await ordering.client.get("/openapi.json")
+    assert resp.status == 200
+    document = await resp.json()
+    validate = "/v1/groups/{group_id}/distributions/{distribution_id}/order/validate"
+    assert "post" in document["paths"][validate]
+    assert "AddLine" in document["components"]["schemas"]
