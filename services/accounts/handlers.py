@@ -7,7 +7,6 @@ from typing import Any
 import asyncpg
 
 from services.accounts import repository as repo
-from services.accounts.domain import display_name
 from services.accounts.models import (
     Contact,
     Group,
@@ -219,16 +218,8 @@ async def confirm_reset(db: Database, body: ResetConfirm) -> None:
 
 async def me(conn: Any, user: Any) -> Me:
     return Me(
+        **repo.person_fields(user),
         id=user["id"],
-        first_name=user["first_name"],
-        last_name=user["last_name"],
-        display_name=display_name(user["first_name"], user["last_name"]),
-        email=user["email"],
-        phone=user["phone"],
-        street=user["street"],
-        postcode=user["postcode"],
-        city=user["city"],
-        language=user["language"],
         admin=user["is_admin"],
         memberships=await repo.memberships_of(conn, user),
     )
@@ -423,18 +414,7 @@ async def contact(conn: Any, user_id: uuid.UUID) -> Contact:
     user = await repo.user_by_id(conn, user_id)
     if user is None:
         raise not_found("Personne", "Person")
-    return Contact(
-        user_id=user["id"],
-        first_name=user["first_name"],
-        last_name=user["last_name"],
-        display_name=display_name(user["first_name"], user["last_name"]),
-        email=user["email"],
-        phone=user["phone"],
-        street=user["street"],
-        postcode=user["postcode"],
-        city=user["city"],
-        language=user["language"],
-    )
+    return Contact(**repo.person_fields(user), user_id=user["id"])
 
 
 async def hand_out_reset_token(db: Database, reset_id: uuid.UUID) -> Any:

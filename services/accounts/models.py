@@ -111,8 +111,7 @@ class Membership(BaseModel):
     missing: list[str]
 
 
-class Me(BaseModel):
-    id: uuid.UUID
+class PersonDetails(BaseModel):
     first_name: str
     last_name: str
     display_name: str
@@ -122,6 +121,10 @@ class Me(BaseModel):
     postcode: str | None
     city: str | None
     language: Language
+
+
+class Me(PersonDetails):
+    id: uuid.UUID
     admin: bool
     memberships: list[Membership]
 
@@ -156,17 +159,8 @@ class MemberList(BaseModel):
     members: list[MemberRow]
 
 
-class Contact(BaseModel):
+class Contact(PersonDetails):
     user_id: uuid.UUID
-    first_name: str
-    last_name: str
-    display_name: str
-    email: str
-    phone: str | None
-    street: str | None
-    postcode: str | None
-    city: str | None
-    language: Language
 
 
 class ResetDelivery(BaseModel):

@@ -12,6 +12,25 @@ GROUP_COLUMNS = (
 )
 
 
+PERSON_COLUMNS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "street",
+    "postcode",
+    "city",
+    "language",
+)
+
+
+def person_fields(user: Any) -> dict[str, Any]:
+    """What a person's own page and the services' contact look-up both show."""
+    fields = {f: user[f] for f in PERSON_COLUMNS}
+    fields["display_name"] = display_name(user["first_name"], user["last_name"])
+    return fields
+
+
 def group_from_row(row: Any) -> Group:
     return Group(**dict(row), join_path=f"/g/{row['slug']}")
 
