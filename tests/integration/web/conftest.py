@@ -110,6 +110,13 @@ class Stack:
     ordering: TestServer
     logistics: TestServer
     web_settings: WebSettings
+    logistics_settings: LogisticsSettings
+
+    async def seed_logistics(self) -> None:
+        """The tutorial's 3 places at 16:45, once logistics knows the demo distributions."""
+        from services.logistics.seed import seed_demo
+
+        await seed_demo(self.logistics_settings)
 
     def url(self, server: TestServer) -> str:
         return str(server.make_url("")).rstrip("/")
@@ -117,9 +124,9 @@ class Stack:
     async def browser(self) -> Browser:
         return Browser(self.url(self.web))
 
-    async def wait_for_slots(self, browser: Browser, path: str, timeout: float = 15) -> Page:
+    async def wait_for_slots(self, browser: Browser, path: str, seconds: float = 15) -> Page:
         """Logistics learns of distributions from events: wait until the slots show."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + seconds
         while True:
             page = await browser.get(path)
             if 'name="slot_id"' in page.text:
@@ -145,28 +152,34 @@ async def stack(database_url: str, amqp_url: str, events_exchange: str) -> Async
     }
     accounts_settings = AccountsSettings(**common)
     await seed_accounts(accounts_settings)
-    accounts = await start(await build_accounts(accounts_settings))
-    accounts_url = str(accounts.make_url("")).rstrip("/")
-    logistics = await start(
-        await build_logistics(LogisticsSettings(**common, accounts_url=accounts_url))
-    )
-    ordering_settings = OrderingSettings(
-        **common, accounts_url=accounts_url, scheduler_interval=1.0
-    )
-    await seed_ordering(ordering_settings)
-    ordering = await start(await build_ordering(ordering_settings))
-    web_settings = WebSettings(
-        dev_mode=True,
-        accounts_url=accounts_url,
-        ordering_url=str(ordering.make_url("")).rstrip("/"),
-        logistics_url=str(logistics.make_url("")).rstrip("/"),
-        notifications_url="http://127.0.0.1:9",
-        csrf_secret="test-csrf-secret",
-    )
-    web = await start(await build_web(web_settings))
-    yield Stack(web, accounts, ordering, logistics, web_settings)
-    for server in (web, ordering, logistics, accounts):
-        await server.close()
+    servers: list[TestServer] = []
+    try:
+        accounts = await start(await build_accounts(accounts_settings))
+        servers.append(accounts)
+        accounts_url = str(accounts.make_url("")).rstrip("/")
+        logistics_settings = LogisticsSettings(**common, accounts_url=accounts_url)
+        logistics = await start(await build_logistics(logistics_settings))
+        servers.append(logistics)
+        ordering_settings = OrderingSettings(
+            **common, accounts_url=accounts_url, scheduler_interval=1.0
+        )
+        await seed_ordering(ordering_settings)
+        ordering = await start(await build_ordering(ordering_settings))
+        servers.append(ordering)
+        web_settings = WebSettings(
+            dev_mode=True,
+            accounts_url=accounts_url,
+            ordering_url=str(ordering.make_url("")).rstrip("/"),
+            logistics_url=str(logistics.make_url("")).rstrip("/"),
+            notifications_url="http://127.0.0.1:9",
+            csrf_secret="test-csrf-secret",
+        )
+        web = await start(await build_web(web_settings))
+        servers.append(web)
+        yield Stack(web, accounts, ordering, logistics, web_settings, logistics_settings)
+    finally:
+        for server in reversed(servers):
+            await server.close()
 
 
 @pytest.fixture
