@@ -1,0 +1,259 @@
+"""Every service as a real process (`python -m services.<name>`) on free ports, against a fresh
+database cloned from the migrated template and a per-run exchange; pages driven in headless
+Chromium (Debian's package) through Playwright."""
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import asyncpg
+import pytest
+
+from tests.conftest import _delete_queues_with_prefix
+from tests.support.infra import ROOT, unique_name, with_database
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+SERVICES = ("accounts", "logistics", "ordering", "notifications", "web")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Processes:
+    urls: dict[str, str]
+    mail_url: str
+    logs: Path
+    env: dict[str, str]
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def tail(self, lines: int = 30) -> str:
+        out = []
+        for name in SERVICES:
+            path = self.logs / f"{name}.log"
+            if path.exists():
+                out.append(f"--- {name} ---")
+                out += path.read_text(errors="replace").splitlines()[-lines:]
+        return "\n".join(out)
+
+    def seed_logistics(self) -> None:
+        """The tutorial's 3 places at 16:45 (once logistics has the distributions' slots)."""
+        with (self.logs / "logistics-seed.log").open("wb") as log:
+            subprocess.run(
+                [sys.executable, "-m", "services.logistics", "seed"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                check=True,
+                timeout=120,
+            )
+
+    def mails(self) -> list[dict[str, Any]]:
+        with urllib.request.urlopen(self.mail_url, timeout=5) as resp:
+            return list(json.loads(resp.read())["messages"])
+
+    async def wait_for_mail(self, predicate: Any, seconds: float = 30) -> dict[str, Any]:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            found = [m for m in await asyncio.to_thread(self.mails) if predicate(m)]
+            if found:
+                return found[0]
+            await asyncio.sleep(0.5)
+        raise AssertionError(
+            "no such mail; mails: " + json.dumps(await asyncio.to_thread(self.mails))[:3000]
+        )
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not become healthy")
+
+
+@pytest.fixture(scope="session")
+async def e2e_database(infra: tuple[str, str], template_database: str) -> AsyncIterator[str]:
+    admin_url = infra[0]
+    name = unique_name("vrac_e2e")
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    finally:
+        await conn.close()
+    yield with_database(admin_url, name)
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def processes(infra: tuple[str, str], e2e_database: str) -> AsyncIterator[Processes]:
+    prefix = f"e{uuid.uuid4().hex[:10]}."
+    ports = {name: free_port() for name in SERVICES}
+    smtp_port = free_port()
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    env = dict(os.environ)
+    for name in SERVICES:
+        upper = name.upper()
+        env.update(
+            {
+                f"{upper}_DATABASE_URL": e2e_database,
+                f"{upper}_AMQP_URL": infra[1],
+                f"{upper}_EVENTS_EXCHANGE": f"{prefix}vrac.events",
+                f"{upper}_PORT": str(ports[name]),
+                f"{upper}_ACCOUNTS_URL": urls["accounts"],
+                f"{upper}_SERVICE_SECRET": "e2e-service-secret",
+                f"{upper}_LOG_LEVEL": "WARNING",
+            }
+        )
+    env.update(
+        {
+            "ORDERING_SCHEDULER_INTERVAL": "1",
+            "NOTIFICATIONS_DEV_MODE": "true",
+            "NOTIFICATIONS_MAILSINK_PORT": str(smtp_port),
+            "NOTIFICATIONS_SMTP_PORT": str(smtp_port),
+            "NOTIFICATIONS_LOGISTICS_URL": urls["logistics"],
+            "NOTIFICATIONS_WEB_BASE_URL": urls["web"],
+            "NOTIFICATIONS_SENDER_POLL_SECONDS": "0.3",
+            "WEB_DEV_MODE": "true",
+            "WEB_CSRF_SECRET": "e2e-csrf-secret",
+            "WEB_ORDERING_URL": urls["ordering"],
+            "WEB_LOGISTICS_URL": urls["logistics"],
+            "WEB_NOTIFICATIONS_URL": urls["notifications"],
+            "WEB_BASE_URL": urls["web"],
+        }
+    )
+    logs = Path(tempfile.mkdtemp(prefix="vrac-e2e-"))
+    running = Processes(urls, f"{urls['notifications']}/dev/mail.json", logs, env)
+
+    def run(name: str, command: str) -> None:
+        with (logs / f"{name}-{command}.log").open("wb") as log:
+            subprocess.run(
+                [sys.executable, "-m", f"services.{name}", command],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                check=True,
+                timeout=120,
+            )
+
+    try:
+        for name in ("accounts", "ordering"):
+            await asyncio.to_thread(run, name, "seed")
+        for name in SERVICES:
+            log = (logs / f"{name}.log").open("wb")
+            running.procs[name] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}", "api"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        for name in SERVICES:
+            await asyncio.to_thread(_wait_healthy, urls[name], running.procs[name])
+        yield running
+    except Exception:
+        print(running.tail(60), file=sys.stderr)
+        raise
+    finally:
+        for proc in running.procs.values():
+            proc.terminate()
+        for proc in running.procs.values():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        connection = await aio_pika.connect(infra[1])
+        try:
+            channel = await connection.channel()
+            for suffix in ("", ".dlx"):
+                await channel.exchange_delete(f"{prefix}vrac.events{suffix}")
+            await _delete_queues_with_prefix(channel, prefix)
+        finally:
+            await connection.close()
+
+
+@pytest.fixture(scope="session")
+async def browser(processes: Processes) -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: apt-get install -y chromium")
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+async def new_page(browser: Any, processes: Processes) -> AsyncIterator[Any]:
+    """Each call: a fresh browser context (one person), 360 px wide like an old phone."""
+    contexts = []
+
+    async def make(width: int = 360) -> Any:
+        # bypass_csp: lets the test inject axe-core; the pages themselves run no script.
+        context = await browser.new_context(
+            base_url=processes.urls["web"],
+            viewport={"width": width, "height": 740},
+            locale="fr-FR",
+            bypass_csp=True,
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return await context.new_page()
+
+    yield make
+    for context in contexts:
+        await context.close()
+
+
+async def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Serious and critical axe-core violations of the page shown."""
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate("async () => await axe.run(document)")
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
