@@ -88,6 +88,21 @@ class Processes:
         )
 
 
+def _spawn(name: str, env: dict[str, str], logs: Path) -> "subprocess.Popen[bytes]":
+    with (logs / f"{name}.log").open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}", "api"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _chromium_installed() -> bool:
+    return Path(CHROMIUM).exists()
+
+
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -175,14 +190,7 @@ async def processes(infra: tuple[str, str], e2e_database: str) -> AsyncIterator[
         for name in ("accounts", "ordering"):
             await asyncio.to_thread(run, name, "seed")
         for name in SERVICES:
-            log = (logs / f"{name}.log").open("wb")
-            running.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}", "api"],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+            running.procs[name] = await asyncio.to_thread(_spawn, name, env, logs)
         for name in SERVICES:
             await asyncio.to_thread(_wait_healthy, urls[name], running.procs[name])
         yield running
@@ -211,7 +219,7 @@ async def processes(infra: tuple[str, str], e2e_database: str) -> AsyncIterator[
 async def browser(processes: Processes) -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
-    if not Path(CHROMIUM).exists():
+    if not _chromium_installed():
         pytest.fail(f"{CHROMIUM} missing: apt-get install -y chromium")
     async with async_playwright() as playwright:
         chromium = await playwright.chromium.launch(

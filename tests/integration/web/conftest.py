@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from yarl import URL
 
 from services.accounts.bootstrap import build_app as build_accounts
 from services.accounts.seed import seed_demo as seed_accounts
@@ -38,7 +39,7 @@ class Page:
 
     @property
     def path(self) -> str:
-        return aiohttp.client.URL(self.url).path_qs
+        return URL(self.url).path_qs
 
     def csrf(self) -> str:
         found = CSRF.search(self.text)
@@ -144,7 +145,7 @@ async def start(app: Any) -> TestServer:
 
 @pytest.fixture
 async def stack(database_url: str, amqp_url: str, events_exchange: str) -> AsyncIterator[Stack]:
-    common = {
+    common: dict[str, Any] = {
         "database_url": database_url,
         "amqp_url": amqp_url,
         "events_exchange": events_exchange,

@@ -38,6 +38,7 @@ async def test_sign_up_joins_the_group_and_shows_the_green_card(browser: Browser
 async def test_missing_phone_and_address_banner_on_every_group_page(browser: Browser):
     await sign_up(browser, "nophone@example.org", complete=False, slug="minguettes")
     # Minguettes requires a phone only; sign-up through its link without one is refused...
+    assert browser.page is not None
     assert "Ce groupe demande un numéro de téléphone." in browser.page
     # ...so join 3 Cocus another way: sign up without group, then the join button.
     await browser.get("/inscription")
