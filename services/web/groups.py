@@ -1,5 +1,6 @@
 """The group a page belongs to: membership, role and the missing-contact banner."""
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,8 @@ async def get_me(request: web.Request, user: User) -> dict[str, Any]:
 
 
 async def public_group(request: web.Request, slug: str) -> dict[str, Any]:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", slug):
+        raise web.HTTPNotFound()
     try:
         group: dict[str, Any] = await request.app[API_KEY].call(
             "accounts", "GET", f"/v1/groups/by-slug/{slug}"

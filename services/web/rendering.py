@@ -72,6 +72,7 @@ def render(
         "g": request.get(GROUP_CONTEXT),
         "errors": {},
         "values": {},
+        "tab": "",
     }
     base.update(context or {})
     response = aiohttp_jinja2.render_template(template, request, base, status=status)

@@ -253,6 +253,8 @@ async def new_page(browser: Any, processes: Processes) -> AsyncIterator[Any]:
 
 async def axe_violations(page: Any) -> list[dict[str, Any]]:
     """Serious and critical axe-core violations of the page shown."""
+    if not await asyncio.to_thread(AXE.exists):
+        pytest.fail(f"{AXE} missing: run `npm ci` in tests/e2e")
     await page.add_script_tag(path=str(AXE))
     result = await page.evaluate("async () => await axe.run(document)")
     return [

@@ -40,11 +40,15 @@ async def coordinator_page(request: web.Request) -> tuple[User, GroupContext]:
     return user, g
 
 
-def _did(request: web.Request) -> str:
+def _uuid(request: web.Request, name: str) -> str:
     try:
-        return str(uuid.UUID(request.match_info["distribution_id"]))
+        return str(uuid.UUID(request.match_info[name]))
     except ValueError:
         raise web.HTTPNotFound() from None
+
+
+def _did(request: web.Request) -> str:
+    return _uuid(request, "distribution_id")
 
 
 def _base(g: GroupContext, distribution_id: str) -> str:
@@ -188,7 +192,7 @@ async def create_product(request: web.Request) -> web.StreamResponse:
 async def update_product(request: web.Request) -> web.StreamResponse:
     """Price, stock and active flag of one product."""
     user, g = await coordinator_page(request)
-    product_id = str(uuid.UUID(request.match_info["product_id"]))
+    product_id = _uuid(request, "product_id")
     values = await form_values(request)
     body: dict[str, Any] = {"active": values.get("active") == "on"}
     cents = parse_money(values.get("price", ""))
@@ -670,7 +674,7 @@ async def set_capacity(request: web.Request) -> web.StreamResponse:
 async def revoke_request(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
     did = _did(request)
-    request_id = str(uuid.UUID(request.match_info["request_id"]))
+    request_id = _uuid(request, "request_id")
     await request.app[API_KEY].call(
         "logistics",
         "POST",

@@ -37,13 +37,18 @@ def _page(g: GroupContext, distribution_id: str, suffix: str = "") -> str:
     return f"/g/{g.slug}/d/{distribution_id}{suffix}"
 
 
-def _distribution_id(request: web.Request) -> str:
+def _uuid_param(request: web.Request, name: str) -> str:
+    """An id from the path, checked (it goes into the APIs' paths)."""
     import uuid
 
     try:
-        return str(uuid.UUID(request.match_info["distribution_id"]))
+        return str(uuid.UUID(request.match_info[name]))
     except ValueError:
         raise web.HTTPNotFound() from None
+
+
+def _distribution_id(request: web.Request) -> str:
+    return _uuid_param(request, "distribution_id")
 
 
 @routes.get("/g/{slug}/commandes")
@@ -198,7 +203,7 @@ async def remove_pending(request: web.Request) -> web.StreamResponse:
     """Drop a product that is not validated yet (a validated one can never be removed)."""
     user, g = await member_page(request)
     distribution_id = _distribution_id(request)
-    product_id = request.match_info["product_id"]
+    product_id = _uuid_param(request, "product_id")
     try:
         await request.app[API_KEY].call(
             "ordering",
@@ -547,7 +552,7 @@ async def delivery_requests(request: web.Request) -> web.StreamResponse:
 async def claim_request(request: web.Request) -> web.StreamResponse:
     user, g = await member_page(request)
     distribution_id = _distribution_id(request)
-    request_id = request.match_info["request_id"]
+    request_id = _uuid_param(request, "request_id")
     values = await form_values(request)
     withdraw = values.get("action") == "withdraw"
     path = f"{_base(g, distribution_id)}/delivery-requests/{request_id}/claim"
