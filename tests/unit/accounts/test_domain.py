@@ -14,8 +14,8 @@ from shared.logging import redact
 
 
 @pytest.mark.parametrize(
-    "typed", ["06 06 06 06 06", "0606060606", "+33 6 06 06 06 06", "0033 6 06 06 06 06",
-              "06.06.06.06.06"]
+    "typed",
+    ["06 06 06 06 06", "0606060606", "+33 6 06 06 06 06", "0033 6 06 06 06 06", "06.06.06.06.06"],
 )
 def test_french_phone_numbers_become_e164(typed):
     assert normalise_phone(typed) == "+33606060606"
@@ -57,19 +57,22 @@ def test_missing_fields_follow_the_group_requirements():
     empty = {"street": None, "postcode": None, "city": None}
     assert missing_fields(True, True, None, empty) == ["phone", "address"]
     assert missing_fields(True, False, None, empty) == ["phone"]
-    assert missing_fields(False, True, "+33606060606", {**empty, "street": "1 rue"}) == [
-        "address"
-    ]
+    assert missing_fields(False, True, "+33606060606", {**empty, "street": "1 rue"}) == ["address"]
     full = {"street": "1 rue", "postcode": "31000", "city": "Toulouse"}
     assert missing_fields(True, True, "+33606060606", full) == []
 
 
 def test_logs_never_carry_personal_data():
-    logged = redact({
-        "event": "signup", "email": "sarah@example.org", "password": "secret123",
-        "note": "call 06 06 06 06 06 or write to sarah@example.org",
-        "user_id": "0123-4567-8901", "timestamp": "2026-11-28T04:25:11Z",
-    })
+    logged = redact(
+        {
+            "event": "signup",
+            "email": "sarah@example.org",
+            "password": "secret123",
+            "note": "call 06 06 06 06 06 or write to sarah@example.org",
+            "user_id": "0123-4567-8901",
+            "timestamp": "2026-11-28T04:25:11Z",
+        }
+    )
     assert logged["email"] == logged["password"] == "[redacted]"
     assert logged["note"] == "call [phone] or write to [email]"
     assert logged["user_id"] == "0123-4567-8901"
