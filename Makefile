@@ -18,10 +18,22 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed
 
+# The browser tests drive Debian's Chromium (Playwright's own download is not reachable everywhere)
+# and inject axe-core from npm.
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --silent --no-audit --no-fund
+	touch $@
+
+/usr/bin/chromium:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+browser: /usr/bin/chromium $(AXE)
+
 run: install
 	$(PY) -m deploy.run
 
-test: install
+test: install browser
 	$(PY) -m pytest -q
 
 lint: install
