@@ -359,12 +359,19 @@ async def cart_view(conn: Any, distribution: Any, user_id: uuid.UUID) -> Json:
 
 async def _open_distribution(conn: Any, group_id: uuid.UUID, distribution_id: uuid.UUID) -> Any:
     distribution = await require_distribution(conn, group_id, distribution_id)
+    _require_open(distribution)
+    return distribution
+
+
+def _require_open(distribution: Any) -> None:
+    """Refuse unless the distribution exists and is open by the database clock."""
+    if distribution is None:
+        raise distribution_not_found()
     state = distribution_state(
         distribution["opens_at"], distribution["closes_at"], distribution["db_now"]
     )
     if state is not DistributionState.OPEN:
         raise not_open_problem(state)
-    return distribution
 
 
 async def _validated_quantity(
@@ -488,8 +495,10 @@ async def validate_order(
 
     Returns (201, order) when the order is created, (200, order) when it grew or was unchanged.
     """
-    await repo.lock_member_distribution(conn, distribution_id, user_id)
-    distribution = await _open_distribution(conn, group_id, distribution_id)
+    distribution = await repo.lock_member_and_get_distribution(
+        conn, group_id, distribution_id, user_id
+    )
+    _require_open(distribution)
     pending = await repo.cart_lines(conn, distribution_id, user_id)
     order = await repo.member_order(conn, distribution_id, user_id)
     existing = await repo.order_lines(conn, [order["id"]]) if order else []
@@ -538,25 +547,18 @@ async def validate_order(
     lines = sorted(by_product.values(), key=lambda x: (x["category"], x["product_name"]))
     total = sum(int(x["line_total_cents"]) for x in lines)
     created = order is None
-    if order is None:
-        order = await repo.insert_order(
-            conn, uuid.uuid4(), distribution_id, group_id, user_id, total
-        )
-        previous_total = 0
-    else:
-        previous_total = order["total_cents"]
-        order = await repo.update_order_total(conn, order["id"], total)
-    await repo.upsert_lines(conn, order["id"], changed)
-    await repo.add_ledger_entry(
+    previous_total = 0 if order is None else order["total_cents"]
+    order = await repo.save_validation(
         conn,
-        group_id,
-        user_id,
-        "order" if created else "order_update",
-        -(total - previous_total),
-        order_id=order["id"],
+        order_id=uuid.uuid4() if order is None else order["id"],
+        created=created,
         distribution_id=distribution_id,
+        group_id=group_id,
+        user_id=user_id,
+        total_cents=total,
+        debit_cents=total - previous_total,
+        lines=changed,
     )
-    await repo.clear_cart(conn, distribution_id, user_id)
     common: dict[str, Any] = {
         "order_id": order["id"],
         "distribution_id": distribution_id,
@@ -593,14 +595,10 @@ async def validate_order(
 
 
 async def reserve_stock(conn: Any, wanted: dict[uuid.UUID, Decimal]) -> None:
-    """Lock the stocked products in id order, then take the quantities, or refuse all of it."""
-    stock = await repo.lock_stock(conn, list(wanted))
-    short = [p for p, q in wanted.items() if p in stock and stock[p] < q]
+    """Take the quantities of the stocked products, or refuse all of it."""
+    short = await repo.take_stock(conn, wanted)
     if short:
         raise out_of_stock_problem(short)
-    deltas = {p: q for p, q in wanted.items() if p in stock}
-    if await repo.move_stock(conn, deltas) != len(deltas):  # pragma: no cover - rows are locked
-        raise out_of_stock_problem(list(deltas))
 
 
 async def _order_answer(conn: Any, order: Any, lines: list[Any], distribution: Any) -> Json:
@@ -711,11 +709,9 @@ async def correct_order(
         }
         new_lines.append(line)
         existing[product_id] = line
-    stock = await repo.lock_stock(conn, list(deltas))
-    short = [p for p, d in deltas.items() if p in stock and stock[p] < d]
+    short = await repo.take_stock(conn, {p: d for p, d in deltas.items() if d != 0})
     if short:
         raise out_of_stock_problem(short)
-    await repo.move_stock(conn, {p: d for p, d in deltas.items() if p in stock and d != 0})
     await repo.upsert_lines(conn, order_id, new_lines)
     total = sum(int(ln["line_total_cents"]) for ln in existing.values())
     difference = total - order["total_cents"]
