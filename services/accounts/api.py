@@ -241,7 +241,11 @@ async def get_group(request: web.Request) -> web.Response:
 
 
 @routes.get("/v1/groups/{group_id}/members")
-@operation("The members of my group (coordinators)", response=MemberList, tags=["groups"])
+@operation(
+    "The members of a group (its coordinators, association admins)",
+    response=MemberList,
+    tags=["groups"],
+)
 async def members(request: web.Request) -> web.Response:
     caller = await principal(request)
     group_id = path_uuid(request, "group_id")

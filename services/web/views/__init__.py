@@ -1,6 +1,15 @@
 """Page handlers; importing the modules registers their routes."""
 
-from . import account, coordinator, dev, member, public
+from . import account, admin, coordinator, dev, member, personal_data, public
 from .common import routes
 
-__all__ = ["account", "coordinator", "dev", "member", "public", "routes"]
+__all__ = [
+    "account",
+    "admin",
+    "coordinator",
+    "dev",
+    "member",
+    "personal_data",
+    "public",
+    "routes",
+]

@@ -139,6 +139,10 @@ async def test_admin_creates_a_group_and_names_a_coordinator(client):
     assert resp.status == 409
     member = await sign_up_and_log_in(client, "future@example.org", join=None)
     await client.post(f"/v1/groups/{group['id']}/members/me", headers=await member.auth())
+    # The admin, not a member of the group, reads its members to choose the coordinator.
+    resp = await client.get(f"/v1/groups/{group['id']}/members", headers=await admin.auth())
+    assert resp.status == 200
+    assert [m["user_id"] for m in (await resp.json())["members"]] == [str(member.user_id)]
     resp = await client.put(
         f"/v1/groups/{group['id']}/coordinators/{member.user_id}", headers=await admin.auth()
     )

@@ -1,0 +1,171 @@
+"""Association admin pages (SPEC §1.5): list groups, create a group, name a coordinator."""
+
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from .. import i18n
+from ..apiclient import API_KEY, ApiError
+from ..groups import public_group
+from ..i18n import _
+from ..rendering import render
+from ..sessions import User, require_user
+from .common import as_list, form_values, redirect, routes
+
+GROUP_FLAGS = ("phone_required", "address_required")
+
+
+def _forbidden(request: web.Request) -> web.Response:
+    return render(
+        request,
+        "error.html",
+        {
+            "title": _("Accès refusé"),
+            "message": _("Cette page est réservée aux administrateurs de l'association."),
+        },
+        status=403,
+    )
+
+
+async def _admin(request: web.Request) -> User | None:
+    """The logged-in association admin; None for anybody else (logged out: to the log-in)."""
+    user = await require_user(request)
+    return user if user.principal.admin else None
+
+
+def _field_messages() -> dict[str, str]:
+    """Readable messages for the fields the accounts API refuses (same rules as its checks)."""
+    email = _("Cette adresse e-mail n'est pas valide (exemple : nom@exemple.fr).")
+    return {
+        "slug": _(
+            "Le lien doit faire de 2 à 63 caractères : lettres minuscules sans accent, chiffres "
+            "et tirets, en commençant par une lettre ou un chiffre (exemple : 3-cocus)."
+        ),
+        "name": _("Indiquez le nom du groupe (100 caractères au plus)."),
+        "city": _("Indiquez la ville (100 caractères au plus)."),
+        "coordinator_name": _("200 caractères au plus."),
+        "coordinator_email": email,
+        "contact_email": email,
+    }
+
+
+@routes.get("/admin")
+async def groups(request: web.Request) -> web.StreamResponse:
+    if await _admin(request) is None:
+        return _forbidden(request)
+    answer = await request.app[API_KEY].call("accounts", "GET", "/v1/groups")
+    found = sorted(as_list(answer, "groups"), key=lambda g: (str(g["city"]), str(g["name"])))
+    return render(request, "admin/groups.html", {"groups": found})
+
+
+@routes.get("/admin/groupes/nouveau")
+async def new_group_form(request: web.Request) -> web.StreamResponse:
+    if await _admin(request) is None:
+        return _forbidden(request)
+    return render(request, "admin/new_group.html")
+
+
+@routes.post("/admin/groupes/nouveau")
+async def create_group(request: web.Request) -> web.StreamResponse:
+    user = await _admin(request)
+    if user is None:
+        return _forbidden(request)
+    values = await form_values(request)
+    body: dict[str, Any] = {
+        "slug": values.get("slug", ""),
+        "name": values.get("name", ""),
+        "city": values.get("city", ""),
+        "coordinator_name": values.get("coordinator_name", ""),
+        "coordinator_email": values.get("coordinator_email") or None,
+        "contact_email": values.get("contact_email") or None,
+    }
+    for flag in GROUP_FLAGS:
+        body[flag] = values.get(flag) == "on"
+    errors: dict[str, str] = {}
+    try:
+        group = await request.app[API_KEY].call(
+            "accounts", "POST", "/v1/groups", token=user.token, json=body
+        )
+    except ApiError as error:
+        if error.status == 409 and error.code == "slug-taken":
+            errors["slug"] = _("Ce lien de groupe existe déjà.")
+        elif error.status in (400, 422):
+            messages = _field_messages()
+            for name in error.field_errors():
+                key = name if name in messages else "_form"
+                errors.setdefault(key, messages.get(name) or error.message(i18n.current_language()))
+            if not errors:
+                errors["_form"] = error.message(i18n.current_language())
+        else:
+            raise
+    else:
+        return redirect(f"/admin/groupes/{group['slug']}?ok=cree")
+    return render(request, "admin/new_group.html", {"values": values, "errors": errors}, status=400)
+
+
+async def _group_page(
+    request: web.Request,
+    user: User,
+    errors: dict[str, str] | None = None,
+    chosen: str = "",
+    status: int = 200,
+) -> web.Response:
+    group = await public_group(request, request.match_info["slug"])
+    answer = await request.app[API_KEY].call(
+        "accounts", "GET", f"/v1/groups/{group['id']}/members", token=user.token
+    )
+    members = sorted(
+        as_list(answer, "members"), key=lambda m: str(m.get("display_name") or "").lower()
+    )
+    return render(
+        request,
+        "admin/group.html",
+        {
+            "group": group,
+            "members": members,
+            "candidates": [m for m in members if m.get("role") != "coordinator"],
+            "errors": errors or {},
+            "chosen": chosen,
+            "ok": request.query.get("ok", ""),
+        },
+        status=status,
+    )
+
+
+@routes.get("/admin/groupes/{slug}")
+async def group_page(request: web.Request) -> web.StreamResponse:
+    user = await _admin(request)
+    if user is None:
+        return _forbidden(request)
+    return await _group_page(request, user)
+
+
+@routes.post("/admin/groupes/{slug}/coordinateur")
+async def name_coordinator(request: web.Request) -> web.StreamResponse:
+    user = await _admin(request)
+    if user is None:
+        return _forbidden(request)
+    group = await public_group(request, request.match_info["slug"])
+    values = await form_values(request)
+    chosen = values.get("user_id", "")
+    errors: dict[str, str] = {}
+    try:
+        member_id = str(uuid.UUID(chosen))
+    except ValueError:
+        errors["user_id"] = _("Choisissez un membre du groupe.")
+    else:
+        try:
+            await request.app[API_KEY].call(
+                "accounts",
+                "PUT",
+                f"/v1/groups/{group['id']}/coordinators/{member_id}",
+                token=user.token,
+            )
+        except ApiError as error:
+            if error.status != 404:
+                raise
+            errors["user_id"] = _("Cette personne n'est pas (ou plus) membre du groupe.")
+        else:
+            return redirect(f"/admin/groupes/{group['slug']}?ok=coordinateur")
+    return await _group_page(request, user, errors, chosen, status=400)
