@@ -450,6 +450,30 @@ async def choose_slot(request: web.Request) -> web.StreamResponse:
     return redirect(_page(g, distribution_id, "/retrait?ok=creneau#creneau"))
 
 
+@routes.post("/g/{slug}/d/{distribution_id}/creneau/liberer")
+async def release_slot(request: web.Request) -> web.StreamResponse:
+    """« Libérer mon créneau »: the place goes back to the others while the order is open."""
+    user, g = await member_page(request)
+    distribution_id = _distribution_id(request)
+    await form_values(request)
+    try:
+        await request.app[API_KEY].call(
+            "logistics", "DELETE", f"{_base(g, distribution_id)}/booking", token=user.token
+        )
+    except ApiError as error:
+        if error.status not in (404, 409, 422):
+            raise
+        return await _pickup_error(
+            request,
+            user,
+            g,
+            distribution_id,
+            {"slot_id": error.message(i18n.current_language())},
+            error.status,
+        )
+    return redirect(_page(g, distribution_id, "/retrait?ok=libere#creneau"))
+
+
 @routes.get("/g/{slug}/d/{distribution_id}/besoin-livraison")
 async def need_delivery_form(request: web.Request) -> web.StreamResponse:
     _user, g = await member_page(request)

@@ -186,6 +186,12 @@ async def test_pickup_choice_slots_and_delivery_pairing(stack: Stack, browser: B
         page = await browser.post(f"{path}/creneau", {"slot_id": slot.group(1)})
         assert "Votre créneau de passage est enregistré." in page
         assert "16:45 – 17:00 : 1/3 (mon créneau)" in page
+        page = await browser.post(f"{path}/creneau/liberer", {})
+        assert "Votre créneau est libéré." in page
+        assert "16:45 – 17:00 : 0/3" in page and "(mon créneau)" not in page
+        assert "Libérer mon créneau" not in page
+        page = await browser.post(f"{path}/creneau", {"slot_id": slot.group(1)})
+        assert "16:45 – 17:00 : 1/3 (mon créneau)" in page and "Libérer mon créneau" in page
         page = await browser.post(f"{path}/retrait", {"choice": "can_deliver"})
         assert page.path.endswith("/demandes")
         # First name, postcode and size only — never the address or phone.
