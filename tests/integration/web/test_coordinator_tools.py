@@ -332,6 +332,7 @@ async def test_association_purchase_order_sums_two_groups(stack: Stack, browser:
         await admin.post(
             "/connexion", {"email": DEMO_ADMIN_EMAIL, "password": DEMO_PASSWORD, "next": ""}
         )
+        assert 'href="/association/bon-de-commande"' in (await admin.get("/admin")).text
         page = await admin.get("/association/bon-de-commande")
         assert page.status == 200
         today = datetime.now(PARIS).date()
