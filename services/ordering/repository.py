@@ -88,6 +88,15 @@ async def update_product(
 
 
 async def copy_catalog(conn: Any, source: uuid.UUID, target: uuid.UUID) -> tuple[int, int]:
+    """Copy the products whose name the target lacks; the others are left as they are.
+
+    Copies into one group are serialised (a double click, two replicas): the second copy runs
+    after the first has committed and finds every name already there.
+    """
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended('catalog-copy:' || $1::text, 0))",
+        str(target),
+    )
     total = int(await conn.fetchval("SELECT count(*) FROM products WHERE group_id = $1", source))
     copied = await conn.fetch(
         "INSERT INTO products (id, group_id, name, category, unit_label, unit_price_cents, bulk,"

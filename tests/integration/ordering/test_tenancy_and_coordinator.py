@@ -329,6 +329,27 @@ async def test_distribution_dates_validated_and_catalog_copy(ordering: Ordering)
     listing = await ordering.call("GET", f"/v1/groups/{target}/products", both, expect=200)
     assert len(listing["products"]) == 4
 
+    # Ten copies at once into a new group (double clicks, several replicas): one set of products.
+    target = uuid.uuid4()
+    both = ordering.issuer.issue(
+        a.coordinator, {str(a.id): "coordinator", str(target): "coordinator"}
+    )
+    answers = await asyncio.gather(
+        *(
+            ordering.call(
+                "POST",
+                f"/v1/groups/{a.id}/products/copy",
+                both,
+                {"target_group_id": str(target)},
+                expect=200,
+            )
+            for _ in range(10)
+        )
+    )
+    assert sorted(a["copied"] for a in answers) == [0] * 9 + [4]
+    listing = await ordering.call("GET", f"/v1/groups/{target}/products", both, expect=200)
+    assert len(listing["products"]) == 4
+
 
 async def test_scheduler_announces_opened_and_closed_once(ordering: Ordering, event_sink):
     group = await ordering.new_group()
