@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
-from shared.demo import DEMO_GROUPS, DEMO_PASSWORD
+from shared.demo import DEMO_ADMIN_EMAIL, DEMO_GROUPS, DEMO_PASSWORD
 from tests.e2e.conftest import Processes, axe_violations
 
 pytestmark = pytest.mark.e2e
@@ -266,3 +266,64 @@ async def test_pages_are_small_and_fit_a_small_screen(new_page: Any):
         "document.documentElement.scrollWidth > document.documentElement.clientWidth"
     )
     assert not overflow
+
+
+async def check_pages(page: Page, paths: list[str]) -> dict[str, Any]:
+    """Per page: serious axe violations, size over 100 KB, sideways scrolling at this width."""
+    problems: dict[str, Any] = {}
+    for path in paths:
+        response = await page.goto(path)
+        assert response is not None and response.status == 200, path
+        found: dict[str, Any] = {}
+        # Measured before axe-core is injected (it adds half a megabyte to the document).
+        if (size := len((await page.content()).encode())) >= 100_000:
+            found["bytes"] = size
+        if violations := await axe_violations(page):
+            found["axe"] = violations
+        if await page.evaluate(
+            "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+        ):
+            found["overflow"] = True
+        if found:
+            problems[path] = found
+    return problems
+
+
+async def test_coordinator_admin_and_personal_data_pages_on_a_small_screen(new_page: Any):
+    coordinator = await new_page(360)
+    await log_in(coordinator, COCUS.coordinator_email, DEMO_PASSWORD)
+    await coordinator.goto("/g/3-cocus/coord")
+    links = await coordinator.locator("a[href*='/coord/d/']").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert links
+    distribution = links[0]
+    problems = await check_pages(
+        coordinator,
+        [
+            "/g/3-cocus/coord",
+            "/g/3-cocus/coord/produits",
+            "/g/3-cocus/coord/distributions/nouvelle",
+            "/g/3-cocus/coord/catalogue/copier",
+            distribution,
+            f"{distribution}/commandes",
+            f"{distribution}/produits",
+            f"{distribution}/bon-de-commande",
+            f"{distribution}/feuille",
+            f"{distribution}/logistique",
+            "/compte/donnees",
+            "/compte/supprimer",
+        ],
+    )
+    admin = await new_page(360)
+    await log_in(admin, DEMO_ADMIN_EMAIL, DEMO_PASSWORD)
+    problems |= await check_pages(
+        admin,
+        [
+            "/admin",
+            "/admin/groupes/nouveau",
+            "/admin/groupes/3-cocus",
+            "/association/bon-de-commande",
+        ],
+    )
+    assert not problems, problems
