@@ -391,25 +391,36 @@ async def update_order_total(conn: Any, order_id: uuid.UUID, total_cents: int) -
     )
 
 
-async def upsert_lines(conn: Any, order_id: uuid.UUID, lines: list[dict[str, Any]]) -> None:
-    await conn.execute(
-        "INSERT INTO order_lines (order_id, product_id, product_name, category, unit_label, bulk,"
-        " quantity, unit_price_cents, line_total_cents)"
-        " SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::bool[],"
-        " $7::numeric[], $8::int[], $9::int[])"
+LINE_FIELDS = (
+    ("product_id", "uuid"),
+    ("product_name", "text"),
+    ("category", "text"),
+    ("unit_label", "text"),
+    ("bulk", "bool"),
+    ("quantity", "numeric"),
+    ("unit_price_cents", "int"),
+    ("line_total_cents", "int"),
+)
+
+
+def _upsert_lines_sql(first: int) -> str:
+    """Insert or update order lines of order $1 from one array per field, from $first on."""
+    arrays = ", ".join(f"${first + i}::{kind}[]" for i, (_, kind) in enumerate(LINE_FIELDS))
+    return (
+        f"INSERT INTO order_lines (order_id, {', '.join(name for name, _ in LINE_FIELDS)})"
+        f" SELECT $1, * FROM unnest({arrays})"
         " ON CONFLICT (order_id, product_id) DO UPDATE SET quantity = EXCLUDED.quantity,"
         " unit_price_cents = EXCLUDED.unit_price_cents,"
-        " line_total_cents = EXCLUDED.line_total_cents",
-        order_id,
-        [ln["product_id"] for ln in lines],
-        [ln["product_name"] for ln in lines],
-        [ln["category"] for ln in lines],
-        [ln["unit_label"] for ln in lines],
-        [ln["bulk"] for ln in lines],
-        [ln["quantity"] for ln in lines],
-        [ln["unit_price_cents"] for ln in lines],
-        [ln["line_total_cents"] for ln in lines],
+        " line_total_cents = EXCLUDED.line_total_cents"
     )
+
+
+def _line_arrays(lines: list[dict[str, Any]]) -> list[list[Any]]:
+    return [[ln[name] for ln in lines] for name, _ in LINE_FIELDS]
+
+
+async def upsert_lines(conn: Any, order_id: uuid.UUID, lines: list[dict[str, Any]]) -> None:
+    await conn.execute(_upsert_lines_sql(2), order_id, *_line_arrays(lines))
 
 
 async def save_validation(
@@ -439,13 +450,7 @@ async def save_validation(
     )
     return await conn.fetchrow(
         f"WITH saved AS ({order_cte}),"
-        " new_lines AS (INSERT INTO order_lines (order_id, product_id, product_name, category,"
-        " unit_label, bulk, quantity, unit_price_cents, line_total_cents)"
-        " SELECT $1, * FROM unnest($8::uuid[], $9::text[], $10::text[], $11::text[], $12::bool[],"
-        " $13::numeric[], $14::int[], $15::int[])"
-        " ON CONFLICT (order_id, product_id) DO UPDATE SET quantity = EXCLUDED.quantity,"
-        " unit_price_cents = EXCLUDED.unit_price_cents,"
-        " line_total_cents = EXCLUDED.line_total_cents),"
+        f" new_lines AS ({_upsert_lines_sql(8)}),"
         " debit AS (INSERT INTO ledger_entries (entry_id, group_id, user_id, kind, amount_cents,"
         " order_id, distribution_id) VALUES (gen_random_uuid(), $3, $4, $6, $7, $1, $2)),"
         " emptied AS (DELETE FROM cart_lines WHERE distribution_id = $2 AND user_id = $4)"
@@ -457,14 +462,7 @@ async def save_validation(
         total_cents,
         "order" if created else "order_update",
         -debit_cents,
-        [ln["product_id"] for ln in lines],
-        [ln["product_name"] for ln in lines],
-        [ln["category"] for ln in lines],
-        [ln["unit_label"] for ln in lines],
-        [ln["bulk"] for ln in lines],
-        [ln["quantity"] for ln in lines],
-        [ln["unit_price_cents"] for ln in lines],
-        [ln["line_total_cents"] for ln in lines],
+        *_line_arrays(lines),
     )
 
 

@@ -376,6 +376,27 @@ async def _pickup_error(
     )
 
 
+async def _pickup_refused(
+    request: web.Request,
+    user: User,
+    g: GroupContext,
+    distribution_id: str,
+    field: str,
+    error: ApiError,
+) -> web.Response:
+    """Logistics refused a pickup or slot change: its message next to the field."""
+    if error.status not in (404, 409, 422):
+        raise error
+    return await _pickup_error(
+        request,
+        user,
+        g,
+        distribution_id,
+        {field: error.message(i18n.current_language())},
+        error.status,
+    )
+
+
 @routes.post("/g/{slug}/d/{distribution_id}/retrait")
 async def choose_pickup(request: web.Request) -> web.StreamResponse:
     """« Possibilité de livrer » or « Récupérer sa commande uniquement » (the need-delivery
@@ -397,16 +418,7 @@ async def choose_pickup(request: web.Request) -> web.StreamResponse:
             json={"choice": choice},
         )
     except ApiError as error:
-        if error.status not in (404, 409, 422):
-            raise
-        return await _pickup_error(
-            request,
-            user,
-            g,
-            distribution_id,
-            {"choice": error.message(i18n.current_language())},
-            error.status,
-        )
+        return await _pickup_refused(request, user, g, distribution_id, "choice", error)
     if choice == "can_deliver":
         return redirect(_page(g, distribution_id, "/demandes"))
     return redirect(_page(g, distribution_id, "/retrait?ok=choix#creneau"))
@@ -437,16 +449,7 @@ async def choose_slot(request: web.Request) -> web.StreamResponse:
                 raise
             await api.call("logistics", "PUT", path, token=user.token, json={"slot_id": slot_id})
     except ApiError as error:
-        if error.status not in (404, 409, 422):
-            raise
-        return await _pickup_error(
-            request,
-            user,
-            g,
-            distribution_id,
-            {"slot_id": error.message(i18n.current_language())},
-            error.status,
-        )
+        return await _pickup_refused(request, user, g, distribution_id, "slot_id", error)
     return redirect(_page(g, distribution_id, "/retrait?ok=creneau#creneau"))
 
 
@@ -461,16 +464,7 @@ async def release_slot(request: web.Request) -> web.StreamResponse:
             "logistics", "DELETE", f"{_base(g, distribution_id)}/booking", token=user.token
         )
     except ApiError as error:
-        if error.status not in (404, 409, 422):
-            raise
-        return await _pickup_error(
-            request,
-            user,
-            g,
-            distribution_id,
-            {"slot_id": error.message(i18n.current_language())},
-            error.status,
-        )
+        return await _pickup_refused(request, user, g, distribution_id, "slot_id", error)
     return redirect(_page(g, distribution_id, "/retrait?ok=libere#creneau"))
 
 
