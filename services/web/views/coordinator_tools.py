@@ -5,7 +5,6 @@ import asyncio
 import calendar
 import re
 import uuid
-import weakref
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,17 +23,6 @@ from .common import as_list, form_values, redirect, routes
 from .coordinator import _base, _did, _distribution, _names, _uuid, coordinator_page
 
 # --- copy the catalog to another group ------------------------------------------------------------
-
-# One copy at a time per (source, target) in this process: ordering's copy skips the names already
-# in the target, so a double click sent twice at once must not run both inserts side by side.
-_COPY_LOCKS: "weakref.WeakKeyDictionary[web.Application, dict[tuple[str, str], asyncio.Lock]]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _copy_lock(app: web.Application, source: str, target: str) -> asyncio.Lock:
-    locks = _COPY_LOCKS.setdefault(app, {})
-    return locks.setdefault((source, target), asyncio.Lock())
 
 
 async def _copy_targets(api: Api, user: User, g: GroupContext) -> list[dict[str, Any]]:
@@ -144,14 +132,14 @@ async def copy_catalog(request: web.Request) -> web.StreamResponse:
         errors = {"target_group_id": _("Choisissez un groupe dont vous êtes coordinateur.")}
         return await _copy_page(request, user, g, None, errors, status=403)
     try:
-        async with _copy_lock(request.app, g.id, target_id):
-            answer = await api.call(
-                "ordering",
-                "POST",
-                f"/v1/groups/{g.id}/products/copy",
-                token=user.token,
-                json={"target_group_id": target_id},
-            )
+        # Ordering serialises copies into one group: a double click copies once.
+        answer = await api.call(
+            "ordering",
+            "POST",
+            f"/v1/groups/{g.id}/products/copy",
+            token=user.token,
+            json={"target_group_id": target_id},
+        )
     except ApiError as error:
         if error.status not in (403, 404, 409, 422):
             raise
