@@ -1,5 +1,6 @@
 """Idempotency-Key handling: a replay returns the first answer, concurrent twins wait for it."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -58,3 +59,21 @@ async def remember(conn: Any, scope: str, key: str, status: int, response: Any) 
         status,
         response,
     )
+
+
+async def once(
+    conn: Any, scope: str, key: str | None, work: Callable[[], Awaitable[tuple[int, Any]]]
+) -> tuple[int, Any]:
+    """Inside a transaction: do `work` (status, JSON body) once per key; a replay gets its answer.
+
+    Without a key the work is simply done. An error raised by `work` rolls the key back with the
+    rest of the transaction, so a retry after a refusal is tried afresh.
+    """
+    if key is None:
+        return await work()
+    prior = await claim(conn, scope, key)
+    if prior is not None:
+        return prior
+    status, body = await work()
+    await remember(conn, scope, key, status, body)
+    return status, body

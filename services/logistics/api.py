@@ -24,6 +24,7 @@ from shared.auth import Principal, principal, service_principal
 from shared.bodies import parse_json, path_uuid
 from shared.db import Database
 from shared.http import json_ok
+from shared.idempotency import idempotency_key
 from shared.openapi import operation
 from shared.problems import Problem
 from shared.runtime import DB_KEY
@@ -74,12 +75,18 @@ async def get_booking(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE + "/booking")
-@operation("Book a slot", body=SlotChoice, response=BookingOut, status=201, tags=["slots"])
+@operation(
+    "Book a slot; idempotent with Idempotency-Key",
+    body=SlotChoice,
+    response=BookingOut,
+    status=201,
+    tags=["slots"],
+)
 async def post_booking(request: web.Request) -> web.Response:
     p, group_id, distribution_id = await _caller(request)
     body = await parse_json(request, SlotChoice)
     booking = await handlers.book_slot(
-        _db(request), group_id, distribution_id, p.user_id, body.slot_id
+        _db(request), group_id, distribution_id, p.user_id, body.slot_id, idempotency_key(request)
     )
     return json_ok(booking.model_dump(mode="json"), status=201)
 

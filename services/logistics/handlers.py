@@ -49,6 +49,7 @@ from shared.contracts.logistics import (
     SlotReleasedV1,
 )
 from shared.db import Database
+from shared.idempotency import once
 from shared.outbox import add_event
 
 SOURCE = "/logistics"
@@ -164,45 +165,65 @@ async def book_slot(
     distribution_id: uuid.UUID,
     user_id: uuid.UUID,
     slot_id: uuid.UUID,
+    idempotency_key: str | None = None,
 ) -> BookingOut:
+    """Book a slot; with an Idempotency-Key, a retry of a booking that went through gets the
+    same booking back instead of « already booked »."""
+
     async def work() -> BookingOut:
         async with db.transaction() as conn:
-            slot = await _bookable_slot(conn, group_id, distribution_id, slot_id)
-            # The primary key (distribution, user) makes twin requests of one member wait here.
-            inserted = await conn.fetchval(
-                "INSERT INTO bookings (distribution_id, user_id, slot_id) VALUES ($1, $2, $3)"
-                " ON CONFLICT DO NOTHING RETURNING true",
-                distribution_id,
-                user_id,
-                slot_id,
-            )
-            if not inserted:
-                raise already_booked()
-            # The capacity rule lives in the database: conditional increment (CHECK backstop).
-            taken = await conn.fetchval(
-                "UPDATE slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity"
-                " RETURNING booked",
-                slot_id,
-            )
-            if taken is None:
-                raise slot_full()
-            await add_event(
+            scope = f"booking:{group_id}:{distribution_id}:{user_id}"
+            _, answer = await once(
                 conn,
-                "logistics.slot.booked.v1",
-                SOURCE,
-                SlotBookedV1(
-                    slot_id=slot_id,
-                    distribution_id=distribution_id,
-                    group_id=group_id,
-                    user_id=user_id,
-                    starts_at=slot["starts_at"],
-                ),
-                subject=str(distribution_id),
-                group_id=group_id,
+                scope,
+                idempotency_key,
+                lambda: _book(conn, group_id, distribution_id, user_id, slot_id),
             )
-            return _booking(slot, group_id, distribution_id, user_id)
+            return BookingOut.model_validate(answer)
 
     return await retrying(work)
+
+
+async def _book(
+    conn: Any,
+    group_id: uuid.UUID,
+    distribution_id: uuid.UUID,
+    user_id: uuid.UUID,
+    slot_id: uuid.UUID,
+) -> tuple[int, Any]:
+    slot = await _bookable_slot(conn, group_id, distribution_id, slot_id)
+    # The primary key (distribution, user) makes twin requests of one member wait here.
+    inserted = await conn.fetchval(
+        "INSERT INTO bookings (distribution_id, user_id, slot_id) VALUES ($1, $2, $3)"
+        " ON CONFLICT DO NOTHING RETURNING true",
+        distribution_id,
+        user_id,
+        slot_id,
+    )
+    if not inserted:
+        raise already_booked()
+    # The capacity rule lives in the database: conditional increment (CHECK backstop).
+    taken = await conn.fetchval(
+        "UPDATE slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity RETURNING booked",
+        slot_id,
+    )
+    if taken is None:
+        raise slot_full()
+    await add_event(
+        conn,
+        "logistics.slot.booked.v1",
+        SOURCE,
+        SlotBookedV1(
+            slot_id=slot_id,
+            distribution_id=distribution_id,
+            group_id=group_id,
+            user_id=user_id,
+            starts_at=slot["starts_at"],
+        ),
+        subject=str(distribution_id),
+        group_id=group_id,
+    )
+    return 201, _booking(slot, group_id, distribution_id, user_id).model_dump(mode="json")
 
 
 async def move_booking(

@@ -24,7 +24,7 @@ from services.ordering.models import (
 from shared.auth import Principal, principal
 from shared.bodies import parse_json, path_uuid, query_model
 from shared.http import json_ok
-from shared.idempotency import claim, idempotency_key, remember
+from shared.idempotency import claim, idempotency_key, once
 from shared.openapi import operation
 from shared.problems import Problem, not_found
 from shared.runtime import DB_KEY
@@ -485,13 +485,9 @@ async def record_payment(request: web.Request) -> web.Response:
     caller, group_id = await _coordinator(request)
     recorded_by = _person(caller)
     body = await parse_json(request, PaymentCreate)
-    key = idempotency_key(request)
     scope = f"payment:{group_id}:{recorded_by}"
-    async with _db(request).transaction() as conn:
-        if key is not None:
-            prior = await claim(conn, scope, key)
-            if prior is not None:
-                return json_ok(prior[1], prior[0])
+
+    async def record() -> tuple[int, Any]:
         payment = await handlers.record_payment(
             conn,
             group_id,
@@ -501,9 +497,11 @@ async def record_payment(request: web.Request) -> web.Response:
             body.distribution_id,
             recorded_by,
         )
-        if key is not None:
-            await remember(conn, scope, key, 201, payment)
-    return json_ok(payment, 201)
+        return 201, payment
+
+    async with _db(request).transaction() as conn:
+        status, answer = await once(conn, scope, idempotency_key(request), record)
+    return json_ok(answer, status)
 
 
 @routes.get(G + "/members/{user_id}/ledger")
@@ -518,7 +516,8 @@ async def member_ledger(request: web.Request) -> web.Response:
 
 @routes.post(G + "/orders/{order_id:" + UUID_RE + "}/corrections")
 @operation(
-    "Correct an order (new quantities; recorded as a ledger correction)",
+    "Correct an order (new quantities; recorded as a ledger correction); idempotent with"
+    " Idempotency-Key",
     body=OrderCorrection,
     tags=COORDINATOR,
 )
@@ -531,7 +530,8 @@ async def correct_order(request: web.Request) -> web.Response:
             422, "duplicate-product", "Un produit apparaît deux fois.", "A product appears twice."
         )
     recorded_by = None if caller.service else caller.user_id
-    async with _db(request).transaction() as conn:
+
+    async def correct() -> tuple[int, Any]:
         order = await handlers.correct_order(
             conn,
             group_id,
@@ -540,7 +540,13 @@ async def correct_order(request: web.Request) -> web.Response:
             body.note,
             recorded_by,
         )
-    return json_ok(order)
+        return 200, order
+
+    async with _db(request).transaction() as conn:
+        status, answer = await once(
+            conn, f"correction:{group_id}:{order_id}", idempotency_key(request), correct
+        )
+    return json_ok(answer, status)
 
 
 # --- admin ---------------------------------------------------------------------------------------

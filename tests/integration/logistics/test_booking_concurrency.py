@@ -173,3 +173,31 @@ async def test_opposite_moves_of_many_members_do_not_deadlock(db: Database) -> N
     booked_b, _, rows_b = await slot_state(db, b)
     assert booked_a == rows_a and booked_b == rows_b
     assert booked_a + booked_b == 30
+
+
+async def test_booking_retried_with_its_idempotency_key_is_the_same_booking(
+    client: Client, db: Database, people: People
+) -> None:
+    group_id, distribution_id = await make_distribution(db, capacity=8)
+    slot = (await slot_ids(db, distribution_id))[2]
+    url = f"/v1/groups/{group_id}/distributions/{distribution_id}/booking"
+    _, headers = people.member(group_id)
+    keyed = {**headers, "Idempotency-Key": "retry-after-a-lost-answer"}
+
+    async def post(with_headers: dict[str, str]) -> tuple[int, Any]:
+        resp = await client.post(url, json={"slot_id": str(slot)}, headers=with_headers)
+        return resp.status, await resp.json(content_type=None)
+
+    answers = await asyncio.gather(*(post(keyed) for _ in range(10)))
+    assert {status for status, _ in answers} == {201}
+    assert len({str(body) for _, body in answers}) == 1
+    assert await post(keyed) == answers[0]
+    assert await slot_state(db, slot) == (1, 8, 1)
+    # The same booking asked again without the key is a new request: already booked.
+    status, body = await post(headers)
+    assert (status, body["code"]) == (409, "already-booked")
+    async with db.connection() as conn:
+        events = await conn.fetchval(
+            "SELECT count(*) FROM outbox WHERE routing_key = 'logistics.slot.booked.v1'"
+        )
+    assert events == 1

@@ -229,14 +229,22 @@ async def test_coordinator_views_payments_corrections_and_events(ordering: Order
 
     # Correction: the coordinator removes the second member's Lessive.
     lessive = group.products["Lessive 1 L"]
-    corrected = await ordering.call(
-        "POST",
-        f"{base}/orders/{orders[1]['order_id']}/corrections",
-        coord,
-        {"lines": [{"product_id": lessive, "quantity": "0"}], "note": "rupture"},
-        expect=200,
+    corrections = await asyncio.gather(
+        *(
+            ordering.call(
+                "POST",
+                f"{base}/orders/{orders[1]['order_id']}/corrections",
+                coord,
+                {"lines": [{"product_id": lessive, "quantity": "0"}], "note": "rupture"},
+                headers={"Idempotency-Key": "correction-1"},
+                expect=200,
+            )
+            for _ in range(5)
+        )
     )
+    corrected = corrections[0]
     assert corrected["total_cents"] == 743
+    assert all(c == corrected for c in corrections)
     ledger = await ordering.call("GET", f"{base}/members/{users[1]}/ledger", coord, expect=200)
     assert [e["kind"] for e in ledger["entries"]] == ["correction", "order"]
     assert ledger["balance_cents"] == -743
