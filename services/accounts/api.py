@@ -16,6 +16,7 @@ from services.accounts.models import (
     Group,
     GroupCreate,
     GroupList,
+    GroupUpdate,
     LogIn,
     Me,
     MemberList,
@@ -277,6 +278,21 @@ async def create_group(request: web.Request) -> web.Response:
     require_admin(await principal(request))
     body = await parse_json(request, GroupCreate)
     return dump(await handlers.create_group(request.app[DB_KEY], body), 201)
+
+
+@routes.patch("/v1/groups/{group_id}")
+@operation(
+    "Change a group's name, city, coordinator shown, emails or required fields"
+    " (association admin; never its join link)",
+    body=GroupUpdate,
+    response=Group,
+    tags=["groups"],
+)
+async def update_group(request: web.Request) -> web.Response:
+    require_admin(await principal(request))
+    group_id = path_uuid(request, "group_id")
+    body = await parse_json(request, GroupUpdate)
+    return dump(await handlers.update_group(request.app[DB_KEY], group_id, body))
 
 
 @routes.put("/v1/groups/{group_id}/coordinators/{user_id}")

@@ -11,6 +11,7 @@ from services.accounts.models import (
     Contact,
     Group,
     GroupCreate,
+    GroupUpdate,
     Me,
     Membership,
     ProfileUpdate,
@@ -395,6 +396,25 @@ async def create_group(db: Database, body: GroupCreate) -> Group:
         group = await repo.group_by_slug(conn, body.slug)
         assert group is not None
         return group
+
+
+async def update_group(db: Database, group_id: uuid.UUID, body: GroupUpdate) -> Group:
+    """Changes the given fields, all or none; the slug (the join link) never changes."""
+    changes = body.model_dump(exclude_unset=True)
+    for cleared in ("coordinator_name", "coordinator_email", "contact_email"):
+        if cleared in changes and changes[cleared] is None:
+            changes[cleared] = ""
+    columns = sorted(changes)
+    assignments = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
+    async with db.transaction() as conn:
+        updated = await conn.fetchval(
+            f"UPDATE groups SET {assignments} WHERE id = $1 RETURNING true",
+            group_id,
+            *[changes[c] for c in columns],
+        )
+        if not updated:
+            raise not_found("Groupe", "Group")
+        return await require_group(conn, group_id)
 
 
 async def name_coordinator(db: Database, group_id: uuid.UUID, user_id: uuid.UUID) -> None:

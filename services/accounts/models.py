@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -72,15 +72,42 @@ class Erase(Strict):
     password: str = Field(max_length=1024)
 
 
+CoordinatorName = Annotated[str, Field(max_length=200)]
+
+
 class GroupCreate(Strict):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
     name: Name
     city: City
-    coordinator_name: str = Field(default="", max_length=200)
+    coordinator_name: CoordinatorName = ""
     coordinator_email: Email | None = None
     contact_email: Email | None = None
     phone_required: bool = False
     address_required: bool = False
+
+
+class GroupUpdate(Strict):
+    """The fields of `GroupCreate` to change, any of them; never the slug (the join link stays).
+
+    `null` clears the coordinator's name and the two emails (stored as ""); name, city and the
+    two flags cannot be removed."""
+
+    name: Name | None = None
+    city: City | None = None
+    coordinator_name: CoordinatorName | None = None
+    coordinator_email: Email | None = None
+    contact_email: Email | None = None
+    phone_required: bool | None = None
+    address_required: bool | None = None
+
+    @model_validator(mode="after")
+    def something_to_change(self) -> "GroupUpdate":
+        if not self.model_fields_set:
+            raise ValueError("nothing to change")
+        for required in ("name", "city", "phone_required", "address_required"):
+            if required in self.model_fields_set and getattr(self, required) is None:
+                raise ValueError(f"{required} cannot be removed")
+        return self
 
 
 class ServiceTokenRequest(Strict):

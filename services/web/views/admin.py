@@ -1,4 +1,5 @@
-"""Association admin pages (SPEC §1.5): list groups, create a group, name a coordinator."""
+"""Association admin pages (SPEC §1.5): list groups, create a group, change a group, name a
+coordinator (and show them on the group page)."""
 
 import uuid
 from typing import Any
@@ -66,14 +67,9 @@ async def new_group_form(request: web.Request) -> web.StreamResponse:
     return render(request, "admin/new_group.html")
 
 
-@routes.post("/admin/groupes/nouveau")
-async def create_group(request: web.Request) -> web.StreamResponse:
-    user = await _admin(request)
-    if user is None:
-        return _forbidden(request)
-    values = await form_values(request)
+def _group_body(values: dict[str, str]) -> dict[str, Any]:
+    """What the creation and the change forms send to accounts (empty emails: none)."""
     body: dict[str, Any] = {
-        "slug": values.get("slug", ""),
         "name": values.get("name", ""),
         "city": values.get("city", ""),
         "coordinator_name": values.get("coordinator_name", ""),
@@ -82,6 +78,28 @@ async def create_group(request: web.Request) -> web.StreamResponse:
     }
     for flag in GROUP_FLAGS:
         body[flag] = values.get(flag) == "on"
+    return body
+
+
+def _refusal_errors(error: ApiError) -> dict[str, str]:
+    """A 400/422 of accounts as messages next to the fields (anything else for the form)."""
+    errors: dict[str, str] = {}
+    messages = _field_messages()
+    for name in error.field_errors():
+        key = name if name in messages else "_form"
+        errors.setdefault(key, messages.get(name) or error.message(i18n.current_language()))
+    if not errors:
+        errors["_form"] = error.message(i18n.current_language())
+    return errors
+
+
+@routes.post("/admin/groupes/nouveau")
+async def create_group(request: web.Request) -> web.StreamResponse:
+    user = await _admin(request)
+    if user is None:
+        return _forbidden(request)
+    values = await form_values(request)
+    body = {"slug": values.get("slug", ""), **_group_body(values)}
     errors: dict[str, str] = {}
     try:
         group = await request.app[API_KEY].call(
@@ -91,17 +109,40 @@ async def create_group(request: web.Request) -> web.StreamResponse:
         if error.status == 409 and error.code == "slug-taken":
             errors["slug"] = _("Ce lien de groupe existe déjà.")
         elif error.status in (400, 422):
-            messages = _field_messages()
-            for name in error.field_errors():
-                key = name if name in messages else "_form"
-                errors.setdefault(key, messages.get(name) or error.message(i18n.current_language()))
-            if not errors:
-                errors["_form"] = error.message(i18n.current_language())
+            errors = _refusal_errors(error)
         else:
             raise
     else:
         return redirect(f"/admin/groupes/{group['slug']}?ok=cree")
     return render(request, "admin/new_group.html", {"values": values, "errors": errors}, status=400)
+
+
+def _edit_values(group: dict[str, Any]) -> dict[str, str]:
+    """The change form filled in with the group as it is (checked boxes: "on")."""
+    values = {
+        name: str(group.get(name) or "")
+        for name in ("name", "city", "coordinator_name", "coordinator_email", "contact_email")
+    }
+    for flag in GROUP_FLAGS:
+        if group.get(flag):
+            values[flag] = "on"
+    return values
+
+
+def shown_coordinator_name(member: dict[str, Any]) -> str:
+    """As the group page shows its coordinator: « Joachim ROBERT » (SPEC.md, the tutorial)."""
+    first = str(member.get("first_name") or "").strip()
+    last = str(member.get("last_name") or "").strip().upper()
+    return f"{first} {last}".strip()[:200]
+
+
+async def _members(request: web.Request, user: User, group_id: str) -> list[dict[str, Any]]:
+    answer = await request.app[API_KEY].call(
+        "accounts", "GET", f"/v1/groups/{group_id}/members", token=user.token
+    )
+    return sorted(
+        as_list(answer, "members"), key=lambda m: str(m.get("display_name") or "").lower()
+    )
 
 
 async def _group_page(
@@ -110,14 +151,12 @@ async def _group_page(
     errors: dict[str, str] | None = None,
     chosen: str = "",
     status: int = 200,
+    edit_values: dict[str, str] | None = None,
+    edit_errors: dict[str, str] | None = None,
+    show_coordinator: bool = True,
 ) -> web.Response:
     group = await public_group(request, request.match_info["slug"])
-    answer = await request.app[API_KEY].call(
-        "accounts", "GET", f"/v1/groups/{group['id']}/members", token=user.token
-    )
-    members = sorted(
-        as_list(answer, "members"), key=lambda m: str(m.get("display_name") or "").lower()
-    )
+    members = await _members(request, user, str(group["id"]))
     return render(
         request,
         "admin/group.html",
@@ -127,6 +166,9 @@ async def _group_page(
             "candidates": [m for m in members if m.get("role") != "coordinator"],
             "errors": errors or {},
             "chosen": chosen,
+            "show_coordinator": show_coordinator,
+            "edit_values": edit_values if edit_values is not None else _edit_values(group),
+            "edit_errors": edit_errors or {},
             "ok": request.query.get("ok", ""),
         },
         status=status,
@@ -141,6 +183,50 @@ async def group_page(request: web.Request) -> web.StreamResponse:
     return await _group_page(request, user)
 
 
+@routes.post("/admin/groupes/{slug}/modifier")
+async def edit_group(request: web.Request) -> web.StreamResponse:
+    """« Modifier le groupe »: everything of the creation form but the link, which stays."""
+    user = await _admin(request)
+    if user is None:
+        return _forbidden(request)
+    group = await public_group(request, request.match_info["slug"])
+    values = await form_values(request)
+    try:
+        await request.app[API_KEY].call(
+            "accounts",
+            "PATCH",
+            f"/v1/groups/{group['id']}",
+            token=user.token,
+            json=_group_body(values),
+        )
+    except ApiError as error:
+        if error.status not in (400, 422):
+            raise
+        return await _group_page(
+            request, user, status=400, edit_values=values, edit_errors=_refusal_errors(error)
+        )
+    return redirect(f"/admin/groupes/{group['slug']}?ok=modifie")
+
+
+async def _show_coordinator(
+    request: web.Request, user: User, group: dict[str, Any], member_id: str
+) -> None:
+    """The group page shows this member as its coordinator: their name and email."""
+    for member in await _members(request, user, str(group["id"])):
+        if str(member.get("user_id")) == member_id:
+            await request.app[API_KEY].call(
+                "accounts",
+                "PATCH",
+                f"/v1/groups/{group['id']}",
+                token=user.token,
+                json={
+                    "coordinator_name": shown_coordinator_name(member),
+                    "coordinator_email": member.get("email") or None,
+                },
+            )
+            return
+
+
 @routes.post("/admin/groupes/{slug}/coordinateur")
 async def name_coordinator(request: web.Request) -> web.StreamResponse:
     user = await _admin(request)
@@ -149,6 +235,7 @@ async def name_coordinator(request: web.Request) -> web.StreamResponse:
     group = await public_group(request, request.match_info["slug"])
     values = await form_values(request)
     chosen = values.get("user_id", "")
+    show = values.get("show_coordinator") == "on"
     errors: dict[str, str] = {}
     try:
         member_id = str(uuid.UUID(chosen))
@@ -167,5 +254,7 @@ async def name_coordinator(request: web.Request) -> web.StreamResponse:
                 raise
             errors["user_id"] = _("Cette personne n'est pas (ou plus) membre du groupe.")
         else:
+            if show:
+                await _show_coordinator(request, user, group, member_id)
             return redirect(f"/admin/groupes/{group['slug']}?ok=coordinateur")
-    return await _group_page(request, user, errors, chosen, status=400)
+    return await _group_page(request, user, errors, chosen, status=400, show_coordinator=show)
