@@ -149,9 +149,8 @@ def _booking(
 async def _bookable_slot(
     conn: Conn, group_id: uuid.UUID, distribution_id: uuid.UUID, slot_id: uuid.UUID
 ) -> Any:
-    _, window = await repo.distribution_window(conn, group_id, distribution_id)
+    window, slot = await repo.window_and_slot(conn, group_id, distribution_id, slot_id)
     window.require_open()
-    slot = await repo.slot_in(conn, distribution_id, slot_id)
     if slot is None:
         raise slot_not_found()
     if slot["ends_at"] <= window.now:
@@ -192,21 +191,10 @@ async def _book(
     slot_id: uuid.UUID,
 ) -> tuple[int, Any]:
     slot = await _bookable_slot(conn, group_id, distribution_id, slot_id)
-    # The primary key (distribution, user) makes twin requests of one member wait here.
-    inserted = await conn.fetchval(
-        "INSERT INTO bookings (distribution_id, user_id, slot_id) VALUES ($1, $2, $3)"
-        " ON CONFLICT DO NOTHING RETURNING true",
-        distribution_id,
-        user_id,
-        slot_id,
-    )
+    # The capacity rule lives in the database: conditional increment (CHECK as a backstop).
+    inserted, taken = await repo.insert_booking(conn, distribution_id, user_id, slot_id)
     if not inserted:
         raise already_booked()
-    # The capacity rule lives in the database: conditional increment (CHECK backstop).
-    taken = await conn.fetchval(
-        "UPDATE slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity RETURNING booked",
-        slot_id,
-    )
     if taken is None:
         raise slot_full()
     await add_event(

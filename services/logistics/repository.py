@@ -26,13 +26,53 @@ async def distribution_window(
     return row, window
 
 
-async def slot_in(conn: Conn, distribution_id: uuid.UUID, slot_id: uuid.UUID) -> Any:
-    return await conn.fetchrow(
-        "SELECT id, starts_at, ends_at, capacity, booked, capacity_override FROM slots"
-        " WHERE id = $1 AND distribution_id = $2",
-        slot_id,
+async def window_and_slot(
+    conn: Conn, group_id: uuid.UUID, distribution_id: uuid.UUID, slot_id: uuid.UUID
+) -> tuple[Window, Any]:
+    """The distribution's window (404 for another group's) and the slot if it is one of its own
+    (None otherwise), in one round trip: booking is the hot path of a slot-opening rush."""
+    row = await conn.fetchrow(
+        "SELECT d.starts_at, d.ends_at, d.opens_at, d.closes_at, now() AS now, s.id AS slot_id,"
+        " s.starts_at AS slot_starts_at, s.ends_at AS slot_ends_at, s.capacity, s.booked"
+        " FROM distributions d LEFT JOIN slots s ON s.id = $3 AND s.distribution_id = d.id"
+        " WHERE d.id = $1 AND d.group_id = $2",
         distribution_id,
+        group_id,
+        slot_id,
     )
+    if row is None:
+        raise distribution_not_found()
+    window = Window(row["opens_at"], row["closes_at"], row["starts_at"], row["ends_at"], row["now"])
+    if row["slot_id"] is None:
+        return window, None
+    slot = {
+        "id": row["slot_id"],
+        "starts_at": row["slot_starts_at"],
+        "ends_at": row["slot_ends_at"],
+        "capacity": row["capacity"],
+        "booked": row["booked"],
+    }
+    return window, slot
+
+
+async def insert_booking(
+    conn: Conn, distribution_id: uuid.UUID, user_id: uuid.UUID, slot_id: uuid.UUID
+) -> tuple[bool, int | None]:
+    """(inserted, places booked now): the booking row and the conditional increment of its slot
+    in one statement. Not inserted: the member already holds a slot of this distribution (the
+    primary key makes twin requests wait for each other). Booked None: the slot is full, and the
+    caller must roll back the inserted row."""
+    row = await conn.fetchrow(
+        "WITH booking AS (INSERT INTO bookings (distribution_id, user_id, slot_id)"
+        " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING slot_id),"
+        " taken AS (UPDATE slots SET booked = booked + 1"
+        " WHERE id = (SELECT slot_id FROM booking) AND booked < capacity RETURNING booked)"
+        " SELECT EXISTS (SELECT 1 FROM booking) AS inserted, (SELECT booked FROM taken) AS booked",
+        distribution_id,
+        user_id,
+        slot_id,
+    )
+    return bool(row["inserted"]), row["booked"]
 
 
 async def upsert_distribution(
