@@ -499,8 +499,7 @@ async def validate_order(
         conn, group_id, distribution_id, user_id
     )
     _require_open(distribution)
-    pending = await repo.cart_lines(conn, distribution_id, user_id)
-    order = await repo.member_order(conn, distribution_id, user_id)
+    pending, order = await repo.cart_with_order(conn, distribution_id, user_id)
     existing = await repo.order_lines(conn, [order["id"]]) if order else []
     if not pending:
         if order is None:
@@ -587,7 +586,7 @@ async def validate_order(
             group_id=group_id,
         )
     status = 201 if created else 200
-    answer = await _order_answer(conn, order, lines, distribution)
+    answer = _order_json(order, lines, order["paid_cents"], distribution)
     if idempotency is not None:
         await remember(conn, idempotency[0], idempotency[1], status, answer)
     await reserve_stock(conn, {ln["product_id"]: ln["quantity"] for ln in pending})
@@ -603,13 +602,20 @@ async def reserve_stock(conn: Any, wanted: dict[uuid.UUID, Decimal]) -> None:
 
 async def _order_answer(conn: Any, order: Any, lines: list[Any], distribution: Any) -> Json:
     paid = await repo.paid_by_distribution(conn, [order["distribution_id"]], [order["user_id"]])
-    now = distribution["db_now"]
+    return _order_json(
+        order, lines, paid.get((order["distribution_id"], order["user_id"]), 0), distribution
+    )
+
+
+def _order_json(order: Any, lines: list[Any], paid_cents: int, distribution: Any) -> Json:
     return order_json(
         order,
         lines,
-        paid.get((order["distribution_id"], order["user_id"]), 0),
+        paid_cents,
         distribution_json(
-            distribution, now, {"order_id": str(order["id"]), "total_cents": order["total_cents"]}
+            distribution,
+            distribution["db_now"],
+            {"order_id": str(order["id"]), "total_cents": order["total_cents"]},
         ),
     )
 
