@@ -10,7 +10,7 @@ import aio_pika
 import asyncpg
 import pytest
 
-from shared.amqp import UNROUTED_SUFFIX, declare_events_exchange
+from shared.amqp import declare_events_exchange
 from shared.auth import TokenIssuer, TokenVerifier
 from shared.logging import configure_logging
 from shared.migrations import migrate
@@ -21,6 +21,7 @@ from tests.support.infra import (
     unique_name,
     with_database,
 )
+from tests.support.topology import delete_event_topology
 
 configure_logging("tests", "WARNING")
 
@@ -84,20 +85,9 @@ async def events_exchange(amqp_url: str) -> AsyncIterator[str]:
     yield exchange
     connection = await aio_pika.connect(amqp_url)
     try:
-        channel = await connection.channel()
-        for suffix in ("", ".dlx", UNROUTED_SUFFIX):
-            await channel.exchange_delete(exchange + suffix)
-        await channel.queue_delete(exchange + UNROUTED_SUFFIX)
-        await _delete_queues_with_prefix(channel, prefix)
+        await delete_event_topology(await connection.channel(), exchange)
     finally:
         await connection.close()
-
-
-async def _delete_queues_with_prefix(channel: Any, prefix: str) -> None:
-    for service in ("accounts", "ordering", "logistics", "notifications", "web", "sink"):
-        for suffix in ("", ".dlq", ".retry.1s", ".retry.5s", ".retry.30s", ".retry.120s"):
-            # RabbitMQ treats deleting a missing queue as success.
-            await channel.queue_delete(f"{prefix}{service}{suffix}")
 
 
 @pytest.fixture(scope="session")

@@ -21,8 +21,8 @@ import aio_pika
 import asyncpg
 import pytest
 
-from tests.conftest import _delete_queues_with_prefix
 from tests.support.infra import ROOT, unique_name, with_database
+from tests.support.topology import delete_event_topology
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -207,10 +207,7 @@ async def processes(infra: tuple[str, str], e2e_database: str) -> AsyncIterator[
                 proc.kill()
         connection = await aio_pika.connect(infra[1])
         try:
-            channel = await connection.channel()
-            for suffix in ("", ".dlx"):
-                await channel.exchange_delete(f"{prefix}vrac.events{suffix}")
-            await _delete_queues_with_prefix(channel, prefix)
+            await delete_event_topology(await connection.channel(), f"{prefix}vrac.events")
         finally:
             await connection.close()
 

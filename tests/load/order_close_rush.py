@@ -29,6 +29,7 @@ from aiohttp import web
 
 from shared.amqp import declare_events_exchange
 from shared.auth import TokenIssuer
+from tests.support.topology import delete_event_topology
 
 GROUPS = 3
 PRODUCTS_PER_GROUP = 10
@@ -363,7 +364,7 @@ async def main(members: int, concurrency: int, stocked: int) -> int:
         process.terminate()
         await asyncio.wait_for(process.wait(), 15)
         await sink.delete(if_unused=False, if_empty=False)
-        await exchange.delete()
+        await delete_event_topology(channel, exchange_name)
         await broker.close()
         await jwks.cleanup()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -29,6 +29,7 @@ from shared.auth import TokenIssuer
 from shared.db import create_pool
 from shared.migrations import migrate
 from tests.integration.logistics.conftest import window
+from tests.support.topology import delete_event_topology
 
 ROOT = Path(__file__).resolve().parents[2]
 MEMBERS = 1000
@@ -220,12 +221,7 @@ async def main() -> int:
             await asyncio.to_thread(process.wait, 15)
         await jwks.cleanup()
         await sink.delete(if_unused=False, if_empty=False)
-        await channel.exchange_delete(exchange_name)
-        await channel.exchange_delete(f"{exchange_name}.dlx")
-        for suffix in ("", ".dlq", ".retry.1s", ".retry.5s", ".retry.30s", ".retry.120s"):
-            await channel.queue_delete(
-                f"{exchange_name.removesuffix('vrac.events')}logistics" + suffix
-            )
+        await delete_event_topology(channel, exchange_name)
         await amqp.close()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
