@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
 import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -55,6 +56,19 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         structlog.contextvars.unbind_contextvars("request_id")
 
 
+# What a lost or refused database connection raises (asyncpg's InternalClientError: a connection
+# whose server end was terminated mid-operation).
+DATABASE_AWAY: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
 async def _handle_with_problems(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
@@ -78,6 +92,19 @@ async def _handle_with_problems(request: web.Request, handler: Handler) -> web.S
         )
     except asyncio.CancelledError:
         raise
+    except DATABASE_AWAY as exc:
+        # A restart or failover of Postgres: the pool reconnects on its own, the client retries.
+        log.warning("database_unavailable", path=request.path, error=repr(exc))
+        return problem_response(
+            Problem(
+                503,
+                "service-unavailable",
+                "Service momentanément indisponible, réessayez dans un instant.",
+                "Service temporarily unavailable, please retry shortly.",
+                headers={"Retry-After": "2"},
+            ),
+            request.path,
+        )
     except Exception:
         log.exception("unhandled_error", path=request.path, method=request.method)
         return problem_response(

@@ -5,7 +5,6 @@ Chromium (Debian's package) through Playwright."""
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ import asyncpg
 import pytest
 
 from tests.support.infra import ROOT, unique_name, with_database
+from tests.support.processes import free_port
 from tests.support.topology import delete_event_topology
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,12 +34,6 @@ CHROMIUM_ARGS = [
 ]
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 SERVICES = ("accounts", "logistics", "ordering", "notifications", "web")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

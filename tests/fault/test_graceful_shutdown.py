@@ -3,21 +3,11 @@
 import asyncio
 import os
 import signal
-import socket
-import sys
-from pathlib import Path
 
 import aiohttp
 
 from shared.demo import DEMO_GROUPS
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.processes import free_port, start_service, wait_healthy
 
 
 async def test_sigterm_finishes_in_flight_requests(database_url, amqp_url, events_exchange):
@@ -30,23 +20,13 @@ async def test_sigterm_finishes_in_flight_requests(database_url, amqp_url, event
         "ACCOUNTS_PORT": str(port),
         "ACCOUNTS_LOG_LEVEL": "WARNING",
     }
-    seed = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.accounts", "seed", cwd=ROOT, env=env
-    )
+    seed = await start_service("accounts", env, "seed")
     assert await seed.wait() == 0
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.accounts", "api", cwd=ROOT, env=env
-    )
+    process = await start_service("accounts", env)
     base = f"http://127.0.0.1:{port}"
     try:
+        await wait_healthy(base)
         async with aiohttp.ClientSession() as session:
-            for _ in range(100):
-                try:
-                    async with session.get(f"{base}/healthz") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
 
             async def sign_up(i: int) -> int:
                 async with session.post(

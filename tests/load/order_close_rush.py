@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
 import sys
 import time
@@ -29,18 +28,13 @@ from aiohttp import web
 
 from shared.amqp import declare_events_exchange
 from shared.auth import TokenIssuer
+from tests.support.processes import free_port
 from tests.support.topology import delete_event_topology
 
 GROUPS = 3
 PRODUCTS_PER_GROUP = 10
 LINES = 5
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -9,7 +9,6 @@ and the bare-SQL rate of one booking transaction measured in the same run.
 import asyncio
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,18 +28,13 @@ from shared.auth import TokenIssuer
 from shared.db import create_pool
 from shared.migrations import migrate
 from tests.integration.logistics.conftest import window
+from tests.support.processes import free_port
 from tests.support.topology import delete_event_topology
 
 ROOT = Path(__file__).resolve().parents[2]
 MEMBERS = 1000
 SLOT_CAPACITY = 8
 BARE_SQL_BOOKINGS = 3000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def with_database(url: str, name: str) -> str:

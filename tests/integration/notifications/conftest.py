@@ -4,7 +4,6 @@ accounts/logistics internal APIs (it checks real service tokens), and the servic
 import asyncio
 import contextlib
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -24,14 +23,9 @@ from shared.auth import TokenIssuer, TokenVerifier
 from shared.contracts.ordering import DistributionScheduledV1
 from shared.db import Database, create_pool
 from shared.envelope import new_event
+from tests.support.processes import free_port
 
 SERVICE_SECRET = "test-secret-notifications"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
