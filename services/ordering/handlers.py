@@ -715,6 +715,9 @@ async def correct_order(
         }
         new_lines.append(line)
         existing[product_id] = line
+    if not any(deltas.values()):
+        # The quantities it already has (a correction sent twice): nothing to record.
+        return await order_view(conn, group_id, order)
     short = await repo.take_stock(conn, {p: d for p, d in deltas.items() if d != 0})
     if short:
         raise out_of_stock_problem(short)

@@ -19,7 +19,7 @@ from ..i18n import _
 from ..quantities import QuantityError, parse_quantity
 from ..rendering import render
 from ..sessions import User, require_user
-from .common import as_list, form_values, redirect, routes
+from .common import as_list, form_values, redirect, routes, valid_idempotency_key
 from .coordinator import _base, _did, _distribution, _names, _uuid, coordinator_page
 
 # --- copy the catalog to another group ------------------------------------------------------------
@@ -233,6 +233,8 @@ async def _correction_page(
             "balance_cents": int((ledger or {}).get("balance_cents", 0)),
             "corrections": corrections,
             "values": values,
+            # Kept when the form comes back with errors: nothing was recorded under it.
+            "idem": valid_idempotency_key(values.get("idem")),
             "errors": errors or {},
             "saved": request.query.get("ok", "") if status == 200 else "",
             "tab": "coord",
@@ -333,6 +335,7 @@ async def correct_order(request: web.Request) -> web.StreamResponse:
             f"/v1/groups/{g.id}/orders/{oid}/corrections",
             token=user.token,
             json={"lines": changes, "note": note},
+            headers={"Idempotency-Key": valid_idempotency_key(values.get("idem"))},
         )
     except ApiError as error:
         if error.status not in (404, 409, 422):

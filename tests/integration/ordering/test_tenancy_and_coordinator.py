@@ -245,6 +245,14 @@ async def test_coordinator_views_payments_corrections_and_events(ordering: Order
     corrected = corrections[0]
     assert corrected["total_cents"] == 743
     assert all(c == corrected for c in corrections)
+    # The same correction sent again without a key: the quantities are already there, no entry.
+    await ordering.call(
+        "POST",
+        f"{base}/orders/{orders[1]['order_id']}/corrections",
+        coord,
+        {"lines": [{"product_id": lessive, "quantity": "0"}], "note": "rupture"},
+        expect=200,
+    )
     ledger = await ordering.call("GET", f"{base}/members/{users[1]}/ledger", coord, expect=200)
     assert [e["kind"] for e in ledger["entries"]] == ["correction", "order"]
     assert ledger["balance_cents"] == -743

@@ -254,9 +254,20 @@ async def test_correction_changes_total_and_balance_by_the_difference(
         assert "11,93 €" in orders
 
         # Lower both lines (a comma for the bulk one): total and balance move by the difference.
-        form = {lessive: "1", amandes: "0,3", "note": "Manquait à la livraison", **bases}
-        done = await coordinator.post(path, form)
+        page = await coordinator.get(path)
+        form = {
+            lessive: "1",
+            amandes: "0,3",
+            "note": "Manquait à la livraison",
+            "idem": page.hidden("idem"),
+            **bases,
+        }
+        # Two clicks at once on « Enregistrer »: one correction (the form's Idempotency-Key).
+        done, twin = await asyncio.gather(
+            coordinator.post(path, form), coordinator.post(path, form)
+        )
         assert done.status == 200 and "Commande corrigée. Nouveau total : 6,71 €" in done
+        assert twin.status == 200 and "Nouveau total : 6,71 €" in twin
         # 1 × 2,25 + 0,3 × 14,85 (4,455 → 4,46) = 6,71: the balance moves by exactly 5,22.
         assert await balance(browser) == -671
         assert "Manquait à la livraison" in done and "5,22 €" in done
