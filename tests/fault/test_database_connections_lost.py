@@ -3,29 +3,19 @@ Postgres restart, a failover): clients get 503 + Retry-After, never 500; the ser
 again without a restart; no event is lost."""
 
 import asyncio
-import os
+from typing import Any
 
 import aiohttp
 import asyncpg
 
-from shared.demo import DEMO_GROUPS
-from tests.support.processes import free_port, start_service, wait_healthy
+from tests.fault.conftest import RunningService, signup_body
 
 
 async def sign_up(session: aiohttp.ClientSession, base: str, email: str) -> list[int]:
     """Statuses until accepted: a client retries a 503 (the database was away), nothing else."""
     statuses: list[int] = []
     for _ in range(20):
-        async with session.post(
-            f"{base}/v1/signup",
-            json={
-                "first_name": "Ana",
-                "last_name": "Lopez",
-                "email": email,
-                "password": "un mot de passe",
-                "group_id": str(DEMO_GROUPS[0].id),
-            },
-        ) as resp:
+        async with session.post(f"{base}/v1/signup", json=signup_body(email)) as resp:
             statuses.append(resp.status)
             if resp.status != 503:
                 return statuses
@@ -46,7 +36,7 @@ async def kill_connections(database_url: str) -> int:
     return killed
 
 
-async def member_events(event_sink, expected: int) -> set[str]:
+async def member_events(event_sink: Any, expected: int) -> set[str]:
     """Distinct ids of member.joined events, once `expected` of them arrived (or 30 s passed)."""
     found: set[str] = set()
     for _ in range(300):
@@ -62,51 +52,33 @@ async def member_events(event_sink, expected: int) -> set[str]:
 
 
 async def test_service_recovers_and_loses_no_event(
-    database_url, amqp_url, events_exchange, event_sink
-):
-    port = free_port()
-    env = {
-        **os.environ,
-        "ACCOUNTS_DATABASE_URL": database_url,
-        "ACCOUNTS_AMQP_URL": amqp_url,
-        "ACCOUNTS_EVENTS_EXCHANGE": events_exchange,
-        "ACCOUNTS_PORT": str(port),
-        "ACCOUNTS_LOG_LEVEL": "WARNING",
-    }
-    seed = await start_service("accounts", env, "seed")
-    assert await seed.wait() == 0
-    process = await start_service("accounts", env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        await wait_healthy(base)
-        async with aiohttp.ClientSession() as session:
-            before = await asyncio.gather(
-                *(sign_up(session, base, f"before{i}@example.org") for i in range(10))
-            )
-            assert len(await member_events(event_sink, 10)) == 10
-            # The pool's connections and the relay's LISTEN connection, killed over and over
-            # while sign-ups are in flight; then once more when they are idle.
-            during = asyncio.gather(
-                *(sign_up(session, base, f"during{i}@example.org") for i in range(10))
-            )
-            for _ in range(40):
-                await kill_connections(database_url)
-                await asyncio.sleep(0.02)
-            after = await during
-            assert await kill_connections(database_url) >= 2
-            after += await asyncio.gather(
-                *(sign_up(session, base, f"later{i}@example.org") for i in range(10))
-            )
-            async with session.get(f"{base}/readyz") as resp:
-                assert resp.status == 200
-        assert [s[-1] for s in before + after] == [202] * 30
-        # Refusals while the database was away say 503 (retry), never 500.
-        assert {s for statuses in after for s in statuses} <= {202, 503}
-        # The relay finds the rows committed after the kills (it listens again, or polls). At
-        # least once: a row published just before its connection died may come twice (consumers
-        # drop the twin through their inbox); none may be missing.
-        assert len(await member_events(event_sink, 30)) == 30
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            await asyncio.wait_for(process.wait(), 20)
+    database_url: str, accounts_process: RunningService, event_sink: Any
+) -> None:
+    base = accounts_process.base
+    async with aiohttp.ClientSession() as session:
+        before = await asyncio.gather(
+            *(sign_up(session, base, f"before{i}@example.org") for i in range(10))
+        )
+        assert len(await member_events(event_sink, 10)) == 10
+        # The pool's connections and the relay's LISTEN connection, killed over and over while
+        # sign-ups are in flight; then once more when they are idle.
+        during = asyncio.gather(
+            *(sign_up(session, base, f"during{i}@example.org") for i in range(10))
+        )
+        for _ in range(40):
+            await kill_connections(database_url)
+            await asyncio.sleep(0.02)
+        after = await during
+        assert await kill_connections(database_url) >= 2
+        after += await asyncio.gather(
+            *(sign_up(session, base, f"later{i}@example.org") for i in range(10))
+        )
+        async with session.get(f"{base}/readyz") as resp:
+            assert resp.status == 200
+    assert [s[-1] for s in before + after] == [202] * 30
+    # Refusals while the database was away say 503 (retry), never 500.
+    assert {s for statuses in after for s in statuses} <= {202, 503}
+    # The relay finds the rows committed after the kills (it listens again, or polls). At least
+    # once: a row published just before its connection died may come twice (consumers drop the
+    # twin through their inbox); none may be missing.
+    assert len(await member_events(event_sink, 30)) == 30
