@@ -7,6 +7,7 @@ from tests.integration.web.conftest import (
     Stack,
     log_in_coordinator,
     open_distribution_path,
+    order_almonds,
     product_id,
     sign_up,
 )
@@ -14,19 +15,7 @@ from tests.integration.web.conftest import (
 
 async def member_orders(browser: Browser, email: str) -> str:
     await sign_up(browser, email, first_name="Malik", last_name="Saidi")
-    cards = await browser.get("/g/3-cocus/commandes")
-    path = open_distribution_path(cards)
-    page = await browser.get(path)
-    pid = product_id(page, "Amandes avec peau")
-    await browser.post(
-        f"{path}/panier",
-        {"product_id": pid, "base": "0", "idem": page.hidden("idem"), "quantity": "0,5"},
-    )
-    payment = await browser.get(f"{path}/paiement")
-    await browser.post(
-        f"{path}/paiement", {"payment_method": "on_site", "idem": payment.hidden("idem")}
-    )
-    return path.rsplit("/", 1)[1]
+    return await order_almonds(browser)
 
 
 async def test_member_cannot_open_coordinator_pages(browser: Browser):

@@ -9,31 +9,12 @@ from shared.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
 from tests.integration.web.conftest import (
     Browser,
     Stack,
-    open_distribution_path,
-    product_id,
+    order_almonds,
     sign_up,
     start,
 )
 
 PASSWORD = "un-mot-de-passe-solide"  # the one sign_up() chooses
-
-
-async def order_almonds(browser: Browser) -> str:
-    """Order 0,5 kg Amandes avec peau on the open distribution, pay on site; its id."""
-    cards = await browser.get("/g/3-cocus/commandes")
-    path = open_distribution_path(cards)
-    page = await browser.get(path)
-    pid = product_id(page, "Amandes avec peau")
-    await browser.post(
-        f"{path}/panier",
-        {"product_id": pid, "base": "0", "idem": page.hidden("idem"), "quantity": "0,5"},
-    )
-    payment = await browser.get(f"{path}/paiement")
-    done = await browser.post(
-        f"{path}/paiement", {"payment_method": "on_site", "idem": payment.hidden("idem")}
-    )
-    assert "Votre commande est bien enregistrée" in done, done.visible_text()[:500]
-    return path.rsplit("/", 1)[1]
 
 
 async def download(browser: Browser) -> tuple[int, dict[str, str], bytes]:
