@@ -28,7 +28,7 @@ from aiohttp import web
 
 from shared.amqp import declare_events_exchange
 from shared.auth import TokenIssuer
-from tests.support.processes import free_port
+from tests.support.processes import free_port, start_service, wait_healthy
 from tests.support.topology import delete_event_topology
 
 GROUPS = 3
@@ -271,22 +271,10 @@ async def main(members: int, concurrency: int, stocked: int) -> int:
         "ORDERING_ACCOUNTS_URL": f"http://127.0.0.1:{jwks_port}",
         "ORDERING_LOG_LEVEL": "WARNING",
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.ordering", "api", env=env, cwd=ROOT
-    )
+    process = await start_service("ordering", env)
     base_url = f"http://127.0.0.1:{app_port}"
     try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(200):
-                try:
-                    async with session.get(f"{base_url}/readyz") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError("ordering did not start")
+        await wait_healthy(base_url, seconds=20, probe="/readyz")
         conn = await asyncpg.connect(dsn, server_settings={"search_path": "ordering"})
         bare_data = await setup_data(conn, 0, stocked)
         bare = await bare_sql_rate(dsn, bare_data["groups"], transactions=max(members, 2000))

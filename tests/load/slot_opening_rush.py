@@ -28,7 +28,7 @@ from shared.auth import TokenIssuer
 from shared.db import create_pool
 from shared.migrations import migrate
 from tests.integration.logistics.conftest import window
-from tests.support.processes import free_port
+from tests.support.processes import free_port, wait_healthy
 from tests.support.topology import delete_event_topology
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -190,15 +190,7 @@ async def main() -> int:
             [sys.executable, "-m", "services.logistics", "api"], cwd=ROOT, env=env
         )
         base_url = f"http://127.0.0.1:{port}"
-        async with aiohttp.ClientSession() as session:
-            for _ in range(100):
-                try:
-                    async with session.get(base_url + "/readyz") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
+        await wait_healthy(base_url, seconds=10, probe="/readyz")
         result = await rush(base_url, issuer, group_id, rush_dist)
         sql_rate = await bare_sql_rate(pool, sql_dist)
         booked = await pool.fetchval(

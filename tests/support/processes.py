@@ -25,14 +25,15 @@ async def start_service(
     )
 
 
-async def wait_healthy(base_url: str, seconds: float = 30) -> None:
+async def wait_healthy(base_url: str, seconds: float = 30, probe: str = "/healthz") -> None:
+    """Until the probe answers 200 (`/readyz` to also wait for the database and the broker)."""
     async with aiohttp.ClientSession() as session:
         for _ in range(int(seconds * 10)):
             try:
-                async with session.get(f"{base_url}/healthz") as resp:
+                async with session.get(f"{base_url}{probe}") as resp:
                     if resp.status == 200:
                         return
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.1)
-    raise TimeoutError(f"{base_url} did not become healthy")
+    raise TimeoutError(f"{base_url}{probe} did not answer 200 within {seconds} s")
