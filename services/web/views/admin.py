@@ -17,7 +17,7 @@ from .common import as_list, form_values, redirect, routes
 GROUP_FLAGS = ("phone_required", "address_required")
 
 
-def _forbidden(request: web.Request) -> web.Response:
+def forbidden_to_non_admins(request: web.Request) -> web.Response:
     return render(
         request,
         "error.html",
@@ -29,7 +29,7 @@ def _forbidden(request: web.Request) -> web.Response:
     )
 
 
-async def _admin(request: web.Request) -> User | None:
+async def admin_user(request: web.Request) -> User | None:
     """The logged-in association admin; None for anybody else (logged out: to the log-in)."""
     user = await require_user(request)
     return user if user.principal.admin else None
@@ -53,8 +53,8 @@ def _field_messages() -> dict[str, str]:
 
 @routes.get("/admin")
 async def groups(request: web.Request) -> web.StreamResponse:
-    if await _admin(request) is None:
-        return _forbidden(request)
+    if await admin_user(request) is None:
+        return forbidden_to_non_admins(request)
     answer = await request.app[API_KEY].call("accounts", "GET", "/v1/groups")
     found = sorted(as_list(answer, "groups"), key=lambda g: (str(g["city"]), str(g["name"])))
     return render(request, "admin/groups.html", {"groups": found})
@@ -62,8 +62,8 @@ async def groups(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/admin/groupes/nouveau")
 async def new_group_form(request: web.Request) -> web.StreamResponse:
-    if await _admin(request) is None:
-        return _forbidden(request)
+    if await admin_user(request) is None:
+        return forbidden_to_non_admins(request)
     return render(request, "admin/new_group.html")
 
 
@@ -95,9 +95,9 @@ def _refusal_errors(error: ApiError) -> dict[str, str]:
 
 @routes.post("/admin/groupes/nouveau")
 async def create_group(request: web.Request) -> web.StreamResponse:
-    user = await _admin(request)
+    user = await admin_user(request)
     if user is None:
-        return _forbidden(request)
+        return forbidden_to_non_admins(request)
     values = await form_values(request)
     body = {"slug": values.get("slug", ""), **_group_body(values)}
     errors: dict[str, str] = {}
@@ -177,18 +177,18 @@ async def _group_page(
 
 @routes.get("/admin/groupes/{slug}")
 async def group_page(request: web.Request) -> web.StreamResponse:
-    user = await _admin(request)
+    user = await admin_user(request)
     if user is None:
-        return _forbidden(request)
+        return forbidden_to_non_admins(request)
     return await _group_page(request, user)
 
 
 @routes.post("/admin/groupes/{slug}/modifier")
 async def edit_group(request: web.Request) -> web.StreamResponse:
     """« Modifier le groupe »: everything of the creation form but the link, which stays."""
-    user = await _admin(request)
+    user = await admin_user(request)
     if user is None:
-        return _forbidden(request)
+        return forbidden_to_non_admins(request)
     group = await public_group(request, request.match_info["slug"])
     values = await form_values(request)
     try:
@@ -229,9 +229,9 @@ async def _show_coordinator(
 
 @routes.post("/admin/groupes/{slug}/coordinateur")
 async def name_coordinator(request: web.Request) -> web.StreamResponse:
-    user = await _admin(request)
+    user = await admin_user(request)
     if user is None:
-        return _forbidden(request)
+        return forbidden_to_non_admins(request)
     group = await public_group(request, request.match_info["slug"])
     values = await form_values(request)
     chosen = values.get("user_id", "")

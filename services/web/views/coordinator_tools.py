@@ -18,7 +18,8 @@ from ..groups import GroupContext
 from ..i18n import _
 from ..quantities import QuantityError, parse_quantity
 from ..rendering import render
-from ..sessions import User, require_user
+from ..sessions import User
+from .admin import admin_user, forbidden_to_non_admins
 from .common import as_list, form_values, redirect, routes, valid_idempotency_key
 from .coordinator import _base, _did, _distribution, _names, _uuid, coordinator_page
 
@@ -397,27 +398,12 @@ def _range(request: web.Request) -> tuple[dict[str, str], dict[str, str], tuple[
     return values, errors, (start, end)
 
 
-async def _admin(request: web.Request) -> tuple[User, web.Response | None]:
-    """Ordering answers the association's purchase order to its administrators only."""
-    user = await require_user(request)
-    if user.principal.admin:
-        return user, None
-    return user, render(
-        request,
-        "error.html",
-        {
-            "title": _("Accès refusé"),
-            "message": _("Cette page est réservée aux administrateurs de l'association."),
-        },
-        status=403,
-    )
-
-
 @routes.get("/association/bon-de-commande")
 async def association_purchase_order(request: web.Request) -> web.StreamResponse:
-    user, refused = await _admin(request)
-    if refused is not None:
-        return refused
+    # Ordering answers the association's purchase order to its administrators only.
+    user = await admin_user(request)
+    if user is None:
+        return forbidden_to_non_admins(request)
     values, errors, dates = _range(request)
     lines: list[dict[str, Any]] = []
     total_cents = 0
@@ -459,9 +445,10 @@ async def association_purchase_order(request: web.Request) -> web.StreamResponse
 
 @routes.get("/association/bon-de-commande.csv")
 async def association_purchase_order_csv(request: web.Request) -> web.StreamResponse:
-    user, refused = await _admin(request)
-    if refused is not None:
-        return refused
+    # Ordering answers the association's purchase order to its administrators only.
+    user = await admin_user(request)
+    if user is None:
+        return forbidden_to_non_admins(request)
     _values, errors, dates = _range(request)
     if dates is None:
         return render(
