@@ -6,7 +6,7 @@ UV := var/uv/bin/uv
 export TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
-.PHONY: run test install lint typecheck check browser
+.PHONY: run test install lint typecheck check browser tools
 
 $(UV):
 	python3 -m venv var/uv
@@ -30,10 +30,20 @@ $(AXE): tests/e2e/package.json tests/e2e/package-lock.json
 
 browser: /usr/bin/chromium $(AXE)
 
+# The rolling-restart test puts Debian's HAProxy in front of the services; the alert rules are
+# checked with Prometheus' promtool (Debian's `prometheus` package; its daemon is not started).
+/usr/sbin/haproxy:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy
+
+/usr/bin/promtool:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus
+
+tools: /usr/sbin/haproxy /usr/bin/promtool
+
 run: install
 	$(PY) -m deploy.run
 
-test: install browser
+test: install browser tools
 	$(PY) -m pytest -q
 
 lint: install
