@@ -102,11 +102,12 @@ def present_services() -> list[str]:
     return [n for n in START_ORDER if (ROOT / "services" / n / "__main__.py").exists()]
 
 
-def run_step(name: str, command: str) -> None:
+def run_step(name: str, command: str, env: dict[str, str] | None = None) -> None:
+    """Run `python -m services.<name> <command>`; exit with a message if it fails."""
     result = subprocess.run(
         [sys.executable, "-m", f"services.{name}", command],
         cwd=ROOT,
-        env=service_env(name),
+        env=service_env(name) if env is None else env,
         check=False,
     )
     if result.returncode != 0:
@@ -160,7 +161,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, stop_all)
     for name in services:
         processes[name] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}", "api"], cwd=ROOT, env=service_env(name)
+            [sys.executable, "-m", f"services.{name}", "all"], cwd=ROOT, env=service_env(name)
         )
         asyncio.run(wait_healthy(name, processes[name]))
         say(f"{name} up on http://127.0.0.1:{PORTS[name]}")

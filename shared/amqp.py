@@ -21,7 +21,7 @@ from shared.contracts import UnknownEventType, contract_for
 from shared.db import Database
 from shared.envelope import CloudEvent
 from shared.logging import get_logger
-from shared.metrics import CONSUMER_ERRORS, CONSUMER_MESSAGES
+from shared.metrics import BROKER_CONNECTED, CONSUMER_ERRORS, CONSUMER_MESSAGES
 
 log = get_logger(__name__)
 
@@ -37,6 +37,17 @@ class PoisonMessage(Exception):
 
 UNROUTED_SUFFIX = ".unrouted"
 UNROUTED_RETENTION_MS = 14 * 24 * 3600 * 1000
+UNROUTED_QUEUE_ARGUMENTS: dict[str, int] = {
+    "x-message-ttl": UNROUTED_RETENTION_MS,
+    "x-max-length": 1_000_000,
+}
+
+
+def events_exchange_arguments(name: str) -> dict[str, str]:
+    """The arguments every declaration of the events exchange `name` must carry (RabbitMQ answers
+    PRECONDITION_FAILED to a declaration with different ones). The AsyncAPI document is generated
+    from this, so integrators declare exactly what the platform declares."""
+    return {"alternate-exchange": name + UNROUTED_SUFFIX}
 
 
 async def declare_events_exchange(channel: AbstractChannel, name: str) -> AbstractExchange:
@@ -51,16 +62,14 @@ async def declare_events_exchange(channel: AbstractChannel, name: str) -> Abstra
         name + UNROUTED_SUFFIX, aio_pika.ExchangeType.FANOUT, durable=True
     )
     parking = await channel.declare_queue(
-        name + UNROUTED_SUFFIX,
-        durable=True,
-        arguments={"x-message-ttl": UNROUTED_RETENTION_MS, "x-max-length": 1_000_000},
+        name + UNROUTED_SUFFIX, durable=True, arguments=dict(UNROUTED_QUEUE_ARGUMENTS)
     )
     await parking.bind(unrouted)
     return await channel.declare_exchange(
         name,
         aio_pika.ExchangeType.TOPIC,
         durable=True,
-        arguments={"alternate-exchange": name + UNROUTED_SUFFIX},
+        arguments=dict(events_exchange_arguments(name).items()),
     )
 
 
@@ -138,8 +147,14 @@ class Consumer:
     _in_flight: set[asyncio.Task[None]] = field(default_factory=set)
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
 
+    @property
+    def connected(self) -> bool:
+        """Live state of the robust connection (it reconnects by itself after a broker loss)."""
+        return self._connection is not None and self._connection.connected.is_set()
+
     async def start(self) -> None:
         self._connection = await aio_pika.connect_robust(self.amqp_url, timeout=10)
+        BROKER_CONNECTED.labels(self.name, "consumer").set_function(lambda: int(self.connected))
         self._channel = await self._connection.channel(publisher_confirms=True)
         _, self._queue = await declare_topology(
             self._channel, self.names, list(self.handlers), self.prefetch
@@ -227,9 +242,11 @@ class Consumer:
                 error=repr(exc),
                 attempts=attempt,
             )
+            CONSUMER_MESSAGES.labels(self.name, "dead_lettered").inc()
             await message.reject(requeue=False)
             return
         delay = RETRY_DELAYS_SECONDS[attempt]
+        CONSUMER_MESSAGES.labels(self.name, "retried").inc()
         log.warning(
             "message_retry_scheduled",
             consumer=self.name,

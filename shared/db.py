@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 import asyncpg
 
+from shared.metrics import DB_POOL_WAITING
+
 IsolationLevel = Literal["read_committed", "repeatable_read", "serializable"]
 
 
@@ -40,23 +42,29 @@ async def connect(dsn: str, schema: str) -> asyncpg.Connection:
 class Database:
     """A pool behind a semaphore, so overload waits fairly instead of piling onto the pool."""
 
-    def __init__(self, pool: asyncpg.Pool, concurrency: int = 64) -> None:
+    def __init__(self, pool: asyncpg.Pool, concurrency: int = 64, name: str = "") -> None:
         self.pool = pool
         self._gate = asyncio.Semaphore(concurrency)
+        self._waiting = DB_POOL_WAITING.labels(name)
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        self._waiting.inc()
+        try:
+            await self._gate.acquire()
+        finally:
+            self._waiting.dec()
+        try:
+            yield
+        finally:
+            self._gate.release()
 
     @asynccontextmanager
     async def transaction(self, isolation: IsolationLevel = "read_committed") -> AsyncIterator[Any]:
-        async with self._gate, self.pool.acquire() as conn, conn.transaction(isolation=isolation):
+        async with self._turn(), self.pool.acquire() as conn, conn.transaction(isolation=isolation):
             yield conn
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Any]:
-        async with self._gate, self.pool.acquire() as conn:
+        async with self._turn(), self.pool.acquire() as conn:
             yield conn
-
-    async def ping(self) -> bool:
-        try:
-            async with self.pool.acquire(timeout=2) as conn:
-                return bool(await conn.fetchval("SELECT 1"))
-        except Exception:
-            return False

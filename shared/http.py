@@ -2,7 +2,9 @@
 
 import asyncio
 import contextlib
+import os
 import signal
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -13,6 +15,7 @@ import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from shared.lifecycle import LIFECYCLE, OPERATIONS_PATHS, Lifecycle
 from shared.logging import get_logger
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from shared.openapi import build_openapi
@@ -20,9 +23,7 @@ from shared.problems import Problem, problem_response
 
 log = get_logger(__name__)
 
-ReadinessCheck = Callable[[], Awaitable[bool]]
 SERVICE_NAME = web.AppKey("service_name", str)
-READINESS = web.AppKey("readiness_checks", dict[str, ReadinessCheck])
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -36,23 +37,46 @@ def _route_name(request: web.Request) -> str:
 
 
 @web.middleware
+async def observe_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Requests and latency per route; while draining, every answer closes its connection."""
+    lifecycle = request.app[LIFECYCLE]
+    if not lifecycle.serves_api and request.path not in OPERATIONS_PATHS:
+        # A `worker` serves its probes and metrics only.
+        return problem_response(
+            Problem(404, "not-found", "Introuvable", "Not found: this process is a worker"),
+            request.path,
+        )
+    service = request.app[SERVICE_NAME]
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        if lifecycle.draining:
+            response.force_close()
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        if lifecycle.draining:
+            exc.force_close()
+        raise
+    finally:
+        route = _route_name(request)
+        HTTP_REQUESTS.labels(service, request.method, route, str(status)).inc()
+        HTTP_LATENCY.labels(service, request.method, route).observe(time.perf_counter() - started)
+
+
+@web.middleware
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
     if len(request_id) > 64 or not request_id.replace("-", "").isalnum():
         request_id = uuid.uuid4().hex
     structlog.contextvars.bind_contextvars(request_id=request_id)
-    service = request.app[SERVICE_NAME]
-    started = time.perf_counter()
-    status = 500
     try:
         response = await _handle_with_problems(request, handler)
-        status = response.status
         response.headers["X-Request-Id"] = request_id
         return response
     finally:
-        route = _route_name(request)
-        HTTP_REQUESTS.labels(service, request.method, route, str(status)).inc()
-        HTTP_LATENCY.labels(service, request.method, route).observe(time.perf_counter() - started)
         structlog.contextvars.unbind_contextvars("request_id")
 
 
@@ -123,12 +147,24 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    checks = request.app[READINESS]
-    results = {name: await check() for name, check in checks.items()}
-    status = 200 if all(results.values()) else 503
-    return web.json_response(
-        {"status": "ready" if status == 200 else "not-ready", "checks": results}, status=status
-    )
+    """Live state only (no connection opened per probe): see shared.lifecycle."""
+    lifecycle = request.app[LIFECYCLE]
+    ready = lifecycle.ready()
+    body = {
+        "status": "ready" if ready else ("draining" if lifecycle.draining else "not-ready"),
+        "role": lifecycle.role,
+        "checks": lifecycle.state(),
+    }
+    return web.json_response(body, status=200 if ready else 503)
+
+
+def install_operations(app: web.Application, service: str) -> None:
+    """The probes and the scrape every process serves, whatever its role."""
+    app[SERVICE_NAME] = service
+    app[LIFECYCLE] = Lifecycle(service)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
 
 
 async def metrics(_request: web.Request) -> web.Response:
@@ -138,12 +174,10 @@ async def metrics(_request: web.Request) -> web.Response:
 
 
 def create_app(service: str, title: str, client_max_size: int = 1024 * 1024) -> web.Application:
-    app = web.Application(middlewares=[request_context], client_max_size=client_max_size)
-    app[SERVICE_NAME] = service
-    app[READINESS] = {}
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics)
+    app = web.Application(
+        middlewares=[observe_requests, request_context], client_max_size=client_max_size
+    )
+    install_operations(app, service)
 
     async def openapi(request: web.Request) -> web.Response:
         return web.json_response(build_openapi(request.app, title))
@@ -152,22 +186,49 @@ def create_app(service: str, title: str, client_max_size: int = 1024 * 1024) -> 
     return app
 
 
-async def serve(app: web.Application, host: str, port: int, shutdown_timeout: float = 10.0) -> None:
-    """Serve until SIGTERM/SIGINT; then stop accepting, finish in-flight work, clean up."""
-    runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, access_log=None)
+async def serve(
+    app: web.Application,
+    host: str,
+    port: int,
+    drain_seconds: float = 5.0,
+    shutdown_timeout: float = 20.0,
+) -> None:
+    """Serve until SIGTERM/SIGINT, then drain: /readyz answers 503 at once while requests are
+    still served for `drain_seconds` (the load balancer takes the replica out), then stop
+    accepting, finish in-flight requests and messages, close idle keep-alive connections and
+    clean up — all within `shutdown_timeout` s of the signal, or exit 1."""
+    lifecycle = app[LIFECYCLE]
+    drain = drain_seconds if lifecycle.serves_api else 0.0
+    # What is left after the drain: in-flight requests get most of it, the clean-up the rest.
+    requests_grace = max(1.0, (shutdown_timeout - drain) * 0.6)
+    runner = web.AppRunner(
+        app, shutdown_timeout=requests_grace, access_log=None, handle_signals=False
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)
     await site.start()
-    log.info("service_listening", host=host, port=port)
+    log.info("service_listening", host=host, port=port, role=lifecycle.role)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    watchdog = loop.call_later(shutdown_timeout, _exit_late, shutdown_timeout)
+    lifecycle.start_draining()
+    log.info("service_draining", seconds=drain, role=lifecycle.role)
+    if drain > 0:
+        await asyncio.sleep(drain)
     log.info("service_stopping")
     await runner.cleanup()
+    watchdog.cancel()
     log.info("service_stopped")
+
+
+def _exit_late(shutdown_timeout: float) -> None:
+    log.error("shutdown_timeout_exceeded", seconds=shutdown_timeout)
+    sys.stdout.flush()
+    os._exit(1)
 
 
 def json_ok(payload: Any, status: int = 200) -> web.Response:

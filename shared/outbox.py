@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import json
+import random
 import uuid
 from typing import Any
 
@@ -15,7 +16,7 @@ from shared.amqp import declare_events_exchange
 from shared.contracts import validate_event_data
 from shared.envelope import CloudEvent, new_event
 from shared.logging import get_logger
-from shared.metrics import OUTBOX_LAG, OUTBOX_PUBLISHED
+from shared.metrics import BROKER_CONNECTED, OUTBOX_BACKLOG, OUTBOX_LAG, OUTBOX_PUBLISHED
 
 log = get_logger(__name__)
 
@@ -63,6 +64,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 1.0,
         confirm_timeout: float = 10.0,
+        measure_interval: float = 5.0,
     ) -> None:
         self.pool = pool
         self.dsn = dsn
@@ -72,9 +74,12 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.confirm_timeout = confirm_timeout
+        self.measure_interval = measure_interval
+        self.connected = False
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._broker_gauge = BROKER_CONNECTED.labels(schema, "relay")
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.schema}")
@@ -86,21 +91,64 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    def _set_connected(self, connected: bool) -> None:
+        self.connected = connected
+        self._broker_gauge.set(1 if connected else 0)
+
+    def _on_connection_closed(self, *_: object) -> None:
+        self._set_connected(False)
+        self._wake.set()
+
     async def _run(self) -> None:
-        listener = asyncio.create_task(self._listen())
+        helpers = [asyncio.create_task(self._listen()), asyncio.create_task(self._measure())]
+        failures = 0
         try:
             while not self._stopping.is_set():
                 try:
                     await self._publish_with_connection()
+                    failures = 0
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
-                    log.warning("outbox_relay_failed", schema=self.schema, error=str(exc))
-                    await self._sleep(min(self.poll_interval * 2, 5.0))
+                    failures += 1
+                    # Exponential back-off with full jitter, deaf to outbox wake-ups: while the
+                    # broker is away, committed events must not each trigger a connection
+                    # attempt, and replicas must not all come back at the same instant.
+                    delay = random.uniform(0, min(30.0, self.poll_interval * 2**failures))  # noqa: S311
+                    if failures == 1 or failures % 10 == 0:
+                        log.warning(
+                            "outbox_relay_failed",
+                            schema=self.schema,
+                            error=repr(exc),
+                            failures=failures,
+                            retry_in_seconds=round(delay, 1),
+                        )
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), timeout=delay)
         finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await listener
+            self._set_connected(False)
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+
+    async def _measure(self) -> None:
+        """Backlog and age of the oldest unpublished row, whether the broker is there or not."""
+        while True:
+            try:
+                async with self.pool.acquire(timeout=5) as conn:
+                    row = await conn.fetchrow(
+                        "SELECT count(*) AS backlog,"
+                        " coalesce(extract(epoch FROM now() - min(created_at)), 0) AS lag"
+                        " FROM outbox WHERE published_at IS NULL"
+                    )
+                if row is not None:
+                    OUTBOX_BACKLOG.labels(self.schema).set(row["backlog"])
+                    OUTBOX_LAG.labels(self.schema).set(float(row["lag"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox_measure_failed", schema=self.schema, error=repr(exc))
+            await asyncio.sleep(self.measure_interval)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -129,15 +177,22 @@ class OutboxRelay:
 
     async def _publish_with_connection(self) -> None:
         connection = await aio_pika.connect(self.amqp_url, timeout=5)
+        # A connection lost while idle must be noticed before the next event, not by its failure.
+        connection.close_callbacks.add(self._on_connection_closed)
         try:
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
             exchange = await declare_events_exchange(channel, self.exchange_name)
+            self._set_connected(True)
             while not self._stopping.is_set():
+                if connection.is_closed or channel.is_closed:
+                    raise ConnectionError("broker connection lost")
                 published = await self.publish_batch(exchange)
                 if published < self.batch_size:
                     await self._sleep(self.poll_interval)
         finally:
-            await connection.close()
+            self._set_connected(False)
+            with contextlib.suppress(Exception):
+                await connection.close()
 
     async def publish_batch(self, exchange: AbstractExchange) -> int:
         """Claim a batch, publish it with confirms awaited together, mark only the acked rows."""
@@ -187,12 +242,6 @@ class OutboxRelay:
                     failed=len(failed),
                     error=repr(first_error),
                 )
-            lag = await conn.fetchval(
-                "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)"
-                " FROM outbox WHERE published_at IS NULL AND NOT (id = ANY($1::bigint[]))",
-                acked,
-            )
-            OUTBOX_LAG.labels(self.schema).set(float(lag))
             OUTBOX_PUBLISHED.labels(self.schema).inc(len(acked))
         if failed:
             raise RuntimeError(f"{len(failed)} outbox rows not confirmed by the broker")

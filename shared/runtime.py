@@ -1,4 +1,9 @@
-"""What every service process runs: pool, migrations, outbox relay, consumers, HTTP, CLI."""
+"""What every service process runs: pool, migrations, outbox relay, consumers, HTTP, CLI.
+
+A process has one role (shared.lifecycle): `api` serves the HTTP API; `worker` runs the outbox
+relay, the consumers and the background jobs (and serves only its probes and metrics); `all`
+does both. Relays and consumers compete safely, so any number of workers may run.
+"""
 
 import argparse
 import asyncio
@@ -7,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aio_pika
 from aiohttp import web
 
 from shared.amqp import Consumer, Handler, QueueNames
 from shared.auth import VERIFIER_KEY, TokenVerifier
 from shared.db import Database, create_pool
-from shared.http import READINESS, serve
+from shared.http import serve
+from shared.lifecycle import LIFECYCLE, ROLES, DatabaseMonitor, Role
 from shared.logging import configure_logging, get_logger
 from shared.migrations import migrate
 from shared.outbox import OutboxRelay
@@ -21,6 +26,7 @@ from shared.settings import ServiceSettings
 
 log = get_logger(__name__)
 DB_KEY = web.AppKey("db", Database)
+BackgroundJob = Callable[[Database], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -31,9 +37,7 @@ class Platform:
     settings: ServiceSettings
     service_dir: Path
     handlers: dict[str, Handler] = field(default_factory=dict)
-    run_relay: bool = True
-    run_consumers: bool = True
-    background: list[Callable[[Database], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    background: list[BackgroundJob] = field(default_factory=list)
 
     def install(self, app: web.Application, verifier: TokenVerifier | None = None) -> None:
         if verifier is not None:
@@ -45,47 +49,54 @@ class Platform:
         app.cleanup_ctx.append(self._context)
 
     async def _context(self, app: web.Application) -> AsyncIterator[None]:
-        pool = await create_pool(
-            self.settings.database_url,
-            self.name,
-            self.settings.db_pool_min,
-            self.settings.db_pool_max,
+        lifecycle = app[LIFECYCLE]
+        settings = self.settings
+        # A worker needs a few connections (relay, consumers, jobs); see docs/deploying.md.
+        pool_max = (
+            settings.worker_db_pool_max if lifecycle.role == "worker" else settings.db_pool_max
         )
-        db = Database(pool, self.settings.db_concurrency)
+        pool = await create_pool(
+            settings.database_url, self.name, min(settings.db_pool_min, pool_max), pool_max
+        )
+        db = Database(pool, settings.db_concurrency, self.name)
         app[DB_KEY] = db
-        app[READINESS]["database"] = db.ping
-        app[READINESS]["broker"] = lambda: broker_reachable(self.settings.amqp_url)
+        monitor = DatabaseMonitor(self.name, pool)
+        monitor.start()
+        lifecycle.add_check("database", lambda: monitor.healthy)
         relay = OutboxRelay(
-            pool,
-            self.settings.database_url,
-            self.name,
-            self.settings.amqp_url,
-            self.settings.events_exchange,
+            pool, settings.database_url, self.name, settings.amqp_url, settings.events_exchange
         )
         consumer = Consumer(
             self.name,
             db,
-            self.settings.amqp_url,
-            QueueNames(self.settings.events_exchange, self._queue_name()),
+            settings.amqp_url,
+            QueueNames(settings.events_exchange, self._queue_name()),
             self.handlers,
         )
+        consuming = lifecycle.runs_worker and bool(self.handlers)
         tasks: list[asyncio.Task[None]] = []
-        if self.run_relay:
+        if lifecycle.runs_worker:
             relay.start()
-        if self.run_consumers and self.handlers:
-            await consumer.start()
-        for job in self.background:
-            tasks.append(asyncio.create_task(job(db)))
+            if consuming:
+                await consumer.start()
+            tasks = [asyncio.create_task(job(db)) for job in self.background]
+        if lifecycle.role == "worker":
+            # Only a worker's readiness follows the broker: an api process keeps serving while
+            # the broker is away, its events wait in the outbox.
+            lifecycle.add_check("broker_relay", lambda: relay.connected)
+            if consuming:
+                lifecycle.add_check("broker_consumer", lambda: consumer.connected)
         try:
             yield
         finally:
-            if self.run_consumers and self.handlers:
-                await consumer.stop(self.settings.shutdown_timeout)
+            if consuming:
+                await consumer.stop(max(1.0, settings.shutdown_timeout * 0.2))
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            if self.run_relay:
+            if lifecycle.runs_worker:
                 await relay.stop()
+            await monitor.stop()
             await pool.close()
 
     def _queue_name(self) -> str:
@@ -93,13 +104,8 @@ class Platform:
         return f"{prefix}{self.name}"
 
 
-async def broker_reachable(amqp_url: str) -> bool:
-    try:
-        connection = await aio_pika.connect(amqp_url, timeout=2)
-    except Exception:
-        return False
-    await connection.close()
-    return True
+def listening_port(settings: ServiceSettings, role: Role) -> int:
+    return settings.effective_worker_port if role == "worker" else settings.port
 
 
 def main(
@@ -109,10 +115,14 @@ def main(
     build_app: Callable[[], Awaitable[web.Application]],
     seed: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """`python -m services.<name> [api|all|migrate|seed]` (api and all: serve, relay, consume)."""
+    """`python -m services.<name> [api|worker|all|migrate|seed]` (default: all)."""
     parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
     parser.add_argument(
-        "command", nargs="?", default="api", choices=["api", "all", "migrate", "seed"]
+        "command",
+        nargs="?",
+        default="all",
+        choices=[*ROLES, "migrate", "seed"],
+        help="api: HTTP only; worker: relay, consumers, jobs; all: both",
     )
     args = parser.parse_args()
     configure_logging(name, settings.log_level)
@@ -125,7 +135,15 @@ def main(
             if seed is not None:
                 await seed()
             return
+        role: Role = args.command
         app = await build_app()
-        await serve(app, settings.host, settings.port, settings.shutdown_timeout)
+        app[LIFECYCLE].role = role
+        await serve(
+            app,
+            settings.host,
+            listening_port(settings, role),
+            settings.drain_seconds,
+            settings.shutdown_timeout,
+        )
 
     asyncio.run(run())

@@ -7,17 +7,97 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/vrac"
-    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
-    events_exchange: str = "vrac.events"
-    host: str = "127.0.0.1"
-    port: int = 8080
-    db_pool_min: int = 2
-    db_pool_max: int = 16
+    database_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:5432/vrac",
+        description="PostgreSQL URL, logging in as the service's own role (not used by web).",
+    )
+    amqp_url: str = Field(
+        default="amqp://guest:guest@127.0.0.1:5672/",
+        description=(
+            "RabbitMQ URL of the outbox relay and the consumers (`worker` and `all`; an `api`"
+            " process does not connect to the broker)."
+        ),
+    )
+    events_exchange: str = Field(
+        default="vrac.events",
+        description=(
+            "Topic exchange the events go through. A prefix before `vrac.events` also prefixes"
+            " the service's queue names (the tests use one per run)."
+        ),
+    )
+    host: str = Field(
+        default="127.0.0.1",
+        description="Address the process listens on (`0.0.0.0` in a container).",
+    )
+    port: int = Field(default=8080, description="Port of an `api` or `all` process.")
+    # A `worker` serves its probes and metrics here (default: port + 100).
+    worker_port: int | None = Field(
+        default=None,
+        description="Port of a `worker` process (/healthz, /readyz, /metrics); unset: PORT + 100.",
+    )
+    db_pool_min: int = Field(
+        default=2,
+        description="Database connections a process opens at start (at most its pool's maximum).",
+    )
+    # Pool of an `api` or `all` process; a `worker` takes worker_db_pool_max (docs/deploying.md).
+    db_pool_max: int = Field(
+        default=10,
+        description=(
+            "Largest database pool of an `api` or `all` process. Replicas × pool, summed over"
+            " every service, must stay below what Postgres (or PgBouncer) accepts."
+        ),
+    )
+    worker_db_pool_max: int = Field(
+        default=4, description="Largest database pool of a `worker` process."
+    )
     # Bound concurrency in front of the pool: asyncpg serves waiters unfairly under overload.
-    db_concurrency: int = 64
-    accounts_url: str = "http://127.0.0.1:8081"
-    service_secret: str = Field(default="dev-service-secret-change-me", repr=False)
-    dev_mode: bool = False
-    log_level: str = "INFO"
-    shutdown_timeout: float = 10.0
+    db_concurrency: int = Field(
+        default=64,
+        description=(
+            "Requests allowed at the database at once per process; the others wait in line"
+            " (metric `db_pool_waiting`)."
+        ),
+    )
+    accounts_url: str = Field(
+        default="http://127.0.0.1:8081",
+        description="Base URL of the accounts API: its public keys (JWKS) verify members' tokens.",
+    )
+    service_secret: str = Field(
+        default="dev-service-secret-change-me",
+        repr=False,
+        description=(
+            "Shared secret a service gives accounts for a service token (notifications does);"
+            " accounts and notifications must have the same. A long random value in production."
+        ),
+    )
+    dev_mode: bool = Field(
+        default=False,
+        description=(
+            "Development conveniences (dev pages, in-process mail sink, plain-http cookies)."
+            " Never in production."
+        ),
+    )
+    log_level: str = Field(
+        default="INFO",
+        description="Lowest level of the JSON log lines: DEBUG, INFO, WARNING or ERROR.",
+    )
+    # SIGTERM: /readyz turns 503 and the process keeps serving for drain_seconds (the load
+    # balancer takes it out), then stops accepting and finishes; it exits within shutdown_timeout.
+    drain_seconds: float = Field(
+        default=5.0,
+        description=(
+            "After SIGTERM, /readyz answers 503 and the process keeps serving this long (seconds)"
+            " so that the load balancer takes it out before it stops accepting."
+        ),
+    )
+    shutdown_timeout: float = Field(
+        default=20.0,
+        description=(
+            "Budget from SIGTERM to exit, drain included (seconds); give the orchestrator a"
+            " longer grace period (e.g. 30 s)."
+        ),
+    )
+
+    @property
+    def effective_worker_port(self) -> int:
+        return self.worker_port if self.worker_port is not None else self.port + 100

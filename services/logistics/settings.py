@@ -1,5 +1,6 @@
 """Settings of the logistics service (env prefix LOGISTICS_)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -8,6 +9,11 @@ from shared.settings import ServiceSettings
 class LogisticsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LOGISTICS_", extra="ignore")
 
-    port: int = 8083
-    default_slot_capacity: int = 8
-    slot_minutes: int = 15
+    port: int = Field(default=8083, description="Port of the `api` or `all` process.")
+    default_slot_capacity: int = Field(
+        default=8,
+        description="Pick-up bookings per slot when a distribution's slots are created.",
+    )
+    slot_minutes: int = Field(
+        default=15, description="Length of one pick-up slot of a distribution, in minutes."
+    )

@@ -17,7 +17,7 @@ from services.notifications.clients import (
 from services.notifications.compose import Composer
 from services.notifications.consumers import HANDLERS
 from services.notifications.mailsink import mailsink_job
-from services.notifications.scheduler import reminder_job
+from services.notifications.scheduler import mail_queue_job, reminder_job
 from services.notifications.sender import Sender
 from services.notifications.settings import NotificationsSettings
 from shared.auth import TokenVerifier
@@ -49,7 +49,7 @@ async def build_app(
 ) -> web.Application:
     settings = settings or NotificationsSettings()
     app = create_app("notifications", "VRAC notifications")
-    background = [sender_job(settings), reminder_job(settings)]
+    background = [sender_job(settings), reminder_job(settings), mail_queue_job()]
     if settings.run_mailsink:
         background.append(mailsink_job(settings))
     Platform("notifications", settings, SERVICE_DIR, dict(HANDLERS), background=background).install(

@@ -203,6 +203,16 @@ async def claim_due_mail(conn: Any) -> QueuedMail | None:
     return QueuedMail(**values)
 
 
+async def mail_queue_state(conn: Any) -> tuple[int, float]:
+    """Mails waiting to be sent, and the age in seconds of the oldest of them."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS waiting,"
+        " coalesce(extract(epoch FROM now() - min(created_at)), 0) AS oldest"
+        " FROM email_outbox WHERE status = 'pending'"
+    )
+    return int(row["waiting"]), float(row["oldest"])
+
+
 async def mark_sent(conn: Any, mail_id: int) -> None:
     await conn.execute(
         "UPDATE email_outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1,"

@@ -12,6 +12,7 @@ from services.notifications.domain import Kind, reminder_due, reminder_event_id
 from services.notifications.settings import NotificationsSettings
 from shared.db import Database
 from shared.logging import get_logger
+from shared.metrics import EMAIL_OLDEST_UNSENT, EMAIL_QUEUE_LENGTH
 
 Job = Callable[[Database], Coroutine[Any, Any, None]]
 log = get_logger(__name__)
@@ -56,5 +57,27 @@ def reminder_job(
             except Exception as exc:
                 log.warning("reminder_scheduler_failed", error=repr(exc))
             await asyncio.sleep(settings.reminder_check_seconds)
+
+    return run
+
+
+async def measure_mail_queue(db: Database) -> None:
+    """How many mails wait and since when: a failing SMTP server shows here first."""
+    async with db.connection() as conn:
+        waiting, oldest = await repo.mail_queue_state(conn)
+    EMAIL_QUEUE_LENGTH.set(waiting)
+    EMAIL_OLDEST_UNSENT.set(oldest)
+
+
+def mail_queue_job(interval: float = 10.0) -> Job:
+    async def run(db: Database) -> None:
+        while True:
+            try:
+                await measure_mail_queue(db)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("mail_queue_measure_failed", error=repr(exc))
+            await asyncio.sleep(interval)
 
     return run

@@ -1,5 +1,5 @@
 """python -m services.web [api|all|migrate|seed] — the web pages hold no database of their own:
-`migrate` and `seed` have nothing to do, `api` and `all` serve the pages."""
+`migrate` and `seed` have nothing to do, `api` and `all` serve the pages; there is no `worker`."""
 
 import argparse
 import asyncio
@@ -16,6 +16,7 @@ def main() -> None:
     parser.add_argument(
         "command", nargs="?", default="api", choices=["api", "all", "migrate", "seed"]
     )
+    # `worker` is refused by argparse (exit 2): the pages have no relay, consumer or job.
     args = parser.parse_args()
     settings = WebSettings()
     configure_logging("web", settings.log_level)
@@ -24,7 +25,9 @@ def main() -> None:
 
     async def run() -> None:
         app = await build_app(settings)
-        await serve(app, settings.host, settings.port, settings.shutdown_timeout)
+        await serve(
+            app, settings.host, settings.port, settings.drain_seconds, settings.shutdown_timeout
+        )
 
     asyncio.run(run())
 

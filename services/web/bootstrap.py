@@ -8,7 +8,7 @@ import aiohttp
 from aiohttp import web
 
 from shared.auth import VERIFIER_KEY, TokenVerifier
-from shared.http import READINESS, SERVICE_NAME, healthz, metrics
+from shared.http import install_operations, observe_requests
 from shared.logging import get_logger
 
 from . import i18n
@@ -188,9 +188,13 @@ async def build_app(
     from .views import routes
 
     settings = settings or WebSettings()
-    app = web.Application(middlewares=[security_headers, page_context], client_max_size=256 * 1024)
-    app[SERVICE_NAME] = "web"
-    app[READINESS] = {}
+    app = web.Application(
+        middlewares=[observe_requests, security_headers, page_context],
+        client_max_size=256 * 1024,
+    )
+    # The pages hold no connection of their own: ready unless draining (they answer a page of
+    # their own when a service behind them is down).
+    install_operations(app, "web")
     app[SETTINGS_KEY] = settings
     app[SIGNER_KEY] = CsrfSigner(settings.csrf_secret)
     app[VERIFIER_KEY] = verifier or TokenVerifier(
@@ -209,8 +213,6 @@ async def build_app(
             yield
 
     app.cleanup_ctx.append(http_client)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics)
     app.router.add_static("/static", STATIC)
     app.add_routes(routes)
     return app

@@ -9,19 +9,42 @@ from shared.settings import ServiceSettings
 class WebSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="WEB_", extra="ignore")
 
-    port: int = 8080
+    port: int = Field(default=8080, description="Port of the web pages (`api` or `all`).")
     # The public address of the site (links in emails are built by accounts/notifications).
-    base_url: str = "http://127.0.0.1:8080"
-    ordering_url: str = "http://127.0.0.1:8082"
-    logistics_url: str = "http://127.0.0.1:8083"
-    notifications_url: str = "http://127.0.0.1:8084"
+    base_url: str = Field(
+        default="http://127.0.0.1:8080", description="Public address of the site."
+    )
+    ordering_url: str = Field(
+        default="http://127.0.0.1:8082",
+        description="Base URL of the ordering API (its load balancer when replicated).",
+    )
+    logistics_url: str = Field(
+        default="http://127.0.0.1:8083",
+        description="Base URL of the logistics API (its load balancer when replicated).",
+    )
+    notifications_url: str = Field(
+        default="http://127.0.0.1:8084", description="Base URL of the notifications API."
+    )
     # Secure, `__Host-` cookies. Dev mode (WEB_DEV_MODE=true, what `make run` sets on plain
     # http://127.0.0.1) turns them into plain `vrac_session` cookies without Secure and HSTS.
-    secure_cookies: bool = True
+    secure_cookies: bool = Field(
+        default=True,
+        description="Secure `__Host-` cookies and HSTS; dev mode turns them off (plain http).",
+    )
     # Signs the CSRF double-submit token (itsdangerous). Set a long random value in production.
-    csrf_secret: str = Field(default="dev-csrf-secret-change-me", repr=False)
+    csrf_secret: str = Field(
+        default="dev-csrf-secret-change-me",
+        repr=False,
+        description=(
+            "Signs the CSRF token: a long random value, the same on every web replica. Left at"
+            " the default outside dev mode, each process picks a random one (forms posted to"
+            " another replica then fail)."
+        ),
+    )
     # Timeout of one call to another service, in seconds.
-    api_timeout: float = 10.0
+    api_timeout: float = Field(
+        default=10.0, description="Timeout of one call to another service, in seconds."
+    )
 
     @property
     def cookies_secure(self) -> bool:

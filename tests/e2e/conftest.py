@@ -85,7 +85,7 @@ class Processes:
 def _spawn(name: str, env: dict[str, str], logs: Path) -> "subprocess.Popen[bytes]":
     with (logs / f"{name}.log").open("wb") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}", "api"],
+            [sys.executable, "-m", f"services.{name}", "all"],
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -1,12 +1,15 @@
 """SIGTERM on a service process: in-flight requests finish, then the process exits cleanly."""
 
 import asyncio
+import os
 import signal
+import time
 
 import aiohttp
 import asyncpg
 
 from tests.fault.conftest import RunningService, signup_body
+from tests.support.processes import free_port, start_service, wait_healthy
 
 
 async def test_sigterm_finishes_in_flight_requests(
@@ -36,3 +39,51 @@ async def test_sigterm_finishes_in_flight_requests(
     finally:
         await conn.close()
     assert created == 16
+
+
+async def test_sigterm_drains_then_exits_within_the_shutdown_timeout(
+    database_url: str, amqp_url: str, events_exchange: str
+) -> None:
+    """/readyz is 503 at once, requests are still served for the drain period with
+    `Connection: close`, then the process stops and exits 0 well within its timeout."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "ACCOUNTS_DATABASE_URL": database_url,
+        "ACCOUNTS_AMQP_URL": amqp_url,
+        "ACCOUNTS_EVENTS_EXCHANGE": events_exchange,
+        "ACCOUNTS_PORT": str(port),
+        "ACCOUNTS_LOG_LEVEL": "WARNING",
+        "ACCOUNTS_DRAIN_SECONDS": "2",
+        "ACCOUNTS_SHUTDOWN_TIMEOUT": "8",
+    }
+    base = f"http://127.0.0.1:{port}"
+    seed = await start_service("accounts", env, "seed")
+    assert await seed.wait() == 0
+    process = await start_service("accounts", env, "api")
+    try:
+        await wait_healthy(base, probe="/readyz")
+        async with aiohttp.ClientSession() as session:
+            process.send_signal(signal.SIGTERM)
+            signalled = time.monotonic()
+            await asyncio.sleep(0.2)
+            async with session.get(f"{base}/readyz") as resp:
+                assert resp.status == 503
+                assert (await resp.json())["status"] == "draining"
+            served_while_draining = 0
+            while time.monotonic() - signalled < 1.5:
+                async with session.post(
+                    f"{base}/v1/signup", json=signup_body(f"drain{served_while_draining}@ex.org")
+                ) as resp:
+                    assert resp.status == 202
+                    assert resp.headers.get("Connection", "").lower() == "close"
+                served_while_draining += 1
+        assert await asyncio.wait_for(process.wait(), 10) == 0
+        elapsed = time.monotonic() - signalled
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    print(f"served while draining {served_while_draining}, exited after {elapsed:.1f} s")
+    assert served_while_draining > 0
+    assert 2.0 <= elapsed < 8.0

@@ -187,7 +187,7 @@ async def main() -> int:
             "LOGISTICS_ACCOUNTS_URL": f"http://127.0.0.1:{jwks_port}",
         }
         process = subprocess.Popen(  # noqa: ASYNC220
-            [sys.executable, "-m", "services.logistics", "api"], cwd=ROOT, env=env
+            [sys.executable, "-m", "services.logistics", "all"], cwd=ROOT, env=env
         )
         base_url = f"http://127.0.0.1:{port}"
         await wait_healthy(base_url, seconds=10, probe="/readyz")

@@ -19,9 +19,10 @@ def free_port() -> int:
 async def start_service(
     name: str, env: dict[str, str], *command: str
 ) -> asyncio.subprocess.Process:
-    """`python -m services.<name> <command>` (default `api`) from the repository root."""
+    """`python -m services.<name> <command>` from the repository root (default `all`: HTTP,
+    relay and consumers)."""
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", f"services.{name}", *(command or ("api",)), cwd=ROOT, env=env
+        sys.executable, "-m", f"services.{name}", *(command or ("all",)), cwd=ROOT, env=env
     )
 
 

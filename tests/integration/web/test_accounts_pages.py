@@ -257,3 +257,14 @@ async def test_production_cookies_are_host_prefixed_and_secure(stack: Stack):
             c for c in resp.headers.getall("Set-Cookie") if c.startswith("__Host-vrac_session=")
         )
         assert "Secure" in session and "HttpOnly" in session and "SameSite=Lax" in session
+
+
+async def test_web_readiness_and_request_metrics(browser: Browser):
+    ready = await browser.get("/readyz")
+    assert ready.status == 200
+    await browser.get("/g/3-cocus")
+    metrics = (await browser.get("/metrics")).text
+    assert 'http_requests_total{method="GET",route="/g/{slug}",service="web",status="200"}' in (
+        metrics
+    )
+    assert "service_ready" in metrics
