@@ -158,10 +158,15 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if ready else 503)
 
 
+async def _export_lifecycle_metrics(app: web.Application) -> None:
+    app[LIFECYCLE].export_metrics()  # at start-up, once the role is set
+
+
 def install_operations(app: web.Application, service: str) -> None:
     """The probes and the scrape every process serves, whatever its role."""
     app[SERVICE_NAME] = service
     app[LIFECYCLE] = Lifecycle(service)
+    app.on_startup.append(_export_lifecycle_metrics)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)

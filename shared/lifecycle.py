@@ -56,14 +56,15 @@ class Lifecycle:
         return {name: check() for name, check in self.checks.items()}
 
     def ready(self) -> bool:
-        ready = not self.draining and all(self.state().values())
-        SERVICE_READY.labels(self.service, self.role).set(1 if ready else 0)
-        return ready
+        return not self.draining and all(self.state().values())
+
+    def export_metrics(self) -> None:
+        """Once the role is known: the gauges read the live state at every scrape."""
+        SERVICE_READY.labels(self.service, self.role).set_function(lambda: int(self.ready()))
+        SERVICE_DRAINING.labels(self.service, self.role).set_function(lambda: int(self.draining))
 
     def start_draining(self) -> None:
         self.draining = True
-        SERVICE_DRAINING.labels(self.service, self.role).set(1)
-        SERVICE_READY.labels(self.service, self.role).set(0)
 
 
 LIFECYCLE = web.AppKey("lifecycle", Lifecycle)

@@ -79,9 +79,9 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._broker_gauge = BROKER_CONNECTED.labels(schema, "relay")
 
     def start(self) -> None:
+        self._set_connected(False)
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.schema}")
 
     async def stop(self) -> None:
@@ -93,7 +93,8 @@ class OutboxRelay:
 
     def _set_connected(self, connected: bool) -> None:
         self.connected = connected
-        self._broker_gauge.set(1 if connected else 0)
+        # Exported only by a process that runs the relay (an `api` process shows no gauge).
+        BROKER_CONNECTED.labels(self.schema, "relay").set(1 if connected else 0)
 
     def _on_connection_closed(self, *_: object) -> None:
         self._set_connected(False)
