@@ -4,8 +4,8 @@ import asyncio
 import json
 import time
 import uuid
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, Protocol
 
 import aiohttp
 import jwt
@@ -31,10 +31,14 @@ class Principal:
     service: str | None = None
     first_name: str = ""
     language: str = "fr"
+    issued_at: float = 0.0
 
     @property
     def user_id(self) -> uuid.UUID:
         return uuid.UUID(self.subject)
+
+    def with_memberships(self, memberships: dict[str, Role]) -> "Principal":
+        return replace(self, memberships=memberships)
 
     def role_in(self, group_id: uuid.UUID | str) -> Role | None:
         return self.memberships.get(str(group_id))
@@ -187,10 +191,19 @@ class TokenVerifier:
             service=claims.get("svc"),
             first_name=claims.get("name", ""),
             language=claims.get("lang", "fr"),
+            issued_at=float(claims.get("iat", 0)),
         )
 
 
 VERIFIER_KEY = web.AppKey("token_verifier", TokenVerifier)
+
+
+# Drops from a principal the groups it no longer belongs to (shared.revocations).
+class PrincipalFilter(Protocol):
+    def __call__(self, principal: Principal, /) -> Principal: ...
+
+
+PRINCIPAL_FILTER = web.AppKey("principal_filter", PrincipalFilter)
 
 
 async def principal(request: web.Request) -> Principal:
@@ -199,7 +212,8 @@ async def principal(request: web.Request) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise unauthorized()
     found: Principal = await request.app[VERIFIER_KEY].verify(token.strip())
-    return found
+    restrict = request.app.get(PRINCIPAL_FILTER)
+    return restrict(found) if restrict is not None else found
 
 
 async def service_principal(request: web.Request) -> Principal:

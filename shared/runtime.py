@@ -15,13 +15,14 @@ from typing import Any
 from aiohttp import web
 
 from shared.amqp import Consumer, Handler, QueueNames
-from shared.auth import VERIFIER_KEY, TokenVerifier
+from shared.auth import PRINCIPAL_FILTER, VERIFIER_KEY, TokenVerifier
 from shared.db import Database, create_pool
 from shared.http import serve
 from shared.lifecycle import LIFECYCLE, ROLES, DatabaseMonitor, Role
 from shared.logging import configure_logging, get_logger
 from shared.migrations import migrate
 from shared.outbox import OutboxRelay
+from shared.revocations import Revocations, with_membership_ends
 from shared.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -38,6 +39,13 @@ class Platform:
     service_dir: Path
     handlers: dict[str, Handler] = field(default_factory=dict)
     background: list[BackgroundJob] = field(default_factory=list)
+    # Group-scoped APIs: a member who left (or was erased) loses access at once, not when their
+    # token expires (shared.revocations).
+    end_access_on_leave: bool = False
+
+    def __post_init__(self) -> None:
+        if self.end_access_on_leave:
+            self.handlers = with_membership_ends(self.handlers)
 
     def install(self, app: web.Application, verifier: TokenVerifier | None = None) -> None:
         if verifier is not None:
@@ -63,6 +71,11 @@ class Platform:
         monitor = DatabaseMonitor(self.name, pool)
         monitor.start()
         lifecycle.add_check("database", lambda: monitor.healthy)
+        revocations: Revocations | None = None
+        if self.end_access_on_leave and lifecycle.serves_api:
+            revocations = Revocations(pool, settings.database_url, self.name)
+            await revocations.start()
+            app[PRINCIPAL_FILTER] = revocations.restrict
         relay = OutboxRelay(
             pool, settings.database_url, self.name, settings.amqp_url, settings.events_exchange
         )
@@ -96,6 +109,8 @@ class Platform:
             await asyncio.gather(*tasks, return_exceptions=True)
             if lifecycle.runs_worker:
                 await relay.stop()
+            if revocations is not None:
+                await revocations.stop()
             await monitor.stop()
             await pool.close()
 

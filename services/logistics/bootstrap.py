@@ -19,6 +19,8 @@ async def build_app(
     settings: LogisticsSettings, verifier: TokenVerifier | None = None
 ) -> web.Application:
     app = create_app(NAME, "VRAC logistics")
-    Platform(NAME, settings, SERVICE_DIR, build_handlers(settings)).install(app, verifier)
+    Platform(
+        NAME, settings, SERVICE_DIR, build_handlers(settings), end_access_on_leave=True
+    ).install(app, verifier)
     app.add_routes(routes)
     return app

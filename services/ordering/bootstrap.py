@@ -25,6 +25,7 @@ async def build_app(
         SERVICE_DIR,
         dict(HANDLERS),
         background=[scheduler(settings.scheduler_interval)],
+        end_access_on_leave=True,
     ).install(app, verifier)
     app.add_routes(routes)
     return app
