@@ -20,6 +20,7 @@ import aio_pika
 import asyncpg
 import pytest
 
+from shared.amqp import declare_events_exchange
 from tests.support.infra import ROOT, unique_name, with_database
 from tests.support.processes import free_port
 from tests.support.topology import delete_event_topology
@@ -42,7 +43,22 @@ class Processes:
     mail_url: str
     logs: Path
     env: dict[str, str]
+    amqp_url: str = ""
+    # An integrator-style queue bound to every event of the run, for the personal-data audit.
+    audit_queue: str = ""
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    async def event_bodies(self) -> list[bytes]:
+        """Every event published so far (drains the audit queue)."""
+        bodies = []
+        connection = await aio_pika.connect(self.amqp_url)
+        try:
+            queue = await (await connection.channel()).get_queue(self.audit_queue)
+            while (message := await queue.get(no_ack=True, fail=False)) is not None:
+                bodies.append(message.body)
+        finally:
+            await connection.close()
+        return bodies
 
     def tail(self, lines: int = 30) -> str:
         out = []
@@ -145,7 +161,7 @@ async def processes(infra: tuple[str, str], e2e_database: str) -> AsyncIterator[
                 f"{upper}_PORT": str(ports[name]),
                 f"{upper}_ACCOUNTS_URL": urls["accounts"],
                 f"{upper}_SERVICE_SECRET": "e2e-service-secret",
-                f"{upper}_LOG_LEVEL": "WARNING",
+                f"{upper}_LOG_LEVEL": "INFO",
             }
         )
     env.update(
@@ -166,7 +182,17 @@ async def processes(infra: tuple[str, str], e2e_database: str) -> AsyncIterator[
         }
     )
     logs = Path(tempfile.mkdtemp(prefix="vrac-e2e-"))
-    running = Processes(urls, f"{urls['notifications']}/dev/mail.json", logs, env)
+    running = Processes(
+        urls, f"{urls['notifications']}/dev/mail.json", logs, env, infra[1], f"{prefix}sink"
+    )
+    connection = await aio_pika.connect(infra[1])
+    try:
+        channel = await connection.channel()
+        exchange = await declare_events_exchange(channel, f"{prefix}vrac.events")
+        audit = await channel.declare_queue(running.audit_queue, durable=True)
+        await audit.bind(exchange, routing_key="#")
+    finally:
+        await connection.close()
 
     def run(name: str, command: str) -> None:
         with (logs / f"{name}-{command}.log").open("wb") as log:

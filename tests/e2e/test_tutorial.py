@@ -327,3 +327,37 @@ async def test_coordinator_admin_and_personal_data_pages_on_a_small_screen(new_p
         ],
     )
     assert not problems, problems
+
+
+async def test_no_contact_details_in_logs_or_events(processes: Processes):
+    """Runs last: after every journey above, no log line of any process and no event body holds
+    an e-mail address, a phone number or a street the test persons typed."""
+    people = {
+        "amina": ("0611111111", "3 rue des Lilas"),
+        "sarah": ("", ""),
+        "karim": ("0622222222", "5 rue Bayard"),
+        "lina": ("0633333333", "7 rue Riquet"),
+    }
+    needles = set()
+    for first, (phone, street) in people.items():
+        needles.add(f"{first}.{RUN}@example.org")
+        if phone:
+            national = phone[1:]
+            spaced = " ".join(phone[i : i + 2] for i in range(0, 10, 2))
+            needles |= {phone, f"+33{national}", spaced, street}
+    needles |= {COCUS.coordinator_email}
+    haystacks = {
+        path.name: path.read_text(errors="replace") for path in processes.logs.glob("*.log")
+    }
+    events = await processes.event_bodies()
+    haystacks |= {f"event {i}": body.decode(errors="replace") for i, body in enumerate(events)}
+    log_lines = sum(text.count("\n") for name, text in haystacks.items() if name.endswith(".log"))
+    print(f"personal-data audit: {log_lines} log lines, {len(events)} events scanned")
+    assert len(events) > 10 and log_lines > 10
+    leaks = sorted(
+        f"{name}: {needle}"
+        for name, text in haystacks.items()
+        for needle in needles
+        if needle in text
+    )
+    assert leaks == []
