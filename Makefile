@@ -38,7 +38,13 @@ browser: /usr/bin/chromium $(AXE)
 /usr/bin/promtool:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus
 
-tools: /usr/sbin/haproxy /usr/bin/promtool
+# The AsyncAPI document of the events is validated with @asyncapi/cli from npm (pinned).
+ASYNCAPI := tools/asyncapi/node_modules/.bin/asyncapi
+$(ASYNCAPI): tools/asyncapi/package.json tools/asyncapi/package-lock.json
+	cd tools/asyncapi && npm ci --silent --no-audit --no-fund
+	touch $@
+
+tools: /usr/sbin/haproxy /usr/bin/promtool $(ASYNCAPI)
 
 run: install
 	$(PY) -m deploy.run
@@ -50,6 +56,6 @@ lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy shared services deploy
+	$(VENV)/bin/mypy shared services deploy examples
 
 check: lint typecheck test
