@@ -61,7 +61,7 @@ ROLES: dict[str, str] = {
     "db_pool_max": "`api`, `all`",
     "worker_db_pool_max": "`worker`",
     "db_concurrency": "`api`, `worker`, `all`",
-    "service_secret": "accounts and notifications",
+    "service_secret": "accounts, notifications and web",
     "drain_seconds": "`api`, `worker`, `all`",
     "shutdown_timeout": "`api`, `worker`, `all`",
     "accounts.admin_email": "none (no code reads it today)",
@@ -99,7 +99,7 @@ ROLES: dict[str, str] = {
 }
 
 # Shared settings a service accepts but never reads: web holds no database, broker or worker;
-# accounts verifies tokens with its own key; only notifications asks accounts for service tokens.
+# accounts verifies tokens with its own key; notifications and web ask accounts for service tokens.
 UNUSED: dict[str, frozenset[str]] = {
     "accounts": frozenset({"accounts_url"}),
     "ordering": frozenset({"service_secret"}),
@@ -114,7 +114,6 @@ UNUSED: dict[str, frozenset[str]] = {
             "db_pool_max",
             "worker_db_pool_max",
             "db_concurrency",
-            "service_secret",
         }
     ),
 }

@@ -1,5 +1,7 @@
 """Calls to the other services' HTTP APIs, with the user's session or access token."""
 
+import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,9 +62,52 @@ class Raw:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+class ServiceTokens:
+    """The web's own service token (`POST /v1/service-tokens` with WEB_SERVICE_SECRET): it
+    vouches to accounts for the member's address the web forwards. One token shared until near
+    its expiry; when accounts refuses or is down, None for a while (the call goes without it)."""
+
+    MARGIN_SECONDS = 30.0
+    RETRY_SECONDS = 30.0
+
+    def __init__(self, session: aiohttp.ClientSession, accounts_url: str, secret: str) -> None:
+        self.session = session
+        self.url = accounts_url.rstrip("/") + "/v1/service-tokens"
+        self.secret = secret
+        self._token: str | None = None
+        self._valid_until = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> str | None:
+        async with self._lock:
+            if time.monotonic() >= self._valid_until:
+                self._token, lifetime = await self._fetch()
+                self._valid_until = time.monotonic() + lifetime
+            return self._token
+
+    async def _fetch(self) -> tuple[str | None, float]:
+        try:
+            async with self.session.post(
+                self.url, json={"service": "web", "secret": self.secret}
+            ) as resp:
+                if resp.status not in (200, 201):
+                    log.warning("service_token_refused", status=resp.status)
+                    return None, self.RETRY_SECONDS
+                body = await resp.json()
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            log.warning("service_token_unavailable", error=type(exc).__name__)
+            return None, self.RETRY_SECONDS
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            return None, self.RETRY_SECONDS
+        lifetime = float(body.get("expires_in") or 300)
+        return token, max(lifetime - self.MARGIN_SECONDS, lifetime / 2)
+
+
 class Api:
     def __init__(self, session: aiohttp.ClientSession, settings: WebSettings) -> None:
         self.session = session
+        self.service_tokens = ServiceTokens(session, settings.accounts_url, settings.service_secret)
         self.urls = {
             "accounts": settings.accounts_url.rstrip("/"),
             "ordering": settings.ordering_url.rstrip("/"),

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
 
 from shared.auth import VERIFIER_KEY, TokenVerifier
 from shared.http import install_operations, observe_requests
@@ -85,8 +87,10 @@ async def page_context(request: web.Request, handler: Handler) -> web.StreamResp
         user = await load_user(request)
         if user is not None:
             i18n.set_language(user.language)
-        if request.method not in SAFE_METHODS:
-            form = await request.post()
+        form = await _readable_form(request) if request.method not in SAFE_METHODS else None
+        if request.method not in SAFE_METHODS and form is None:
+            response = _unreadable_form_page(request)
+        elif form is not None:
             token = form.get(CSRF_FIELD)
             if not signer.is_valid(token if isinstance(token, str) else None, cookie_value):
                 log.info("csrf_rejected", path=request.path)
@@ -143,6 +147,39 @@ async def page_context(request: web.Request, handler: Handler) -> web.StreamResp
         response.headers["Retry-After"] = "30"
     _finish(request, response, new_csrf)
     return response
+
+
+async def _readable_form(
+    request: web.Request,
+) -> MultiDictProxy[str | bytes | bytearray | FileField] | None:
+    """The posted form, or None when no page could use it: bytes that are not UTF-8 or an
+    unknown charset (aiohttp raises while decoding them), a malformed multipart body, or a NUL
+    character, which no field of ours accepts (PostgreSQL text cannot hold it)."""
+    try:
+        form = await request.post()
+    except (ValueError, LookupError) as exc:  # UnicodeDecodeError is a ValueError
+        log.info("form_unreadable", path=request.path, error=type(exc).__name__)
+        return None
+    for value in form.values():
+        if isinstance(value, str) and "\x00" in value:
+            log.info("form_nul_character", path=request.path)
+            return None
+    return form
+
+
+def _unreadable_form_page(request: web.Request) -> web.Response:
+    return render(
+        request,
+        "error.html",
+        {
+            "title": i18n._("Formulaire illisible"),
+            "message": i18n._(
+                "Le formulaire contient des caractères non valides. Revenez à la page "
+                "précédente, corrigez votre saisie et recommencez."
+            ),
+        },
+        status=400,
+    )
 
 
 def _finish(request: web.Request, response: web.StreamResponse, new_csrf: bool) -> None:

@@ -1,9 +1,12 @@
 """The user of a request: the cookie holds only the accounts session id; each request exchanges
 it for a short-lived access token (`POST /v1/sessions/current/token`)."""
 
+import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from aiohttp import web
 
@@ -84,9 +87,38 @@ def login_url(next_path: str | None = None, group: str | None = None) -> str:
     return "/connexion" + (f"?{urlencode(params)}" if params else "")
 
 
+# A path of this site as a browser sends it: one "/" then anything but "/" or "\\", printable
+# ASCII only (no whitespace, no control character, nothing browsers would strip or fold).
+_LOCAL_PATH = re.compile(r"/(?![/\\])[\x21-\x7e]*")
+_MAX_NEXT = 2000
+
+
 def is_local_path(path: str) -> bool:
-    """Only redirect to our own pages (no open redirect through ?next=)."""
-    return path.startswith("/") and not path.startswith("//") and "\\" not in path
+    """Only redirect to our own pages (no open redirect through ?next=).
+
+    Browsers drop tabs and newlines and read "\\" as "/", so "/<TAB>/evil.example" is
+    "//evil.example" to them: the raw value must be a plain path, and so must its percent-decoded
+    forms (a proxy or a second decoding must not turn it into another host either)."""
+    if len(path) > _MAX_NEXT or not _LOCAL_PATH.fullmatch(path):
+        return False
+    decoded = path
+    for _round in range(3):  # "%252F" decodes twice; three rounds cover any real link
+        decoded = unquote(decoded)
+        if not _plain_decoded(decoded):
+            return False
+    return True
+
+
+def _plain_decoded(text: str) -> bool:
+    if "\\" in text:
+        return False
+    if any(unicodedata.category(ch)[0] in "CZ" and ch != " " for ch in text):
+        return False
+    path_part = text.split("?", 1)[0].split("#", 1)[0]
+    if not path_part.startswith("/") or path_part.startswith("//"):
+        return False
+    parts = urlsplit(text)
+    return not parts.scheme and not parts.netloc
 
 
 def set_session_cookie(

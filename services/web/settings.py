@@ -1,6 +1,9 @@
 """Web settings (env prefix WEB_)."""
 
-from pydantic import Field
+from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
+
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -45,6 +48,27 @@ class WebSettings(ServiceSettings):
     api_timeout: float = Field(
         default=10.0, description="Timeout of one call to another service, in seconds."
     )
+
+    # Peers whose X-Forwarded-For is believed for the member's address (services/web/clientaddr):
+    # the reverse proxies in front of the web, never a range clients can reach the web from.
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+        description=(
+            "Networks (CIDR, a JSON list) of the reverse proxies in front of the web: from"
+            " them, the right-most X-Forwarded-For address that is not a proxy is the member's"
+            " (log-in throttling per address, local-only dev pages)."
+        ),
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        # A typo must stop the start, not silently trust nobody (or everybody).
+        return [str(ip_network(item.strip(), strict=False)) for item in value]
+
+    @cached_property
+    def trusted_networks(self) -> list[IPv4Network | IPv6Network]:
+        return [ip_network(item) for item in self.trusted_proxies]
 
     @property
     def cookies_secure(self) -> bool:

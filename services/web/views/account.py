@@ -6,10 +6,11 @@ from aiohttp import web
 
 from .. import i18n
 from ..apiclient import API_KEY, ApiError, ServiceDown
+from ..formatting import phone as phone_text
 from ..groups import get_me, member_page
-from ..i18n import _
 from ..rendering import render
 from ..sessions import require_user
+from ..validation import check_person, same_phone
 from .common import api_field_errors, as_list, form_values, redirect, routes, safe_next
 
 PROFILE_FIELDS = ("first_name", "last_name", "email", "phone", "street", "postcode", "city")
@@ -63,6 +64,7 @@ async def edit_form(request: web.Request) -> web.StreamResponse:
     user = await require_user(request)
     me = await get_me(request, user)
     values = {k: str(me.get(k) or "") for k in PROFILE_FIELDS}
+    values["phone"] = phone_text(values["phone"])
     return render(
         request,
         "account_edit.html",
@@ -79,21 +81,17 @@ async def edit(request: web.Request) -> web.StreamResponse:
     user = await require_user(request)
     values = await form_values(request)
     next_path = safe_next(values.get("next"), "/")
-    errors: dict[str, str] = {}
-    for name, message in {
-        "first_name": _("Indiquez votre prénom."),
-        "last_name": _("Indiquez votre nom."),
-        "email": _("Indiquez votre adresse e-mail."),
-    }.items():
-        if not values.get(name):
-            errors[name] = message
+    # Every field at once, in the catalog's words (the phone too).
+    errors = check_person(values, {"first_name", "last_name", "email"})
     me = await get_me(request, user)
     if not errors:
-        # Only what changed; an emptied optional field is removed (null).
+        # Only what changed; an emptied optional field is removed (null). The phone is shown
+        # « 06 06 06 06 06 »: unchanged when it is the same number.
         body = {
             k: values.get(k) or None
             for k in PROFILE_FIELDS
             if values.get(k, "") != str(me.get(k) or "")
+            and not (k == "phone" and same_phone(values.get(k, ""), me.get("phone")))
         }
         if not body:
             return redirect(next_path)

@@ -6,7 +6,9 @@ from typing import Any
 from aiohttp import web
 
 from ..apiclient import ApiError
+from ..i18n import _
 from ..sessions import is_local_path
+from ..validation import field_message
 
 routes = web.RouteTableDef()
 
@@ -17,11 +19,14 @@ async def form_values(request: web.Request) -> dict[str, str]:
 
 
 def api_field_errors(error: ApiError, lang: str, known: set[str]) -> dict[str, str]:
-    """Errors of a 422 next to their field; anything else under "_form"."""
+    """Errors of a 422 next to their field, in the catalog's words (a service's field messages
+    are pydantic's English); anything else under "_form"."""
     found: dict[str, str] = {}
-    for name, message in error.field_errors().items():
-        key = name if name in known else "_form"
-        found.setdefault(key, message)
+    for name in error.field_errors():
+        if name in known:
+            found.setdefault(name, field_message(name))
+        else:
+            found.setdefault("_form", _("Une des valeurs saisies n'est pas valide."))
     if not found:
         found["_form"] = error.message(lang)
     return found

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from .. import i18n
 from ..apiclient import API_KEY, Api, ApiError, ServiceDown
+from ..csvsafe import sanitise_csv
 from ..formatting import PARIS
 from ..groups import GroupContext, member_page
 from ..i18n import _
@@ -167,6 +168,21 @@ def _product_body(values: dict[str, str], errors: dict[str, str]) -> dict[str, A
     return body
 
 
+def _product_refusal(error: ApiError) -> dict[str, str]:
+    """Ordering's refusal next to the product form's fields, in the catalog's words (its field
+    messages are pydantic's English)."""
+    messages = {
+        "price": _("Indiquez un prix en euros, par exemple 2,25."),
+        "stock": _("Indiquez un stock en chiffres, ou laissez vide (illimité)."),
+    }
+    errors: dict[str, str] = {}
+    for name in error.field_errors():
+        key = "price" if name == "unit_price_cents" else name
+        errors.setdefault(key, messages.get(key) or _("Cette valeur n'est pas valide."))
+    errors.setdefault("_form", error.message(i18n.current_language()))
+    return errors
+
+
 @routes.post("/g/{slug}/coord/produits")
 async def create_product(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
@@ -181,8 +197,7 @@ async def create_product(request: web.Request) -> web.StreamResponse:
         except ApiError as error:
             if error.status not in (409, 422):
                 raise
-            errors = {k: v for k, v in error.field_errors().items()}
-            errors.setdefault("_form", error.message(i18n.current_language()))
+            errors = _product_refusal(error)
         else:
             return redirect(f"/g/{g.slug}/coord/produits?ok=1")
     return await _products_page(request, user, g, errors, values, status=422)
@@ -467,7 +482,7 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
     raw = await request.app[API_KEY].raw("ordering", f"{_base(g, did)}/{target}", token=user.token)
     filename = f"{g.slug}-{request.match_info['kind']}-{did[:8]}.csv"
     return web.Response(
-        body=raw.body,
+        body=sanitise_csv(raw.body),
         headers={
             "Content-Type": "text/csv; charset=utf-8",
             "Content-Disposition": f'attachment; filename="{filename}"',

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from .. import i18n
 from ..apiclient import API_KEY, Api, ApiError
+from ..csvsafe import sanitise_csv
 from ..formatting import PARIS, quantity
 from ..groups import GroupContext
 from ..i18n import _
@@ -465,7 +466,7 @@ async def association_purchase_order_csv(request: web.Request) -> web.StreamResp
     )
     filename = f"bon-de-commande-vrac-{dates[0].isoformat()}-{dates[1].isoformat()}.csv"
     return web.Response(
-        body=raw.body,
+        body=sanitise_csv(raw.body),
         headers={
             "Content-Type": "text/csv; charset=utf-8",
             "Content-Disposition": f'attachment; filename="{filename}"',

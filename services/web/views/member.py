@@ -10,11 +10,13 @@ from aiohttp import web
 
 from .. import i18n
 from ..apiclient import API_KEY, Api, ApiError, ServiceDown
+from ..formatting import phone as phone_text
 from ..groups import GroupContext, member_page
 from ..i18n import _
 from ..quantities import QuantityError, parse_quantity
 from ..rendering import render
 from ..sessions import User
+from ..validation import check_person, field_message, same_phone
 from .common import (
     as_list,
     form_values,
@@ -473,6 +475,7 @@ async def need_delivery_form(request: web.Request) -> web.StreamResponse:
     _user, g = await member_page(request)
     me = g.me
     values = {k: str(me.get(k) or "") for k in ("phone", "street", "postcode", "city")}
+    values["phone"] = phone_text(values["phone"])
     return render(
         request,
         "need_delivery.html",
@@ -505,9 +508,17 @@ async def need_delivery(request: web.Request) -> web.StreamResponse:
         errors["consent"] = _(
             "Cochez au moins une information à transmettre à la personne qui vous livrera."
         )
+    for name, message in check_person(values, set()).items():
+        errors.setdefault(name, message)
     api = request.app[API_KEY]
     if not errors:
-        changed = {k: v for k, v in values.items() if v != str(g.me.get(k) or "")}
+        # The phone is shown « 06 06 06 06 06 »: unchanged when it is the same number.
+        changed = {
+            k: v
+            for k, v in values.items()
+            if v != str(g.me.get(k) or "")
+            and not (k == "phone" and same_phone(v, g.me.get("phone")))
+        }
         try:
             if changed:
                 await api.call("accounts", "PATCH", "/v1/me", token=user.token, json=changed)
@@ -524,8 +535,7 @@ async def need_delivery(request: web.Request) -> web.StreamResponse:
         except ApiError as error:
             if error.status not in (404, 409, 422):
                 raise
-            found = error.field_errors()
-            errors = {k: v for k, v in found.items() if k in values}
+            errors = {k: field_message(k) for k in error.field_errors() if k in values}
             if not errors:
                 errors["_form"] = error.message(i18n.current_language())
         else:

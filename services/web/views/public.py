@@ -7,6 +7,7 @@ from aiohttp import web
 
 from .. import i18n
 from ..apiclient import API_KEY, ApiError
+from ..clientaddr import request_client_address
 from ..groups import get_me, public_group
 from ..i18n import _
 from ..rendering import CSRF_COOKIE_SET, CSRF_VALUE, render
@@ -17,6 +18,7 @@ from ..sessions import (
     require_user,
     set_session_cookie,
 )
+from ..validation import check_person
 from .common import api_field_errors, form_values, redirect, routes, safe_next
 
 SIGNUP_FIELDS = (
@@ -31,9 +33,18 @@ SIGNUP_FIELDS = (
 )
 
 
-def forwarded_for(request: web.Request) -> dict[str, str]:
-    """The member's address for accounts' log-in throttling (accounts trusts it from us only)."""
-    return {"X-Forwarded-For": request.remote or "unknown"}
+async def forwarded_for(request: web.Request) -> dict[str, str]:
+    """The member's address for accounts' per-address throttling (log-in, sign-up, reset).
+
+    X-Client-Address is believed by accounts only with the web's service token beside it;
+    X-Forwarded-For carries the same address for an accounts that lists the web among its
+    trusted proxies instead."""
+    address = request_client_address(request, request.app[SETTINGS_KEY].trusted_networks)
+    headers = {"X-Forwarded-For": address, "X-Client-Address": address}
+    token = await request.app[API_KEY].service_tokens.get()
+    if token is not None:
+        headers["X-Service-Token"] = token
+    return headers
 
 
 @routes.get("/")
@@ -102,7 +113,7 @@ async def _open_session(request: web.Request, email: str, password: str) -> str:
         "POST",
         "/v1/sessions",
         json={"email": email, "password": password},
-        headers=forwarded_for(request),
+        headers=await forwarded_for(request),
     )
     return str(answer["session_id"])
 
@@ -186,26 +197,13 @@ async def signup_form(request: web.Request) -> web.StreamResponse:
 async def signup(request: web.Request) -> web.StreamResponse:
     values = await form_values(request)
     group = await _group_from_query(request)
-    errors: dict[str, str] = {}
-    required = {
-        "first_name": _("Indiquez votre prénom."),
-        "last_name": _("Indiquez votre nom."),
-        "email": _("Indiquez votre adresse e-mail."),
-        "password": _("Choisissez un mot de passe."),
-    }
-    for name, message in required.items():
-        if not values.get(name):
-            errors[name] = message
-    if group is not None and group.get("phone_required") and not values.get("phone"):
-        errors["phone"] = _("Ce groupe demande un numéro de téléphone.")
+    required = {"first_name", "last_name", "email", "password"}
+    if group is not None and group.get("phone_required"):
+        required.add("phone")
     if group is not None and group.get("address_required"):
-        for name in ("street", "postcode", "city"):
-            if not values.get(name):
-                errors[name] = _("Ce groupe demande votre adresse complète.")
-    if values.get("email") and "@" not in values["email"]:
-        errors["email"] = _("Cette adresse e-mail n'est pas valide (exemple : nom@exemple.fr).")
-    if values.get("password") and len(values["password"]) < 8:
-        errors["password"] = _("Le mot de passe doit faire au moins 8 caractères.")
+        required.update(("street", "postcode", "city"))
+    # Every field at once, the phone too: the member fixes everything in one go.
+    errors = check_person(values, required)
     if not errors:
         body: dict[str, Any] = {k: values[k] for k in SIGNUP_FIELDS if values.get(k)}
         body["language"] = i18n.current_language()
@@ -213,7 +211,7 @@ async def signup(request: web.Request) -> web.StreamResponse:
             body["group_id"] = group["id"]
         try:
             await request.app[API_KEY].call(
-                "accounts", "POST", "/v1/signup", json=body, headers=forwarded_for(request)
+                "accounts", "POST", "/v1/signup", json=body, headers=await forwarded_for(request)
             )
             session_id = await _open_session(request, values["email"], values["password"])
         except ApiError as error:
@@ -280,7 +278,11 @@ async def forgot(request: web.Request) -> web.StreamResponse:
         )
     try:
         await request.app[API_KEY].call(
-            "accounts", "POST", "/v1/password-resets", json={"email": values["email"]}
+            "accounts",
+            "POST",
+            "/v1/password-resets",
+            json={"email": values["email"]},
+            headers=await forwarded_for(request),
         )
     except ApiError as error:
         if error.status == 429:

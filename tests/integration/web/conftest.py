@@ -112,6 +112,7 @@ class Stack:
     logistics: TestServer
     web_settings: WebSettings
     logistics_settings: LogisticsSettings
+    database_url: str
 
     async def seed_logistics(self) -> None:
         """The tutorial's 3 places at 16:45, once logistics knows the demo distributions."""
@@ -174,10 +175,14 @@ async def stack(database_url: str, amqp_url: str, events_exchange: str) -> Async
             logistics_url=str(logistics.make_url("")).rstrip("/"),
             notifications_url="http://127.0.0.1:9",
             csrf_secret="test-csrf-secret",
+            # The web's service token vouches for the member's address it forwards to accounts.
+            service_secret="test-secret",
         )
         web = await start(await build_web(web_settings))
         servers.append(web)
-        yield Stack(web, accounts, ordering, logistics, web_settings, logistics_settings)
+        yield Stack(
+            web, accounts, ordering, logistics, web_settings, logistics_settings, database_url
+        )
     finally:
         for server in reversed(servers):
             await server.close()
