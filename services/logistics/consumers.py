@@ -5,6 +5,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.logistics import handlers, repository
+from services.logistics.domain import MAX_SLOTS, slot_count
 from services.logistics.settings import LogisticsSettings
 from shared.amqp import Handler, PoisonMessage
 from shared.contracts.accounts import MemberJoinedV1, MemberLeftV1, MemberUpdatedV1, UserErasedV1
@@ -24,6 +25,10 @@ def build_handlers(settings: LogisticsSettings) -> dict[str, Handler]:
             raise PoisonMessage(f"unexpected payload for {event.type}")
         if data.ends_at <= data.starts_at:
             raise PoisonMessage("distribution window ends before it starts")
+        # Checked here, before any write: a window too long to cut is never worth retrying.
+        count = slot_count(data.starts_at, data.ends_at, settings.slot_minutes)
+        if count > MAX_SLOTS:
+            raise PoisonMessage(f"distribution window gives {count} slots, more than {MAX_SLOTS}")
         await repository.upsert_distribution(
             conn,
             distribution_id=data.distribution_id,

@@ -11,21 +11,32 @@ Choice = Literal["need_delivery", "can_deliver", "pickup_only"]
 SharedField = Literal["address", "phone", "email"]
 SLOT_MINUTES = 15
 MAX_CAPACITY = 500
+# Ordering refuses a distribution longer than 24 h; 24 h of 5-minute slots (the shortest slot
+# worth booking) is 288, one small INSERT. Anything more is a broken event, refused before any
+# cutting: an unbounded window would otherwise loop over millions of slots in one transaction.
+MAX_SLOTS = 24 * 60 // 5
+
+
+class TooManySlots(ValueError):
+    """The window would give more than MAX_SLOTS slots."""
+
+
+def slot_count(starts_at: datetime, ends_at: datetime, minutes: int) -> int:
+    """How many slots `slot_starts` would cut, by arithmetic (a last partial slot counts)."""
+    if ends_at <= starts_at or minutes <= 0:
+        return 0
+    return -(-(ends_at - starts_at) // timedelta(minutes=minutes))
 
 
 def slot_starts(
     starts_at: datetime, ends_at: datetime, minutes: int = SLOT_MINUTES
 ) -> list[tuple[datetime, datetime]]:
     """Cut a distribution window into slots of `minutes`; a last partial slot is kept shorter."""
-    if ends_at <= starts_at or minutes <= 0:
-        return []
+    count = slot_count(starts_at, ends_at, minutes)
+    if count > MAX_SLOTS:
+        raise TooManySlots(f"{count} slots of {minutes} min, more than {MAX_SLOTS}")
     step = timedelta(minutes=minutes)
-    slots: list[tuple[datetime, datetime]] = []
-    current = starts_at
-    while current < ends_at:
-        slots.append((current, min(current + step, ends_at)))
-        current += step
-    return slots
+    return [(starts_at + i * step, min(starts_at + (i + 1) * step, ends_at)) for i in range(count)]
 
 
 def slot_id_for(distribution_id: uuid.UUID, starts_at: datetime) -> uuid.UUID:

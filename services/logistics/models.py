@@ -20,7 +20,9 @@ class SlotChoice(_Body):
 
 class ConsentIn(_Body):
     fields: list[SharedField] = Field(min_length=1, max_length=3)
-    text_version: str = Field(min_length=1, max_length=40)
+    # An identifier of the consent text the member saw ("2026-01"), never free text: stored and
+    # shown to coordinators, so no control character (a NUL made Postgres answer 500).
+    text_version: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
     @field_validator("fields")
     @classmethod

@@ -1,6 +1,8 @@
 """HTTP routes of the notifications service. It has no public API: only the development mail
-list (dev mode), which the web service links to or proxies at /dev/mail."""
+list (dev mode), which the web service links to or proxies at /dev/mail. The list is read-only
+(tests empty `sink_messages` in the database) and answers loopback peers only."""
 
+import ipaddress
 from html import escape
 
 from aiohttp import web
@@ -14,11 +16,28 @@ from shared.runtime import DB_KEY
 
 dev_routes = web.RouteTableDef()
 PAGE_SIZE = 100
+# sink_messages.id is a bigint: a longer id names no mail (and would make Postgres fail).
+MAX_MESSAGE_ID = 2**63 - 1
+
+
+def require_local_peer(request: web.Request) -> None:
+    """The sink shows password-reset links: only this machine may read it. The TCP peer is what
+    counts (headers such as X-Forwarded-For are not looked at); anyone else gets a plain 404, as
+    if the route did not exist. The web's /dev/mail reaches it from the same machine."""
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    host = peer[0] if isinstance(peer, tuple) and peer else None
+    try:
+        local = host is not None and ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        local = False
+    if not local:
+        raise not_found("Page", "Page")
 
 
 @dev_routes.get("/dev/mail.json")
 @operation("Mails received by the development mail sink (newest first)", tags=["dev"], auth=False)
 async def mail_json(request: web.Request) -> web.Response:
+    require_local_peer(request)
     async with request.app[DB_KEY].connection() as conn:
         rows = await repo.list_sink_messages(conn, PAGE_SIZE)
     return json_ok({"messages": [summary(r) for r in rows]})
@@ -27,6 +46,7 @@ async def mail_json(request: web.Request) -> web.Response:
 @dev_routes.get("/dev/mail")
 @operation("Mails received by the development mail sink, as a page", tags=["dev"], auth=False)
 async def mail_page(request: web.Request) -> web.Response:
+    require_local_peer(request)
     async with request.app[DB_KEY].connection() as conn:
         rows = await repo.list_sink_messages(conn, PAGE_SIZE)
     items = []
@@ -58,18 +78,14 @@ async def mail_page(request: web.Request) -> web.Response:
 @dev_routes.get(r"/dev/mail/{message_id:\d+}.html")
 @operation("The HTML part of one mail received by the development sink", tags=["dev"], auth=False)
 async def mail_html(request: web.Request) -> web.Response:
+    require_local_peer(request)
+    message_id = int(request.match_info["message_id"])
+    if message_id > MAX_MESSAGE_ID:
+        raise not_found("E-mail", "Mail")
     async with request.app[DB_KEY].connection() as conn:
-        row = await repo.get_sink_message(conn, int(request.match_info["message_id"]))
+        row = await repo.get_sink_message(conn, message_id)
     if row is None:
         raise not_found("E-mail", "Mail")
     response = web.Response(text=summary(row)["html"], content_type="text/html")
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
-
-
-@dev_routes.delete("/dev/mail")
-@operation("Empty the development mail sink", tags=["dev"], status=204, auth=False)
-async def mail_clear(request: web.Request) -> web.Response:
-    async with request.app[DB_KEY].transaction() as conn:
-        await repo.clear_sink(conn)
-    return web.Response(status=204)

@@ -12,6 +12,7 @@ from services.notifications.domain import (
     format_date,
     format_datetime,
     format_money,
+    format_phone,
     format_quantity,
     format_time,
     language_of,
@@ -39,14 +40,18 @@ def requester_details(contact: Contact, consented_fields: list[str]) -> dict[str
     return {
         "name": contact.full_name,
         "address_lines": contact.address_lines if "address" in consented else [],
-        "phone": contact.phone if "phone" in consented else None,
+        "phone": _phone(contact.phone) if "phone" in consented else None,
         "email": contact.email if "email" in consented else None,
     }
 
 
 def volunteer_details(contact: Contact) -> dict[str, Any]:
     """What the requester sees of the volunteer: name, phone and email (they volunteered)."""
-    return {"name": contact.full_name, "phone": contact.phone, "email": contact.email}
+    return {"name": contact.full_name, "phone": _phone(contact.phone), "email": contact.email}
+
+
+def _phone(stored: str | None) -> str | None:
+    return format_phone(stored) if stored else None
 
 
 class Composer:

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_time as babel_format_time
 
@@ -110,3 +111,17 @@ def reminder_due(
 ) -> bool:
     """The day before closing: ordering is open and closes within `hours_before` hours."""
     return opens_at <= now < closes_at and closes_at - now <= timedelta(hours=hours_before)
+
+
+def format_phone(value: str) -> str:
+    """Accounts stores E.164 ("+33606060606"); members read "06 06 06 06 06". Numbers of other
+    countries keep their prefix ("+49 30 123456"); anything unparsable is shown as stored."""
+    try:
+        number = phonenumbers.parse(value, "FR")
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_possible_number(number):
+        return value
+    if number.country_code == 33:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -59,6 +59,7 @@ class Renderer:
 
     def render(self, kind: Kind, language: str, context: dict[str, Any]) -> Rendered:
         language = language_of(language)
+        context = clean_values(context)
         subject = " ".join(self._block(self.text_env, language, kind, "subject", context).split())
         text = _tidy_text(self._block(self.text_env, language, kind, "text", context))
         body = self._block(self.html_env, language, kind, "html", context)
@@ -72,6 +73,28 @@ class Renderer:
         )
         text = f"{text}\n\n-- \n{FOOTERS[language]}\n"
         return Rendered(subject=subject, text=text, html=html)
+
+
+# Control characters (C0, DEL, C1) and Unicode line/paragraph separators in a value: a CR or LF
+# in a product name would start a new line of the plain-text part (or end the subject), a NUL or
+# ESC would reach the reader's terminal. The templates own the line breaks, values never do.
+_CONTROL_RUN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def clean_value(text: str) -> str:
+    """One value as it may appear in a mail: each run of control characters becomes a space."""
+    return _CONTROL_RUN.sub(" ", text)
+
+
+def clean_values(value: Any) -> Any:
+    """Every string inside a template context (dicts and lists included), cleaned."""
+    if isinstance(value, str):
+        return clean_value(value)
+    if isinstance(value, dict):
+        return {key: clean_values(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_values(item) for item in value]
+    return value
 
 
 def _tidy_text(text: str) -> str:

@@ -342,7 +342,3 @@ async def get_sink_message(conn: Any, message_id: int) -> dict[str, Any] | None:
         message_id,
     )
     return dict(row) if row is not None else None
-
-
-async def clear_sink(conn: Any) -> None:
-    await conn.execute("DELETE FROM sink_messages")

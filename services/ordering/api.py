@@ -1,6 +1,7 @@
 """HTTP API of the ordering service (see README.md for the reference)."""
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -380,7 +381,9 @@ async def copy_products(request: web.Request) -> web.Response:
 async def create_distribution(request: web.Request) -> web.Response:
     caller, group_id = await _coordinator(request)
     body = await parse_json(request, DistributionCreate)
-    errors = schedule_errors(body.opens_at, body.closes_at, body.starts_at, body.ends_at)
+    errors = schedule_errors(
+        body.opens_at, body.closes_at, body.starts_at, body.ends_at, datetime.now(UTC)
+    )
     if errors:
         raise Problem(
             422,

@@ -1,7 +1,7 @@
 """Pure ordering rules: quantities, money, distribution states and schedules. No I/O."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Literal
@@ -10,10 +10,17 @@ MAX_PIECES = 99
 MAX_BULK = Decimal(50)
 BULK_DECIMALS = 3
 PaymentMethod = Literal["cash", "cheque", "card", "transfer"]
+# A distribution is an afternoon at the local: its pick-up window lasts at most a day (logistics
+# cuts it into slots: 24 h of 15-minute slots is 96 rows). Ordering opens at most a year ahead and
+# the distribution follows within a year: nothing is planned further, and an unbounded window
+# (a typo in the year) would otherwise be accepted and cut into millions of slots.
+MAX_DISTRIBUTION_LENGTH = timedelta(hours=24)
+MAX_AHEAD = timedelta(days=366)
 LOCKED_LINE_FR = "Vous ne pouvez pas supprimer un produit une fois la commande validée."
 LOCKED_LINE_EN = "You cannot remove or lower a product once the order is validated."
 
-_NUMBER = re.compile(r"^\s*(\d{1,6})(?:[.,](\d+))?\s*$")
+# ASCII digits only: `\d` would also read "١" or "５" as numbers, which the pages refuse.
+_NUMBER = re.compile(r"^\s*([0-9]{1,6})(?:[.,]([0-9]+))?\s*$")
 
 
 class QuantityError(ValueError):
@@ -133,9 +140,33 @@ def distribution_state(opens_at: datetime, closes_at: datetime, now: datetime) -
 
 
 def schedule_errors(
-    opens_at: datetime, closes_at: datetime, starts_at: datetime, ends_at: datetime
+    opens_at: datetime, closes_at: datetime, starts_at: datetime, ends_at: datetime, now: datetime
 ) -> list[dict[str, str]]:
     errors = []
+    if opens_at > now + MAX_AHEAD:
+        errors.append(
+            {
+                "field": "opens_at",
+                "message": "La commande ouvre au plus un an à l'avance"
+                " / ordering opens at most a year ahead",
+            }
+        )
+    if starts_at > opens_at + MAX_AHEAD:
+        errors.append(
+            {
+                "field": "starts_at",
+                "message": "La distribution a lieu au plus un an après l'ouverture des commandes"
+                " / the distribution takes place at most a year after ordering opens",
+            }
+        )
+    if ends_at - starts_at > MAX_DISTRIBUTION_LENGTH:
+        errors.append(
+            {
+                "field": "ends_at",
+                "message": "Une distribution dure au plus 24 heures"
+                " / a distribution lasts at most 24 hours",
+            }
+        )
     if closes_at <= opens_at:
         errors.append(
             {

@@ -16,6 +16,8 @@ from pydantic import (
     field_validator,
 )
 
+from services.ordering.text import MultiLineText, SingleLineText
+
 PARIS = ZoneInfo("Europe/Paris")
 RawQuantity = StrictStr | StrictInt | StrictFloat
 
@@ -38,9 +40,9 @@ class ValidateOrder(_Body):
 
 
 class ProductCreate(_Body):
-    name: str = Field(min_length=1, max_length=200)
-    category: str = Field(min_length=1, max_length=100)
-    unit_label: str = Field(min_length=1, max_length=50)
+    name: SingleLineText = Field(min_length=1, max_length=200)
+    category: SingleLineText = Field(min_length=1, max_length=100)
+    unit_label: SingleLineText = Field(min_length=1, max_length=50)
     unit_price_cents: int = Field(ge=0, le=10_000_000)
     bulk: bool = False
     stock: Decimal | None = Field(default=None, ge=0, max_digits=10, decimal_places=3)
@@ -48,9 +50,9 @@ class ProductCreate(_Body):
 
 
 class ProductPatch(_Body):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    category: str | None = Field(default=None, min_length=1, max_length=100)
-    unit_label: str | None = Field(default=None, min_length=1, max_length=50)
+    name: SingleLineText | None = Field(default=None, min_length=1, max_length=200)
+    category: SingleLineText | None = Field(default=None, min_length=1, max_length=100)
+    unit_label: SingleLineText | None = Field(default=None, min_length=1, max_length=50)
     unit_price_cents: int | None = Field(default=None, ge=0, le=10_000_000)
     bulk: bool | None = None
     stock: Decimal | None = Field(default=None, ge=0, max_digits=10, decimal_places=3)
@@ -75,8 +77,8 @@ class DistributionCreate(_Body):
     ends_at: datetime
     opens_at: datetime
     closes_at: datetime
-    place_name: str = Field(min_length=1, max_length=200)
-    place_address: str = Field(min_length=1, max_length=300)
+    place_name: SingleLineText = Field(min_length=1, max_length=200)
+    place_address: SingleLineText = Field(min_length=1, max_length=300)
     products: list[OfferedProduct] = Field(default_factory=list, max_length=1000)
 
     @field_validator("starts_at", "ends_at", "opens_at", "closes_at")
@@ -106,7 +108,7 @@ class CorrectionLine(_Body):
 
 class OrderCorrection(_Body):
     lines: list[CorrectionLine] = Field(min_length=1, max_length=200)
-    note: str | None = Field(default=None, max_length=500)
+    note: MultiLineText | None = Field(default=None, max_length=500)
 
 
 class LastOrdersQuery(BaseModel):

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -138,23 +139,27 @@ def to_csv(header: list[str], rows: list[list[Any]]) -> str:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_safe_cell(v) for v in row])
+        writer.writerow([neutralise_formula(v) for v in row])
     return buffer.getvalue()
 
 
-def _safe_cell(value: Any) -> Any:
-    # Neutralise spreadsheet formulas in free text (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):
+# A spreadsheet runs a cell as a formula when it starts with one of these, also after leading
+# whitespace (LibreOffice and Excel skip it); TAB and CR are on OWASP's list as well.
+FORMULA_STARTS = ("=", "+", "-", "@")
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+
+
+def neutralise_formula(value: Any) -> Any:
+    """CSV injection: a text cell a spreadsheet would run as a formula gets a leading `'`.
+
+    Numbers we write ourselves ("-1,53") stay numbers; anything else starting with = + - @,
+    TAB or CR, or with whitespace before = + - @, is prefixed.
+    """
+    if not isinstance(value, str) or _PLAIN_NUMBER.fullmatch(value):
+        return value
+    if value[:1] in ("\t", "\r", "\n") or value.lstrip()[:1] in FORMULA_STARTS:
         return "'" + value
     return value
-
-
-def _is_number(text: str) -> bool:
-    try:
-        Decimal(text.replace(",", "."))
-    except ArithmeticError:
-        return False
-    return True
 
 
 def cents_text(cents: int) -> str:

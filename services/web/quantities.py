@@ -6,7 +6,8 @@ from decimal import Decimal, InvalidOperation
 
 from .i18n import _
 
-_NUMBER = re.compile(r"^[0-9]{1,6}([.,][0-9]{1,6})?$")
+# Same reading as ordering's: trailing zeros after the comma are harmless (checked below).
+_NUMBER = re.compile(r"^[0-9]{1,6}([.,][0-9]+)?$")
 MAX_PIECES = 99
 MAX_BULK = Decimal(50)
 
@@ -16,7 +17,8 @@ class QuantityError(ValueError):
 
 
 def parse_quantity(text: str, bulk: bool) -> Decimal:
-    raw = text.strip().replace(" ", "")
+    # A space inside is refused, not removed: « 0 5 » typed for « 0,5 » must not become 5 kg.
+    raw = text.strip()
     if not _NUMBER.match(raw):
         raise QuantityError(_("Indiquez une quantité en chiffres, par exemple 1 ou 0,5."))
     try:

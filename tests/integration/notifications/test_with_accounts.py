@@ -20,7 +20,8 @@ from services.notifications.bootstrap import build_app
 from shared.contracts.logistics import DeliveryAssignedV1
 from shared.demo import DEMO_GROUPS
 from shared.envelope import new_event
-from tests.integration.notifications.conftest import SERVICE_SECRET, free_port, make_settings
+from tests.integration.notifications.conftest import SERVICE_SECRET, make_settings
+from tests.support.processes import free_port
 
 COCUS = DEMO_GROUPS[0]
 
@@ -132,10 +133,13 @@ async def test_pairing_and_reset_link_with_the_real_accounts_service(
         assert to_volunteer["Content-Language"] == "en"
         text = text_of(to_volunteer)
         assert "Sarah Test" in text and "3 rue des Cocus, 31200 Toulouse" in text
-        assert requester["phone"] not in text and requester["email"] not in text
+        assert "06 06 06 06 06" not in text and requester["email"] not in text
         to_requester = by_recipient[requester["email"]]
         assert to_requester["Content-Language"] == "fr"
-        assert volunteer["phone"] in text_of(to_requester)
+        # Accounts stores E.164; the mail shows the number the French way (issue 11).
+        assert volunteer["phone"] == "+33606060606"
+        assert "Téléphone : 06 06 06 06 06" in text_of(to_requester)
+        assert "+33606060606" not in text_of(to_requester)
         assert volunteer["email"] in text_of(to_requester)
 
         # Password reset: accounts publishes the event, we fetch the one-time token, mail it.

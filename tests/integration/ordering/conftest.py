@@ -28,7 +28,7 @@ class Group:
 
 @dataclass
 class Ordering:
-    client: TestClient
+    client: TestClient[Any, Any]
     issuer: TokenIssuer
     database_url: str
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 
@@ -105,7 +106,7 @@ async def test_bad_quantities_are_refused_and_cart_unchanged(ordering: Ordering,
     assert await ordering.call("GET", f"{dist}/cart", token, expect=200) == before
 
 
-def _json(body: dict) -> str:
+def _json(body: dict[str, Any]) -> str:
     import json
 
     return json.dumps(body, allow_nan=True)
@@ -235,7 +236,7 @@ async def test_120_concurrent_orders_never_oversell_a_stock_of_50(ordering: Orde
         )
     )
 
-    async def validate(token: str) -> tuple[int, dict]:
+    async def validate(token: str) -> tuple[int, dict[str, Any]]:
         resp = await ordering.client.post(
             f"{dist}/order/validate", json={}, headers=ordering.auth(token)
         )
@@ -276,7 +277,7 @@ async def test_ten_parallel_validations_same_key_one_order_one_debit(
     )
     key = {"Idempotency-Key": "validate-" + uuid.uuid4().hex}
 
-    async def validate() -> tuple[int, dict]:
+    async def validate() -> tuple[int, dict[str, Any]]:
         resp = await ordering.client.post(
             f"{dist}/order/validate", json={}, headers=ordering.auth(token, **key)
         )

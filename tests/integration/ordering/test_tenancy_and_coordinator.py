@@ -6,6 +6,7 @@ import io
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aio_pika
 
@@ -15,7 +16,7 @@ from shared.envelope import new_event
 from tests.integration.ordering.conftest import Group, Ordering, check_contracts
 
 
-async def place_order(ordering: Ordering, group: Group, user: uuid.UUID) -> dict:
+async def place_order(ordering: Ordering, group: Group, user: uuid.UUID) -> dict[str, Any]:
     token = ordering.member_token(group.id, user)
     dist = f"/v1/groups/{group.id}/distributions/{group.distribution}"
     await ordering.call(
@@ -32,10 +33,15 @@ async def place_order(ordering: Ordering, group: Group, user: uuid.UUID) -> dict
         {"product_id": group.products["Amandes avec peau - en vrac"], "quantity": "0.5"},
         expect=200,
     )
-    return await ordering.call("POST", f"{dist}/order/validate", token, {}, expect=201)
+    order: dict[str, Any] = await ordering.call(
+        "POST", f"{dist}/order/validate", token, {}, expect=201
+    )
+    return order
 
 
-def bodies(group: Group, user: uuid.UUID, other_group: uuid.UUID) -> dict[tuple[str, str], dict]:
+def bodies(
+    group: Group, user: uuid.UUID, other_group: uuid.UUID
+) -> dict[tuple[str, str], dict[str, Any]]:
     lessive = group.products["Lessive 1 L"]
     now = datetime.now(UTC)
     return {
@@ -69,7 +75,9 @@ def bodies(group: Group, user: uuid.UUID, other_group: uuid.UUID) -> dict[tuple[
     }
 
 
-def body_for(table: dict, method: str, template: str) -> dict | None:
+def body_for(
+    table: dict[tuple[str, str], dict[str, Any]], method: str, template: str
+) -> dict[str, Any] | None:
     for (m, suffix), body in table.items():
         if m == method and template.endswith(suffix):
             return body

@@ -58,3 +58,18 @@ def test_distribution_over() -> None:
     with pytest.raises(Problem) as exc:
         w.require_not_over()
     assert exc.value.code == "distribution-over"
+
+
+def test_slot_count_is_bounded_before_any_cutting() -> None:
+    from services.logistics.domain import MAX_SLOTS, TooManySlots, slot_count
+
+    assert MAX_SLOTS == 288  # 24 h (the longest distribution ordering accepts) of 5-minute slots
+    assert len(slot_starts(T13, T13 + timedelta(hours=24))) == 96
+    assert len(slot_starts(T13, T13 + timedelta(hours=24), minutes=5)) == MAX_SLOTS
+    assert slot_count(T13, T13 + timedelta(minutes=40), 15) == 3
+    assert slot_count(T13, T13, 15) == 0
+    # A 100-year window is refused from arithmetic alone, never by looping over it.
+    with pytest.raises(TooManySlots):
+        slot_starts(T13, T13 + timedelta(days=365 * 100))
+    with pytest.raises(TooManySlots):
+        slot_starts(T13, T13 + timedelta(hours=24, minutes=1), minutes=5)

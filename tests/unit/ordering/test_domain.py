@@ -125,10 +125,25 @@ def test_distribution_states_by_clock():
 def test_schedule_validation():
     t = datetime(2019, 8, 29, tzinfo=UTC)
     hour = timedelta(hours=1)
-    assert schedule_errors(t, t + hour, t + 2 * hour, t + 3 * hour) == []
-    assert schedule_errors(t, t + hour, t + hour, t + 3 * hour) == []
-    fields = {e["field"] for e in schedule_errors(t, t - hour, t - 2 * hour, t - 3 * hour)}
+    assert schedule_errors(t, t + hour, t + 2 * hour, t + 3 * hour, t) == []
+    assert schedule_errors(t, t + hour, t + hour, t + 3 * hour, t) == []
+    fields = {e["field"] for e in schedule_errors(t, t - hour, t - 2 * hour, t - 3 * hour, t)}
     assert fields == {"closes_at", "starts_at", "ends_at"}
+
+
+def test_schedule_limits_a_day_long_within_a_year():
+    t = datetime(2019, 8, 29, tzinfo=UTC)
+    day, year = timedelta(hours=24), timedelta(days=366)
+
+    def fields(opens: datetime, starts: datetime, ends: datetime) -> set[str]:
+        closes = opens + timedelta(hours=1)
+        return {e["field"] for e in schedule_errors(opens, closes, starts, ends, t)}
+
+    assert fields(t + year, t + 2 * year, t + 2 * year + day) == set()
+    assert fields(t, t + day, t + 2 * day + timedelta(seconds=1)) == {"ends_at"}
+    assert fields(t, t + day, t + timedelta(days=365 * 100)) == {"ends_at"}
+    assert fields(t + year + timedelta(seconds=1), t + 2 * year, t + 2 * year + day) == {"opens_at"}
+    assert fields(t, t + year + timedelta(seconds=1), t + year + day) == {"starts_at"}
 
 
 def test_validated_lines_can_rise_never_fall():
