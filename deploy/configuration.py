@@ -218,7 +218,7 @@ def row(*cells: str) -> str:
 
 
 def meaning(setting: Setting) -> str:
-    if setting.secret and setting.default != "unset":
+    if setting.secret and setting.default not in ("unset", '`""`'):
         return (
             f"{setting.description} **Secret**: the default is a public development value; "
             "set your own in production (from a secret store, never committed)."

@@ -3,6 +3,9 @@
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Documented, hence public: accepted only in dev mode (accounts refuses it otherwise).
+DEFAULT_SERVICE_SECRET = "dev-service-secret-change-me"
+
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
@@ -63,7 +66,7 @@ class ServiceSettings(BaseSettings):
         description="Base URL of the accounts API: its public keys (JWKS) verify members' tokens.",
     )
     service_secret: str = Field(
-        default="dev-service-secret-change-me",
+        default=DEFAULT_SERVICE_SECRET,
         repr=False,
         description=(
             "Shared secret a service gives accounts for a service token (notifications does);"
@@ -97,6 +100,10 @@ class ServiceSettings(BaseSettings):
             " longer grace period (e.g. 30 s)."
         ),
     )
+
+    @property
+    def uses_default_service_secret(self) -> bool:
+        return self.service_secret == DEFAULT_SERVICE_SECRET
 
     @property
     def effective_worker_port(self) -> int:

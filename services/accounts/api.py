@@ -1,14 +1,17 @@
 """HTTP routes of the accounts service."""
 
 import hmac
+import re
 from typing import Any
 
 from aiohttp import web
 
 from services.accounts import handlers
 from services.accounts import repository as repo
+from services.accounts.client_address import client_address
 from services.accounts.keys import ISSUER_KEY, SETTINGS_KEY
 from services.accounts.models import (
+    SLUG_PATTERN,
     Accepted,
     AccessToken,
     Contact,
@@ -29,7 +32,13 @@ from services.accounts.models import (
     SessionCreated,
     SignUp,
 )
-from shared.auth import ACCESS_TOKEN_SECONDS, SERVICE_TOKEN_SECONDS, principal, service_principal
+from shared.auth import (
+    ACCESS_TOKEN_SECONDS,
+    SERVICE_TOKEN_SECONDS,
+    Principal,
+    principal,
+    service_principal,
+)
 from shared.bodies import parse_json, path_uuid
 from shared.http import json_ok
 from shared.openapi import operation
@@ -37,19 +46,19 @@ from shared.problems import Problem, not_found
 from shared.runtime import DB_KEY
 
 routes = web.RouteTableDef()
+SLUG = re.compile(SLUG_PATTERN)
 
 
 def dump(model: Any, status: int = 200) -> web.Response:
     return json_ok(model.model_dump(mode="json"), status=status)
 
 
-def client_ip(request: web.Request) -> str:
-    """The member's address; the web service forwards it, and only trusted peers may."""
-    remote = request.remote or "unknown"
-    forwarded = request.headers.get("X-Forwarded-For")
-    if forwarded and remote in request.app[SETTINGS_KEY].trusted_proxies:
-        return forwarded.split(",")[-1].strip()[:64] or remote
-    return remote
+async def person(request: web.Request) -> Principal:
+    """A member's token; a service token names no person (its subject is not a user id)."""
+    caller = await principal(request)
+    if caller.service is not None:
+        raise Problem(403, "members-only", "Réservé aux membres.", "Only members may do this.")
+    return caller
 
 
 def session_id(request: web.Request) -> str:
@@ -81,8 +90,11 @@ async def list_groups(request: web.Request) -> web.Response:
 @operation("A group from its join link", response=Group, tags=["groups"], auth=False)
 async def group_by_slug(request: web.Request) -> web.Response:
     slug = request.match_info["slug"]
-    async with request.app[DB_KEY].connection() as conn:
-        group = await repo.group_by_slug(conn, slug[:63])
+    # Not a slug (NUL, bad UTF-8, too long): not a group, and nothing Postgres would refuse.
+    group = None
+    if SLUG.match(slug):
+        async with request.app[DB_KEY].connection() as conn:
+            group = await repo.group_by_slug(conn, slug)
     if group is None:
         raise not_found("Groupe", "Group")
     return dump(group)
@@ -112,7 +124,7 @@ async def log_in(request: web.Request) -> web.Response:
         request.app[SETTINGS_KEY],
         body.email,
         body.password,
-        client_ip(request),
+        await client_address(request),
     )
     return dump(SessionCreated(session_id=sid, user_id=user_id), 201)
 
@@ -173,14 +185,14 @@ async def reset_request(request: web.Request) -> web.Response:
 )
 async def reset_confirm(request: web.Request) -> web.Response:
     body = await parse_json(request, ResetConfirm)
-    await handlers.confirm_reset(request.app[DB_KEY], body)
+    await handlers.confirm_reset(request.app[DB_KEY], request.app[SETTINGS_KEY], body)
     return web.Response(status=204)
 
 
 @routes.get("/v1/me")
 @operation("My account and my groups", response=Me, tags=["people"])
 async def get_me(request: web.Request) -> web.Response:
-    caller = await principal(request)
+    caller = await person(request)
     async with request.app[DB_KEY].connection() as conn:
         user = await handlers.load_user(conn, caller.user_id)
         return dump(await handlers.me(conn, user))
@@ -191,7 +203,7 @@ async def get_me(request: web.Request) -> web.Response:
     "Change my account details or language", body=ProfileUpdate, response=Me, tags=["people"]
 )
 async def patch_me(request: web.Request) -> web.Response:
-    caller = await principal(request)
+    caller = await person(request)
     body = await parse_json(request, ProfileUpdate)
     return dump(await handlers.update_profile(request.app[DB_KEY], caller.user_id, body))
 
@@ -199,23 +211,29 @@ async def patch_me(request: web.Request) -> web.Response:
 @routes.get("/v1/me/export")
 @operation("Everything accounts holds about me", tags=["personal data"])
 async def export(request: web.Request) -> web.Response:
-    caller = await principal(request)
-    return json_ok(await handlers.export_personal_data(request.app[DB_KEY], caller.user_id))
+    caller = await person(request)
+    return json_ok(
+        await handlers.export_personal_data(
+            request.app[DB_KEY], request.app[SETTINGS_KEY], caller.user_id
+        )
+    )
 
 
 @routes.post("/v1/me/erase")
 @operation("Erase my account everywhere", body=Erase, status=204, tags=["personal data"])
 async def erase(request: web.Request) -> web.Response:
-    caller = await principal(request)
+    caller = await person(request)
     body = await parse_json(request, Erase)
-    await handlers.erase(request.app[DB_KEY], caller.user_id, body.password)
+    await handlers.erase(
+        request.app[DB_KEY], request.app[SETTINGS_KEY], caller.user_id, body.password
+    )
     return web.Response(status=204)
 
 
 @routes.post("/v1/groups/{group_id}/members/me")
 @operation("Join a group (through its join link)", response=Membership, status=201, tags=["groups"])
 async def join(request: web.Request) -> web.Response:
-    caller = await principal(request)
+    caller = await person(request)
     group_id = path_uuid(request, "group_id")
     membership, created = await handlers.join_group(request.app[DB_KEY], caller.user_id, group_id)
     return dump(membership, 201 if created else 200)
@@ -224,9 +242,10 @@ async def join(request: web.Request) -> web.Response:
 @routes.delete("/v1/groups/{group_id}/members/me")
 @operation("Leave a group", status=204, tags=["groups"])
 async def leave(request: web.Request) -> web.Response:
-    caller = await principal(request)
+    caller = await person(request)
     group_id = path_uuid(request, "group_id")
-    caller.require_member(group_id)
+    async with request.app[DB_KEY].connection() as conn:
+        await handlers.require_role(conn, caller, group_id)
     await handlers.leave_group(request.app[DB_KEY], caller.user_id, group_id)
     return web.Response(status=204)
 
@@ -236,8 +255,8 @@ async def leave(request: web.Request) -> web.Response:
 async def get_group(request: web.Request) -> web.Response:
     caller = await principal(request)
     group_id = path_uuid(request, "group_id")
-    caller.require_member(group_id)
     async with request.app[DB_KEY].connection() as conn:
+        await handlers.require_role(conn, caller, group_id)
         return dump(await handlers.require_group(conn, group_id))
 
 
@@ -250,8 +269,8 @@ async def get_group(request: web.Request) -> web.Response:
 async def members(request: web.Request) -> web.Response:
     caller = await principal(request)
     group_id = path_uuid(request, "group_id")
-    caller.require_coordinator(group_id)
     async with request.app[DB_KEY].connection() as conn:
+        await handlers.require_role(conn, caller, group_id, coordinator=True)
         group = await handlers.require_group(conn, group_id)
         return dump(MemberList(members=await repo.members_of_group(conn, group)))
 
@@ -315,10 +334,18 @@ async def name_coordinator(request: web.Request) -> web.Response:
 )
 async def service_token(request: web.Request) -> web.Response:
     body = await parse_json(request, ServiceTokenRequest)
-    expected = request.app[SETTINGS_KEY].service_secret
-    if not hmac.compare_digest(body.secret.encode(), expected.encode()):
+    settings = request.app[SETTINGS_KEY]
+    if not hmac.compare_digest(body.secret.encode(), settings.service_secret.encode()):
         raise Problem(
             401, "invalid-service-secret", "Secret de service invalide.", "Invalid service secret."
+        )
+    if settings.uses_default_service_secret and not settings.dev_mode:
+        # The default is in the documentation: anybody could read everyone's contact details.
+        raise Problem(
+            403,
+            "default-service-secret",
+            "Le secret de service par défaut n'est accepté qu'en mode développement.",
+            "The default service secret is only accepted in dev mode: set ACCOUNTS_SERVICE_SECRET.",
         )
     token = request.app[ISSUER_KEY].issue_service(body.service)
     return dump(AccessToken(access_token=token, expires_in=SERVICE_TOKEN_SECONDS))

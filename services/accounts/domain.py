@@ -15,10 +15,16 @@ ADDRESS_FIELDS = ("street", "postcode", "city")
 POSTCODE_PATTERN = re.compile(r"^\d{5}$")
 
 
-def _no_control_chars(value: str) -> str:
+def no_control_characters(value: str) -> str:
+    """Control, format (bidi overrides), surrogate, private and unassigned code points: refused.
+
+    NUL would fail in Postgres (a 500), the others garble pages, mails and CSV exports."""
     if any(unicodedata.category(ch).startswith("C") for ch in value):
         raise ValueError("must not contain control characters")
     return value
+
+
+_no_control_chars = no_control_characters
 
 
 def _clean_text(value: str) -> str:
@@ -35,6 +41,15 @@ def normalise_email(value: str) -> str:
     except EmailNotValidError as exc:
         raise ValueError(f"invalid email address: {exc}") from None
     return result.normalized
+
+
+def email_key(value: str) -> str:
+    """The one comparison form of an e-mail address: unique index, look-up, throttle key.
+
+    NFKC then full case folding (then NFKC again, as folding may denormalise), in Python only:
+    SQL lower() depends on the collation and folds differently ("İ", "ẞ", fullwidth letters)."""
+    folded = unicodedata.normalize("NFKC", value.strip()).casefold()
+    return unicodedata.normalize("NFKC", folded)
 
 
 def normalise_phone(value: str) -> str:
@@ -57,7 +72,8 @@ def normalise_postcode(value: str) -> str:
 
 
 def check_password(value: str) -> str:
-    # Length only, no composition rules (NIST SP 800-63B).
+    # Length only, no composition rules (NIST SP 800-63B); control characters cannot be typed.
+    no_control_characters(value)
     if len(value) < PASSWORD_MIN:
         raise ValueError(f"password must have at least {PASSWORD_MIN} characters")
     if len(value) > PASSWORD_MAX:

@@ -7,6 +7,8 @@ from typing import Any
 import asyncpg
 
 from services.accounts import repository as repo
+from services.accounts import throttle
+from services.accounts.domain import email_key
 from services.accounts.models import (
     Contact,
     Group,
@@ -18,15 +20,9 @@ from services.accounts.models import (
     ResetConfirm,
     SignUp,
 )
-from services.accounts.security import (
-    check_throttle,
-    digest,
-    hash_password,
-    new_secret,
-    record_failure,
-    verify_password,
-)
+from services.accounts.security import digest, hash_password, new_secret, verify_password
 from services.accounts.settings import AccountsSettings
+from shared.auth import Principal
 from shared.contracts.accounts import (
     MemberJoinedV1,
     MemberLeftV1,
@@ -35,8 +31,11 @@ from shared.contracts.accounts import (
     UserErasedV1,
 )
 from shared.db import Database
+from shared.logging import get_logger
 from shared.outbox import add_event
-from shared.problems import Problem, not_found
+from shared.problems import Problem, forbidden, not_found
+
+log = get_logger(__name__)
 
 SOURCE = "/accounts"
 
@@ -62,11 +61,12 @@ async def sign_up(db: Database, body: SignUp) -> None:
     async with db.transaction() as conn:
         group = await require_group(conn, body.group_id) if body.group_id else None
         user_id = await conn.fetchval(
-            "INSERT INTO users (id, email, password_hash, first_name, last_name, phone, street,"
-            " postcode, city, language) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)"
-            " ON CONFLICT (lower(email)) DO NOTHING RETURNING id",
+            "INSERT INTO users (id, email, email_key, password_hash, first_name, last_name,"
+            " phone, street, postcode, city, language) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)"
+            " ON CONFLICT (email_key) DO NOTHING RETURNING id",
             uuid.uuid4(),
             body.email,
+            email_key(body.email),
             password_hash,
             body.first_name,
             body.last_name,
@@ -110,25 +110,25 @@ async def add_membership(conn: Any, user_id: uuid.UUID, group: Group) -> str | N
 
 
 async def log_in(
-    db: Database, settings: AccountsSettings, email: str, password: str, client_ip: str
+    db: Database, settings: AccountsSettings, email: str, password: str, client_address: str
 ) -> tuple[str, uuid.UUID]:
-    window = timedelta(seconds=settings.login_window_seconds)
-    account_key = f"account:{email.strip().lower()}"
-    ip_key = f"ip:{client_ip}"
+    # One key per account whatever the spelling, the same form the look-up uses (email_key).
+    account_key = throttle.account_key(settings, email)
+    address_key = throttle.address_key(settings, client_address)
     async with db.transaction() as conn:
-        await check_throttle(
+        await throttle.check_throttle(
             conn,
             [
                 (account_key, settings.login_max_failures_per_account),
-                (ip_key, settings.login_max_failures_per_ip),
+                (address_key, settings.login_max_failures_per_ip),
             ],
-            window,
+            throttle.window(settings),
         )
-        user = await repo.user_by_email(conn, email.strip())
+        user = await repo.user_by_email(conn, email)
     ok = await verify_password(user["password_hash"] if user else None, password)
     if not ok or user is None:
         async with db.transaction() as conn:
-            await record_failure(conn, [account_key, ip_key])
+            await throttle.record_failure(conn, [account_key, address_key])
         raise invalid_credentials()  # after the commit: the failure must be counted
     async with db.transaction() as conn:
         await conn.execute("DELETE FROM login_failures WHERE throttle_key = $1", account_key)
@@ -166,10 +166,21 @@ async def end_session(db: Database, session_id: str) -> None:
 
 
 async def request_reset(db: Database, settings: AccountsSettings, email: str) -> None:
+    """A reset link by mail, at most reset_max_mails_per_hour an hour per account; the caller
+    answers the same whatever happened (no enumeration, no mail flooding)."""
     token = new_secret()
     async with db.transaction() as conn:
-        user = await repo.user_by_email(conn, email.strip())
+        # The row lock serialises concurrent requests for one account, so the count holds.
+        user = await repo.user_by_email(conn, email, for_update=True)
         if user is None:
+            return
+        sent = await conn.fetchval(
+            "SELECT count(*) FROM password_resets"
+            " WHERE user_id = $1 AND created_at > now() - interval '1 hour'",
+            user["id"],
+        )
+        if sent >= settings.reset_max_mails_per_hour:
+            log.info("password_reset_throttled", user_id=str(user["id"]))
             return
         reset_id = uuid.uuid4()
         await conn.execute(
@@ -192,7 +203,7 @@ async def request_reset(db: Database, settings: AccountsSettings, email: str) ->
         )
 
 
-async def confirm_reset(db: Database, body: ResetConfirm) -> None:
+async def confirm_reset(db: Database, settings: AccountsSettings, body: ResetConfirm) -> None:
     password_hash = await hash_password(body.new_password)
     async with db.transaction() as conn:
         user_id = await conn.fetchval(
@@ -215,6 +226,9 @@ async def confirm_reset(db: Database, body: ResetConfirm) -> None:
         await conn.execute(
             "UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL", user_id
         )
+        # The owner proved they hold the mailbox: their way back in after a lock-out.
+        user = await load_user(conn, user_id)
+        await throttle.clear_account(conn, settings, user["email"])
 
 
 async def me(conn: Any, user: Any) -> Me:
@@ -237,6 +251,8 @@ async def update_profile(db: Database, user_id: uuid.UUID, body: ProfileUpdate) 
     changes = body.model_dump(exclude_unset=True)
     async with db.transaction() as conn:
         user = await load_user(conn, user_id, for_update=True)
+        if changes.get("email") is not None:
+            changes["email_key"] = email_key(changes["email"])
         columns = list(changes)
         assignments = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
         try:
@@ -261,7 +277,7 @@ async def update_profile(db: Database, user_id: uuid.UUID, body: ProfileUpdate) 
             MemberUpdatedV1(
                 user_id=user_id,
                 group_ids=group_ids,
-                changed_fields=sorted(columns),
+                changed_fields=sorted(c for c in columns if c != "email_key"),
                 first_name=user["first_name"],
                 postcode=user["postcode"],
                 language=user["language"],
@@ -269,6 +285,28 @@ async def update_profile(db: Database, user_id: uuid.UUID, body: ProfileUpdate) 
             subject=str(user_id),
         )
         return await me(conn, user)
+
+
+async def require_role(
+    conn: Any, caller: Principal, group_id: uuid.UUID, coordinator: bool = False
+) -> None:
+    """The membership as it is now, not as the token says: whoever left is refused at once."""
+    if caller.service is not None or caller.admin:
+        return
+    role = await conn.fetchval(
+        "SELECT role FROM memberships WHERE user_id = $1 AND group_id = $2",
+        caller.user_id,
+        group_id,
+    )
+    if role is None:
+        raise forbidden()
+    if coordinator and role != "coordinator":
+        raise Problem(
+            403,
+            "coordinator-only",
+            "Réservé aux coordinateurs du groupe.",
+            "Only the group's coordinators may do this.",
+        )
 
 
 async def require_group(conn: Any, group_id: uuid.UUID) -> Group:
@@ -314,10 +352,13 @@ async def leave_group(db: Database, user_id: uuid.UUID, group_id: uuid.UUID) -> 
         )
 
 
-async def export_personal_data(db: Database, user_id: uuid.UUID) -> dict[str, Any]:
+async def export_personal_data(
+    db: Database, settings: AccountsSettings, user_id: uuid.UUID
+) -> dict[str, Any]:
     async with db.transaction() as conn:
         user = await load_user(conn, user_id)
-        profile = {k: user[k] for k in user.keys() if k != "password_hash"}  # noqa: SIM118
+        hidden = ("password_hash", "email_key")
+        profile = {k: user[k] for k in user.keys() if k not in hidden}  # noqa: SIM118
         sessions = await conn.fetch(
             "SELECT created_at, last_seen_at, expires_at, ended_at FROM sessions"
             " WHERE user_id = $1 ORDER BY created_at",
@@ -335,7 +376,7 @@ async def export_personal_data(db: Database, user_id: uuid.UUID) -> dict[str, An
         )
         failures = await conn.fetch(
             "SELECT failed_at FROM login_failures WHERE throttle_key = $1",
-            f"account:{user['email'].lower()}",
+            throttle.account_key(settings, user["email"]),
         )
     return {
         "service": "accounts",
@@ -347,16 +388,16 @@ async def export_personal_data(db: Database, user_id: uuid.UUID) -> dict[str, An
     }
 
 
-async def erase(db: Database, user_id: uuid.UUID, password: str) -> None:
+async def erase(
+    db: Database, settings: AccountsSettings, user_id: uuid.UUID, password: str
+) -> None:
     async with db.transaction() as conn:
         user = await load_user(conn, user_id)
     if not await verify_password(user["password_hash"], password):
         raise Problem(403, "wrong-password", "Mot de passe incorrect.", "Wrong password.")
     async with db.transaction() as conn:
         group_ids = [uuid.UUID(g) for g in await repo.roles_of(conn, user_id)]
-        await conn.execute(
-            "DELETE FROM login_failures WHERE throttle_key = $1", f"account:{user['email'].lower()}"
-        )
+        await throttle.clear_account(conn, settings, user["email"])
         deleted = await conn.fetchval("DELETE FROM users WHERE id = $1 RETURNING true", user_id)
         if not deleted:
             raise session_ended()

@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from services.accounts.domain import display_name, missing_fields
+from services.accounts.domain import display_name, email_key, missing_fields
 from services.accounts.models import Group, MemberRow, Membership
 
 GROUP_COLUMNS = (
@@ -55,8 +55,10 @@ async def user_by_id(conn: Any, user_id: uuid.UUID, for_update: bool = False) ->
     return await conn.fetchrow(f"SELECT * FROM users WHERE id = $1{lock}", user_id)
 
 
-async def user_by_email(conn: Any, email: str) -> Any:
-    return await conn.fetchrow("SELECT * FROM users WHERE lower(email) = lower($1)", email)
+async def user_by_email(conn: Any, email: str, for_update: bool = False) -> Any:
+    """By the one comparison form of the address, the throttle's too (domain.email_key)."""
+    lock = " FOR UPDATE" if for_update else ""
+    return await conn.fetchrow(f"SELECT * FROM users WHERE email_key = $1{lock}", email_key(email))
 
 
 def user_missing(user: Any, group: Group) -> list[str]:

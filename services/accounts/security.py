@@ -1,16 +1,19 @@
-"""Password hashing off the event loop, opaque secrets, signing keys, log-in throttling."""
+"""Password hashing off the event loop, opaque secrets, signing keys, e-mail keys."""
 
 import asyncio
 import hashlib
 import secrets
-from datetime import timedelta
 from typing import Any
 
+import asyncpg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from services.accounts.domain import email_key
 from shared.auth import TokenIssuer
-from shared.problems import Problem
+from shared.logging import get_logger
+
+log = get_logger(__name__)
 
 _hasher = PasswordHasher()  # argon2id with the library's current parameters
 # Verified against when the email is unknown, so both answers take the same time.
@@ -60,31 +63,15 @@ async def load_signing_key(conn: Any) -> TokenIssuer:
         return issuer
 
 
-async def check_throttle(conn: Any, keys: list[tuple[str, int]], window: timedelta) -> None:
-    """Refuse with 429 when any key had too many failures in the window (shared by replicas)."""
-    for key, limit in keys:
-        row = await conn.fetchrow(
-            "SELECT count(*) AS failures, min(failed_at) AS oldest FROM login_failures"
-            " WHERE throttle_key = $1 AND failed_at > now() - $2::interval",
-            key,
-            window,
-        )
-        if row["failures"] >= limit:
-            retry = await conn.fetchval(
-                "SELECT ceil(extract(epoch FROM $1::timestamptz + $2::interval - now()))::int",
-                row["oldest"],
-                window,
-            )
-            raise Problem(
-                429,
-                "too-many-attempts",
-                "Trop de tentatives de connexion. Réessayez dans quelques minutes.",
-                "Too many log-in attempts. Try again in a few minutes.",
-                headers={"Retry-After": str(max(int(retry or 1), 1))},
-            )
-
-
-async def record_failure(conn: Any, keys: list[str]) -> None:
-    await conn.executemany(
-        "INSERT INTO login_failures (throttle_key) VALUES ($1)", [(k,) for k in keys]
-    )
+async def rekey_emails(conn: Any) -> None:
+    """Migration 0002 keyed non-ASCII addresses with SQL's folding: redo them with Python's."""
+    rows = await conn.fetch("SELECT id, email, email_key FROM users WHERE email ~ '[^\\x01-\\x7e]'")
+    for row in rows:
+        key = email_key(row["email"])
+        if key == row["email_key"]:
+            continue
+        try:
+            await conn.execute("UPDATE users SET email_key = $2 WHERE id = $1", row["id"], key)
+        except asyncpg.UniqueViolationError:
+            # Two accounts that only differ by folding: the other keeps the key, an admin decides.
+            log.error("email_key_conflict", user_id=str(row["id"]))

@@ -1,5 +1,6 @@
 """Demo data: the four groups of SPEC.md, their coordinators and an association admin."""
 
+from services.accounts.domain import email_key
 from services.accounts.security import hash_password
 from services.accounts.settings import AccountsSettings
 from shared.contracts.accounts import MemberJoinedV1
@@ -18,10 +19,11 @@ async def seed_demo(settings: AccountsSettings | None = None) -> None:
     try:
         async with conn.transaction():
             await conn.execute(
-                "INSERT INTO users (id, email, password_hash, first_name, last_name, is_admin)"
-                " VALUES ($1, $2, $3, 'Admin', 'VRAC', true) ON CONFLICT DO NOTHING",
+                "INSERT INTO users (id, email, email_key, password_hash, first_name, last_name,"
+                " is_admin) VALUES ($1, $2, $3, $4, 'Admin', 'VRAC', true) ON CONFLICT DO NOTHING",
                 demo_id("user", DEMO_ADMIN_EMAIL),
                 DEMO_ADMIN_EMAIL,
+                email_key(DEMO_ADMIN_EMAIL),
                 password_hash,
             )
             for g in DEMO_GROUPS:
@@ -40,11 +42,12 @@ async def seed_demo(settings: AccountsSettings | None = None) -> None:
                     g.address_required,
                 )
                 await conn.execute(
-                    "INSERT INTO users (id, email, password_hash, first_name, last_name, phone,"
-                    " street, postcode, city) VALUES ($1,$2,$3,$4,$5,'+33600000000',"
-                    " '1 place de la Mairie', '31000', $6) ON CONFLICT DO NOTHING",
+                    "INSERT INTO users (id, email, email_key, password_hash, first_name,"
+                    " last_name, phone, street, postcode, city) VALUES ($1,$2,$3,$4,$5,$6,"
+                    " '+33600000000', '1 place de la Mairie', '31000', $7) ON CONFLICT DO NOTHING",
                     g.coordinator_id,
                     g.coordinator_email,
+                    email_key(g.coordinator_email),
                     password_hash,
                     g.coordinator_first_name,
                     g.coordinator_last_name,

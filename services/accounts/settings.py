@@ -1,4 +1,7 @@
-from pydantic import Field
+from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
+
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -30,11 +33,37 @@ class AccountsSettings(ServiceSettings):
     admin_email: str = Field(
         default="admin@vrac-asso.org", description="Address of the platform's administrator."
     )
-    # Peers allowed to pass the member's address in X-Forwarded-For (the web service).
-    trusted_proxies: list[str] = Field(
-        default_factory=lambda: ["127.0.0.1", "::1"],
+    reset_max_mails_per_hour: int = Field(
+        default=3,
         description=(
-            "Peer addresses (the web service's) allowed to pass the member's address in"
-            " X-Forwarded-For, for log-in throttling; a JSON list."
+            "Password-reset mails sent per account within an hour; further requests get the same"
+            " 202 answer and send nothing."
         ),
     )
+    throttle_key: str = Field(
+        default="",
+        repr=False,
+        description=(
+            "Key of the HMAC-SHA256 under which throttle keys (e-mail addresses, client"
+            " addresses) are stored, never in clear; empty: derived from SERVICE_SECRET."
+        ),
+    )
+    # Proxies (load balancer, web tier) in front of accounts; see client_address.py.
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+        description=(
+            "Networks of the proxies allowed to pass the client's address in X-Forwarded-For,"
+            " for log-in throttling; a JSON list of CIDR networks (a bare address means /32 or"
+            " /128). The right-most address that is not itself a trusted proxy is the client's."
+        ),
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        # A typo must stop the start, not silently trust nobody (or everybody).
+        return [str(ip_network(item.strip(), strict=False)) for item in value]
+
+    @cached_property
+    def trusted_networks(self) -> list[IPv4Network | IPv6Network]:
+        return [ip_network(item) for item in self.trusted_proxies]

@@ -15,5 +15,10 @@ class LogisticsSettings(ServiceSettings):
         description="Pick-up bookings per slot when a distribution's slots are created.",
     )
     slot_minutes: int = Field(
-        default=15, description="Length of one pick-up slot of a distribution, in minutes."
+        default=15,
+        ge=5,
+        description=(
+            "Length of one pick-up slot of a distribution, in minutes (at least 5, so that a"
+            " 24-hour distribution stays within the bounded number of slots)."
+        ),
     )

@@ -1,10 +1,13 @@
 """An accounts app on a fresh database, with the demo groups, driven over HTTP."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp import web
+from aiohttp.test_utils import TestClient as AioTestClient
+from aiohttp.test_utils import TestServer
 
 from services.accounts.bootstrap import build_app
 from services.accounts.seed import seed_demo
@@ -13,6 +16,7 @@ from shared.demo import DEMO_GROUPS
 
 COCUS = DEMO_GROUPS[0]
 SOUPETARD = DEMO_GROUPS[2]
+TestClient = AioTestClient[web.Request, web.Application]
 
 
 @pytest.fixture
@@ -31,8 +35,25 @@ def accounts_settings(database_url: str, amqp_url: str, events_exchange: str) ->
 async def client(accounts_settings: AccountsSettings) -> AsyncIterator[TestClient]:
     await seed_demo(accounts_settings)
     app = await build_app(accounts_settings)
-    async with TestClient(TestServer(app)) as test_client:
+    async with AioTestClient(TestServer(app)) as test_client:
         yield test_client
+
+
+ClientFor = Callable[..., AbstractAsyncContextManager[TestClient]]
+
+
+@pytest.fixture
+def client_for(client: TestClient, accounts_settings: AccountsSettings) -> ClientFor:
+    """Another accounts app on the same (seeded) database, with some settings changed."""
+
+    @asynccontextmanager
+    async def running(**changes: Any) -> AsyncIterator[TestClient]:
+        # Validated again, so that a changed setting is parsed as from the environment.
+        settings = AccountsSettings(**{**accounts_settings.model_dump(), **changes})
+        async with AioTestClient(TestServer(await build_app(settings))) as other:
+            yield other
+
+    return running
 
 
 class Person:

@@ -5,6 +5,7 @@ import pytest
 from services.accounts.domain import (
     check_password,
     display_name,
+    email_key,
     missing_fields,
     normalise_email,
     normalise_phone,
@@ -54,11 +55,11 @@ def test_display_name_as_cagette_shows_it():
 
 
 def test_missing_fields_follow_the_group_requirements():
-    empty = {"street": None, "postcode": None, "city": None}
+    empty: dict[str, str | None] = {"street": None, "postcode": None, "city": None}
     assert missing_fields(True, True, None, empty) == ["phone", "address"]
     assert missing_fields(True, False, None, empty) == ["phone"]
     assert missing_fields(False, True, "+33606060606", {**empty, "street": "1 rue"}) == ["address"]
-    full = {"street": "1 rue", "postcode": "31000", "city": "Toulouse"}
+    full: dict[str, str | None] = {"street": "1 rue", "postcode": "31000", "city": "Toulouse"}
     assert missing_fields(True, True, "+33606060606", full) == []
 
 
@@ -77,3 +78,25 @@ def test_logs_never_carry_personal_data():
     assert logged["note"] == "call [phone] or write to [email]"
     assert logged["user_id"] == "0123-4567-8901"
     assert logged["timestamp"] == "2026-11-28T04:25:11Z"
+
+
+@pytest.mark.parametrize(
+    ("spellings", "same"),
+    [
+        (
+            [
+                "tim@example.org",
+                "TIM@Example.ORG",
+                "ＴＩＭ@ｅｘａｍｐｌｅ.org",
+                " tim@example.org ",
+            ],
+            True,
+        ),
+        (["gross@example.org", "groß@example.org", "GROẞ@example.org"], True),
+        (["tim@example.org", "TİM@example.org"], False),  # İ folds to i + combining dot
+    ],
+)
+def test_one_key_per_address_whatever_the_spelling(spellings, same):
+    keys = {email_key(s) for s in spellings}
+    assert (len(keys) == 1) is same
+    assert all(email_key(k) == k for k in keys)  # stable: a key is its own key
