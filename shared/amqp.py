@@ -226,7 +226,7 @@ class Consumer:
             if event.type not in self.handlers:
                 raise PoisonMessage(f"no handler for {event.type}")
             return event, model.model_validate(event.data)
-        except (ValueError, ValidationError, UnknownEventType) as exc:
+        except (ValueError, ValidationError, UnknownEventType, RecursionError) as exc:
             raise PoisonMessage(str(exc)) from exc
 
     async def _retry_later(
@@ -264,8 +264,9 @@ class Consumer:
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         )
         try:
+            # Bounded: on a stalled link an unconfirmed publish would hold the message forever.
             await self._channel.default_exchange.publish(
-                retry, routing_key=self.names.retry_queue(delay), mandatory=True
+                retry, routing_key=self.names.retry_queue(delay), mandatory=True, timeout=10
             )
         except Exception:
             # Could not park it: hand it back so the broker redelivers (delivery-limit bounds it).

@@ -219,6 +219,10 @@ async def serve(
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    # One SIGTERM starts the shutdown; a repeated one (some supervisors send two) must not kill
+    # the process mid-drain or during interpreter exit: the watchdog bounds the time instead.
+    loop.remove_signal_handler(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     watchdog = loop.call_later(shutdown_timeout, _exit_late, shutdown_timeout)
     lifecycle.start_draining()
     log.info("service_draining", seconds=drain, role=lifecycle.role)

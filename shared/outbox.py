@@ -10,6 +10,7 @@ from typing import Any
 import aio_pika
 import asyncpg
 from aio_pika.abc import AbstractExchange
+from aio_pika.exceptions import AMQPConnectionError, ChannelInvalidStateError
 from pydantic import BaseModel
 
 from shared.amqp import declare_events_exchange
@@ -65,6 +66,8 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         confirm_timeout: float = 10.0,
         measure_interval: float = 5.0,
+        max_backoff: float = 8.0,
+        max_share: float = 0.5,
     ) -> None:
         self.pool = pool
         self.dsn = dsn
@@ -75,7 +78,15 @@ class OutboxRelay:
         self.poll_interval = poll_interval
         self.confirm_timeout = confirm_timeout
         self.measure_interval = measure_interval
+        # Longest wait between two connection attempts while the broker is away: also the
+        # longest an event committed just after the broker's return can wait for the relay.
+        self.max_backoff = max_backoff
+        # Share of the process's time a relay catching up on a backlog may take: in an `all`
+        # process the same event loop serves HTTP, which must not wait behind whole batches.
+        self.max_share = max_share
         self.connected = False
+        self.connection_attempts = 0
+        self._failures = 0
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -102,20 +113,20 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         helpers = [asyncio.create_task(self._listen()), asyncio.create_task(self._measure())]
-        failures = 0
         try:
             while not self._stopping.is_set():
                 try:
                     await self._publish_with_connection()
-                    failures = 0
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
-                    failures += 1
+                    self._failures += 1
+                    failures = self._failures
                     # Exponential back-off with full jitter, deaf to outbox wake-ups: while the
                     # broker is away, committed events must not each trigger a connection
                     # attempt, and replicas must not all come back at the same instant.
-                    delay = random.uniform(0, min(30.0, self.poll_interval * 2**failures))  # noqa: S311
+                    ceiling = min(self.max_backoff, self.poll_interval * 2**failures)
+                    delay = random.uniform(0, ceiling)  # noqa: S311
                     if failures == 1 or failures % 10 == 0:
                         log.warning(
                             "outbox_relay_failed",
@@ -177,19 +188,41 @@ class OutboxRelay:
                         await conn.close()
 
     async def _publish_with_connection(self) -> None:
+        self.connection_attempts += 1
         connection = await aio_pika.connect(self.amqp_url, timeout=5)
         # A connection lost while idle must be noticed before the next event, not by its failure.
         connection.close_callbacks.add(self._on_connection_closed)
         try:
-            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-            exchange = await declare_events_exchange(channel, self.exchange_name)
+            # Bounded: a broker that accepts the connection and then says nothing (a stalled
+            # link) must not hold the relay forever.
+            channel = await asyncio.wait_for(
+                connection.channel(publisher_confirms=True, on_return_raises=True), 10
+            )
+            exchange = await asyncio.wait_for(
+                declare_events_exchange(channel, self.exchange_name), 10
+            )
             self._set_connected(True)
+            if self._failures:
+                log.info(
+                    "outbox_relay_connected",
+                    schema=self.schema,
+                    failed_attempts=self._failures,
+                    connection_attempts=self.connection_attempts,
+                )
+            # The next loss starts its back-off from the shortest delay again.
+            self._failures = 0
             while not self._stopping.is_set():
                 if connection.is_closed or channel.is_closed:
                     raise ConnectionError("broker connection lost")
+                began = asyncio.get_running_loop().time()
                 published = await self.publish_batch(exchange)
                 if published < self.batch_size:
                     await self._sleep(self.poll_interval)
+                elif self.max_share < 1.0:
+                    # A full batch means a backlog: pause in proportion to the batch's duration
+                    # so that catching up takes at most `max_share` of the process's time.
+                    took = asyncio.get_running_loop().time() - began
+                    await asyncio.sleep(took * (1.0 - self.max_share) / self.max_share)
         finally:
             self._set_connected(False)
             with contextlib.suppress(Exception):
@@ -237,8 +270,12 @@ class OutboxRelay:
                     "UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY($1::bigint[])", failed
                 )
                 first_error = next(res for res in results if isinstance(res, BaseException))
+                # A closed channel or connection sent nothing: not a refusal by the broker.
+                lost = isinstance(
+                    first_error, (ChannelInvalidStateError, AMQPConnectionError, ConnectionError)
+                )
                 log.warning(
-                    "outbox_publish_not_confirmed",
+                    "outbox_publish_interrupted" if lost else "outbox_publish_not_confirmed",
                     schema=self.schema,
                     failed=len(failed),
                     error=repr(first_error),

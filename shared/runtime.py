@@ -77,7 +77,13 @@ class Platform:
             await revocations.start()
             app[PRINCIPAL_FILTER] = revocations.restrict
         relay = OutboxRelay(
-            pool, settings.database_url, self.name, settings.amqp_url, settings.events_exchange
+            pool,
+            settings.database_url,
+            self.name,
+            settings.amqp_url,
+            settings.events_exchange,
+            # In an `all` process a backlog is caught up at half speed: HTTP shares the loop.
+            max_share=0.5 if lifecycle.serves_api else 1.0,
         )
         consumer = Consumer(
             self.name,

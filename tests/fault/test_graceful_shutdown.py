@@ -87,3 +87,31 @@ async def test_sigterm_drains_then_exits_within_the_shutdown_timeout(
     print(f"served while draining {served_while_draining}, exited after {elapsed:.1f} s")
     assert served_while_draining > 0
     assert 2.0 <= elapsed < 8.0
+
+
+async def test_a_second_sigterm_does_not_cut_the_shutdown_short(
+    database_url: str, amqp_url: str, events_exchange: str
+) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "ACCOUNTS_DATABASE_URL": database_url,
+        "ACCOUNTS_AMQP_URL": amqp_url,
+        "ACCOUNTS_EVENTS_EXCHANGE": events_exchange,
+        "ACCOUNTS_PORT": str(port),
+        "ACCOUNTS_LOG_LEVEL": "WARNING",
+        "ACCOUNTS_DRAIN_SECONDS": "0.5",
+    }
+    process = await start_service("accounts", env, "all")
+    try:
+        await wait_healthy(f"http://127.0.0.1:{port}", probe="/readyz")
+        process.send_signal(signal.SIGTERM)
+        for _ in range(10):
+            await asyncio.sleep(0.1)
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 20) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
