@@ -1,5 +1,6 @@
 """The tutorial end to end in headless Chromium, every service a real process."""
 
+import datetime
 import re
 import time
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
+from services.web.formatting import long_date
 from shared.demo import DEMO_ADMIN_EMAIL, DEMO_GROUPS, DEMO_PASSWORD
 from tests.e2e.conftest import Processes, axe_violations
 
@@ -190,16 +192,22 @@ async def test_coordinator_journey(new_page: Any, processes: Processes):
     await coordinator.goto("/g/3-cocus/coord")
     # Create a distribution: place, window, opening and closing, products, slot capacity.
     await coordinator.get_by_role("link", name="Créer une distribution").click()
-    await field(coordinator, "Date").fill("2031-05-30")
+    # Distributions take place at most a year after ordering opens: dates relative to today.
+    held_on = datetime.date.today() + datetime.timedelta(days=200)
+    await field(coordinator, "Date").fill(held_on.isoformat())
     await field(coordinator, "Lieu").fill("Centre social test")
     await field(coordinator, "Adresse du lieu").fill("1 rue du Test 31000 Toulouse")
-    await field(coordinator, "Ouverture de la commande : date").fill("2026-01-01")
-    await field(coordinator, "Fermeture de la commande : date").fill("2031-05-29")
+    await field(coordinator, "Ouverture de la commande : date").fill(
+        (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
+    )
+    await field(coordinator, "Fermeture de la commande : date").fill(
+        (held_on - datetime.timedelta(days=1)).isoformat()
+    )
     await field(coordinator, "Personnes par créneau de 15 minutes").fill("6")
     await coordinator.get_by_role("button", name="Créer la distribution").click()
     await expect(coordinator.get_by_role("heading", name="Créneaux et livraisons")).to_be_visible()
     await expect(
-        coordinator.get_by_text("Distribution le Vendredi 30 Mai 2031").first
+        coordinator.get_by_text(f"Distribution le {long_date(held_on)}").first
     ).to_be_visible()
     deadline = time.monotonic() + 30
     while not await coordinator.get_by_text("16:45 – 17:00").count():
@@ -213,7 +221,7 @@ async def test_coordinator_journey(new_page: Any, processes: Processes):
     await coordinator.goto("/g/3-cocus/coord")
     await (
         coordinator.locator("li", has_text="commande ouverte")
-        .filter(has_not_text="2031")
+        .filter(has_not_text=long_date(held_on))
         .get_by_role("link")
         .first.click()
     )

@@ -11,6 +11,7 @@ import contextlib
 import csv
 import io
 import re
+import resource
 import shutil
 import subprocess
 import time
@@ -35,13 +36,25 @@ class Backend:
     servers: dict[str, int]  # server name -> the replica's port
 
 
+def max_connections() -> int:
+    """HAProxy's maxconn within this process' open-files limit.
+
+    HAProxy needs about two descriptors per connection and refuses to start (exit 1, "Cannot
+    raise FD limit") when the hard limit is below that; CI machines may allow only 1024.
+    """
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard == resource.RLIM_INFINITY:
+        return 4096
+    return max(64, min(4096, (hard - 64) // 2))
+
+
 def render_config(backends: list[Backend], socket: Path) -> str:
     """haproxy.cfg for these frontends/backends; `socket` is the admin (stats) socket."""
     lines = [
         "global",
         "    log stdout format raw local0 info",
         f"    stats socket {socket} mode 600 level admin",
-        "    maxconn 4096",
+        f"    maxconn {max_connections()}",
         "",
         "defaults",
         "    mode http",
@@ -174,7 +187,8 @@ class HAProxy:
         last = "?"
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"haproxy exited with {self.process.returncode}")
+                tail = "\n".join(self.log_lines()[-20:])
+                raise RuntimeError(f"haproxy exited with {self.process.returncode}:\n{tail}")
             with contextlib.suppress(OSError):
                 last = (await self.server_states()).get((backend, server), "?")
                 if last == status:
