@@ -64,6 +64,7 @@ ROLES: dict[str, str] = {
     "service_secret": "accounts, notifications and web",
     "drain_seconds": "`api`, `worker`, `all`",
     "shutdown_timeout": "`api`, `worker`, `all`",
+    "outbox_retention": "`worker`, `all`",
     "accounts.admin_email": "none (no code reads it today)",
     "accounts.session_days": "`api`, `all`",
     "accounts.reset_token_minutes": "`api`, `all`",
@@ -114,6 +115,7 @@ UNUSED: dict[str, frozenset[str]] = {
             "db_pool_max",
             "worker_db_pool_max",
             "db_concurrency",
+            "outbox_retention",
         }
     ),
 }

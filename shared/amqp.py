@@ -15,6 +15,7 @@ from aio_pika.abc import (
     AbstractQueue,
     AbstractRobustConnection,
 )
+from aio_pika.exceptions import ChannelPreconditionFailed
 from pydantic import BaseModel, ValidationError
 
 from shared.contracts import UnknownEventType, contract_for
@@ -36,7 +37,8 @@ class PoisonMessage(Exception):
 
 
 UNROUTED_SUFFIX = ".unrouted"
-UNROUTED_RETENTION_MS = 14 * 24 * 3600 * 1000
+# Parked events carry ids of people: kept as long as published outbox rows (7 days), no longer.
+UNROUTED_RETENTION_MS = 7 * 24 * 3600 * 1000
 UNROUTED_QUEUE_ARGUMENTS: dict[str, int] = {
     "x-message-ttl": UNROUTED_RETENTION_MS,
     "x-max-length": 1_000_000,
@@ -54,16 +56,24 @@ async def declare_events_exchange(channel: AbstractChannel, name: str) -> Abstra
     """The events exchange, with an alternate exchange that keeps events nobody subscribed to.
 
     With mandatory publishing an event without any bound queue would come back as NO_ROUTE and
-    stay at the head of the outbox forever; the alternate exchange parks it instead (14 days), so
+    stay at the head of the outbox forever; the alternate exchange parks it instead (7 days), so
     a new event type without subscribers never blocks the ones behind it.
     Every declaration must use the same arguments: always declare through this function.
     """
     unrouted = await channel.declare_exchange(
         name + UNROUTED_SUFFIX, aio_pika.ExchangeType.FANOUT, durable=True
     )
-    parking = await channel.declare_queue(
-        name + UNROUTED_SUFFIX, durable=True, arguments=dict(UNROUTED_QUEUE_ARGUMENTS)
-    )
+    try:
+        parking = await channel.declare_queue(
+            name + UNROUTED_SUFFIX, durable=True, arguments=dict(UNROUTED_QUEUE_ARGUMENTS)
+        )
+    except ChannelPreconditionFailed:
+        # Declared by an older release with other arguments (14 days): RabbitMQ closed the
+        # channel. Use the queue as it is rather than stop publishing; the operator deletes it
+        # (docs/operating.md) and the next declaration creates it with the current arguments.
+        log.warning("parking_queue_arguments_differ", queue=name + UNROUTED_SUFFIX)
+        await channel.reopen()
+        parking = await channel.declare_queue(name + UNROUTED_SUFFIX, passive=True)
     await parking.bind(unrouted)
     return await channel.declare_exchange(
         name,
@@ -93,8 +103,9 @@ class QueueNames:
 async def declare_topology(
     channel: AbstractChannel, names: QueueNames, routing_keys: Sequence[str], prefetch: int = 32
 ) -> tuple[AbstractExchange, AbstractQueue]:
-    await channel.set_qos(prefetch_count=prefetch)
     exchange = await declare_events_exchange(channel, names.exchange)
+    # After the exchange: its declaration may reopen the channel, which forgets the QoS.
+    await channel.set_qos(prefetch_count=prefetch)
     dlx = await channel.declare_exchange(
         names.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True
     )

@@ -262,6 +262,11 @@ class OutboxRelay:
                 if isinstance(res, BaseException)
             ]
             if acked:
+                # An event about an erased person is deleted once published (shared.retention).
+                await conn.execute(
+                    "DELETE FROM outbox WHERE id = ANY($1::bigint[]) AND forget_after_publish",
+                    acked,
+                )
                 await conn.execute(
                     "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", acked
                 )

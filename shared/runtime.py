@@ -22,6 +22,7 @@ from shared.lifecycle import LIFECYCLE, ROLES, DatabaseMonitor, Role
 from shared.logging import configure_logging, get_logger
 from shared.migrations import migrate
 from shared.outbox import OutboxRelay
+from shared.retention import retention_job, with_erasure
 from shared.revocations import Revocations, with_membership_ends
 from shared.settings import ServiceSettings
 
@@ -46,6 +47,9 @@ class Platform:
     def __post_init__(self) -> None:
         if self.end_access_on_leave:
             self.handlers = with_membership_ends(self.handlers)
+        # Whatever the service does on erasure, its outbox and idempotency answers forget the
+        # person too (shared.retention); wrapped last, so it runs after the service's handler.
+        self.handlers = with_erasure(self.handlers)
 
     def install(self, app: web.Application, verifier: TokenVerifier | None = None) -> None:
         if verifier is not None:
@@ -98,7 +102,8 @@ class Platform:
             relay.start()
             if consuming:
                 await consumer.start()
-            tasks = [asyncio.create_task(job(db)) for job in self.background]
+            jobs = [*self.background, retention_job(settings.outbox_retention)]
+            tasks = [asyncio.create_task(job(db)) for job in jobs]
         if lifecycle.role == "worker":
             # Only a worker's readiness follows the broker: an api process keeps serving while
             # the broker is away, its events wait in the outbox.

@@ -101,6 +101,15 @@ class ServiceSettings(BaseSettings):
         ),
     )
 
+    # Published events and handled-event ids are of no use after a while, and they name people.
+    outbox_retention: float = Field(
+        default=7 * 24 * 3600.0,
+        description=(
+            "Seconds published outbox rows, inbox rows (handled event ids) and idempotency"
+            " answers are kept before the worker deletes them (604800: 7 days)."
+        ),
+    )
+
     @property
     def uses_default_service_secret(self) -> bool:
         return self.service_secret == DEFAULT_SERVICE_SECRET

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from services.accounts import export as personal_export
 from services.accounts import handlers
 from services.accounts import repository as repo
 from services.accounts.client_address import client_address
@@ -20,10 +21,12 @@ from services.accounts.models import (
     GroupCreate,
     GroupList,
     GroupUpdate,
+    InternalMemberList,
     LogIn,
     Me,
     MemberList,
     Membership,
+    PersonalData,
     ProfileUpdate,
     ResetConfirm,
     ResetDelivery,
@@ -209,7 +212,7 @@ async def patch_me(request: web.Request) -> web.Response:
 
 
 @routes.get("/v1/me/export")
-@operation("Everything accounts holds about me", tags=["personal data"])
+@operation("Everything accounts holds about me", response=PersonalData, tags=["personal data"])
 async def export(request: web.Request) -> web.Response:
     caller = await person(request)
     return json_ok(
@@ -231,7 +234,11 @@ async def erase(request: web.Request) -> web.Response:
 
 
 @routes.post("/v1/groups/{group_id}/members/me")
-@operation("Join a group (through its join link)", response=Membership, status=201, tags=["groups"])
+@operation(
+    "Join a group (through its join link): 201 when joined, 200 when already a member",
+    responses={200: Membership, 201: Membership},
+    tags=["groups"],
+)
 async def join(request: web.Request) -> web.Response:
     caller = await person(request)
     group_id = path_uuid(request, "group_id")
@@ -372,7 +379,11 @@ async def internal_group(request: web.Request) -> web.Response:
 
 
 @routes.get("/internal/groups/{group_id}/members")
-@operation("Member ids, roles and languages of a group, for services", tags=["internal"])
+@operation(
+    "Member ids, roles and languages of a group, for services",
+    response=InternalMemberList,
+    tags=["internal"],
+)
 async def internal_members(request: web.Request) -> web.Response:
     await service_principal(request)
     group_id = path_uuid(request, "group_id")
@@ -396,3 +407,17 @@ async def internal_reset(request: web.Request) -> web.Response:
     await service_principal(request)
     row = await handlers.hand_out_reset_token(request.app[DB_KEY], path_uuid(request, "reset_id"))
     return dump(ResetDelivery(**dict(row)))
+
+
+@routes.get("/internal/users/{user_id}/export")
+@operation(
+    "Everything accounts holds about a person, for their download (the web)",
+    response=personal_export.AccountsExport,
+    tags=["internal", "personal data"],
+)
+async def internal_export(request: web.Request) -> web.Response:
+    await service_principal(request)
+    found = await personal_export.export_user(
+        request.app[DB_KEY], request.app[SETTINGS_KEY], path_uuid(request, "user_id")
+    )
+    return dump(found)

@@ -34,6 +34,7 @@ from shared.db import Database
 from shared.logging import get_logger
 from shared.outbox import add_event
 from shared.problems import Problem, forbidden, not_found
+from shared.retention import forget_user
 
 log = get_logger(__name__)
 
@@ -212,8 +213,9 @@ async def confirm_reset(db: Database, settings: AccountsSettings, body: ResetCon
             digest(body.token),
         )
         if user_id is None:
+            # 404: no usable reset goes by this token (what the web and schemathesis expect).
             raise Problem(
-                400,
+                404,
                 "invalid-reset-token",
                 "Ce lien de réinitialisation n'est plus valable. Demandez-en un nouveau.",
                 "This reset link is no longer valid. Ask for a new one.",
@@ -408,6 +410,9 @@ async def erase(
             UserErasedV1(user_id=user_id, group_ids=group_ids),
             subject=str(user_id),
         )
+        # The past events about the person go now; this erasure event (and any other not yet
+        # published) is published first, then deleted by the relay.
+        await forget_user(conn, user_id)
 
 
 async def create_group(db: Database, body: GroupCreate) -> Group:
@@ -492,8 +497,9 @@ async def hand_out_reset_token(db: Database, reset_id: uuid.UUID) -> Any:
                 "UPDATE password_resets SET token_for_delivery = NULL WHERE id = $1", reset_id
             )
     if row is None:
+        # 404 for an unknown id as well as a handed-out or expired one: the query can't tell.
         raise Problem(
-            410,
+            404,
             "reset-token-gone",
             "Ce lien a déjà été remis ou a expiré.",
             "This link was already handed out or has expired.",

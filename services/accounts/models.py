@@ -4,24 +4,47 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from services.accounts.domain import (
-    City,
-    Email,
-    Language,
-    Name,
-    Password,
-    Phone,
-    Postcode,
-    Street,
-    Strict,
-    no_control_characters,
+from services.accounts import domain
+from services.accounts.domain import Language, Strict, no_control_characters
+from shared.openapi import omit_null
+from shared.text import SINGLE_LINE_PATTERN as NO_OTHER_CHARACTERS
+from shared.text import VISIBLE_SINGLE_LINE_PATTERN as VISIBLE_TEXT
+
+# The domain's types with what they check written into the OpenAPI schema, so that a client (and
+# schemathesis) knows what is refused before sending it.
+Name = Annotated[domain.Name, Field(json_schema_extra={"pattern": VISIBLE_TEXT})]
+Street = Annotated[domain.Street, Field(json_schema_extra={"pattern": VISIBLE_TEXT})]
+City = Annotated[domain.City, Field(json_schema_extra={"pattern": VISIBLE_TEXT})]
+Email = Annotated[domain.Email, Field(json_schema_extra={"format": "email"})]
+# French numbers as members type them; other valid numbers are accepted too (undocumented).
+PHONE_PATTERN = (
+    r"^(?:\+33 ?|0)(?:[139](?: ?[0-9]){8}"
+    r"|(?:2[0-57-9]|4[1-9]|5[0-8]|6[0-24-8]|7[3-9])(?: ?[0-9]){7})$"
 )
+Phone = Annotated[domain.Phone, Field(json_schema_extra={"pattern": PHONE_PATTERN})]
+Postcode = Annotated[domain.Postcode, Field(json_schema_extra={"pattern": r"^\s*[0-9]{5}\s*$"})]
+Password = Annotated[
+    domain.Password,
+    Field(
+        json_schema_extra={
+            "minLength": domain.PASSWORD_MIN,
+            "maxLength": domain.PASSWORD_MAX,
+            "pattern": NO_OTHER_CHARACTERS,
+        }
+    ),
+]
+# A PATCH's field that may be left out but not removed with `null`.
+NOT_NULL = Field(default=None, json_schema_extra=omit_null)
 
 # Every free text a request carries (the typed fields of domain.py check the same): one control
 # character, NUL above all, gives a 422 naming the field instead of a 500 from Postgres.
-Text = Annotated[str, AfterValidator(no_control_characters)]
+Text = Annotated[
+    str,
+    AfterValidator(no_control_characters),
+    Field(json_schema_extra={"pattern": NO_OTHER_CHARACTERS}),
+]
 
 
 class SignUp(Strict):
@@ -41,7 +64,7 @@ class SignUp(Strict):
 
 class LogIn(Strict):
     email: Text = Field(max_length=254)
-    password: str = Field(max_length=1024)
+    password: str = Field(max_length=1000)
 
 
 class ResetRequest(Strict):
@@ -54,14 +77,17 @@ class ResetConfirm(Strict):
 
 
 class ProfileUpdate(Strict):
-    first_name: Name | None = None
-    last_name: Name | None = None
-    email: Email | None = None
+    """Only the fields to change (at least one); `null` removes the phone or an address field."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+    first_name: Name | None = NOT_NULL
+    last_name: Name | None = NOT_NULL
+    email: Email | None = NOT_NULL
     phone: Phone | None = None
     street: Street | None = None
     postcode: Postcode | None = None
     city: City | None = None
-    language: Language | None = None
+    language: Language | None = NOT_NULL
 
     @model_validator(mode="after")
     def something_to_change(self) -> "ProfileUpdate":
@@ -74,7 +100,7 @@ class ProfileUpdate(Strict):
 
 
 class Erase(Strict):
-    password: str = Field(max_length=1024)
+    password: str = Field(max_length=1000)
 
 
 CoordinatorName = Annotated[Text, Field(max_length=200)]
@@ -88,8 +114,8 @@ class GroupCreate(Strict):
     coordinator_name: CoordinatorName = ""
     coordinator_email: Email | None = None
     contact_email: Email | None = None
-    phone_required: bool = False
-    address_required: bool = False
+    phone_required: StrictBool = False
+    address_required: StrictBool = False
 
 
 class GroupUpdate(Strict):
@@ -98,13 +124,14 @@ class GroupUpdate(Strict):
     `null` clears the coordinator's name and the two emails (stored as ""); name, city and the
     two flags cannot be removed."""
 
-    name: Name | None = None
-    city: City | None = None
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+    name: Name | None = NOT_NULL
+    city: City | None = NOT_NULL
     coordinator_name: CoordinatorName | None = None
     coordinator_email: Email | None = None
     contact_email: Email | None = None
-    phone_required: bool | None = None
-    address_required: bool | None = None
+    phone_required: StrictBool | None = NOT_NULL
+    address_required: StrictBool | None = NOT_NULL
 
     @model_validator(mode="after")
     def something_to_change(self) -> "GroupUpdate":
@@ -202,3 +229,21 @@ class ResetDelivery(BaseModel):
     token: str
     language: Language
     expires_at: datetime
+
+
+class PersonalData(BaseModel):
+    """Everything accounts holds about the caller (GDPR export): the person, memberships,
+    sessions, consents… as the export module writes them."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class InternalMember(BaseModel):
+    user_id: uuid.UUID
+    role: Literal["member", "coordinator"]
+    language: Language
+    first_name: str
+
+
+class InternalMemberList(BaseModel):
+    members: list[InternalMember]

@@ -4,6 +4,7 @@ import uuid
 
 from aiohttp import web
 
+from services.logistics import export as personal_export
 from services.logistics import handlers
 from services.logistics.domain import no_booking, request_not_found
 from services.logistics.models import (
@@ -157,7 +158,7 @@ async def post_claim(request: web.Request) -> web.Response:
     p, group_id, distribution_id = await _caller(request)
     request_id = path_uuid(request, "request_id")
     summary = await handlers.claim_request(
-        _db(request), group_id, distribution_id, request_id, p.user_id
+        _db(request), group_id, distribution_id, request_id, p.user_id, p.issued_at
     )
     return json_ok(summary.model_dump(mode="json"))
 
@@ -251,4 +252,16 @@ async def internal_booking(request: web.Request) -> web.Response:
     found = await handlers.internal_booking(_db(request), distribution_id, user_id)
     if found is None:
         raise no_booking()
+    return json_ok(found.model_dump(mode="json"))
+
+
+@routes.get("/internal/users/{user_id}/export")
+@operation(
+    "Everything logistics holds about a person, in every group including those left (the web)",
+    response=personal_export.LogisticsExport,
+    tags=["internal", "personal data"],
+)
+async def internal_export(request: web.Request) -> web.Response:
+    await service_principal(request)
+    found = await personal_export.export_user(_db(request), path_uuid(request, "user_id"))
     return json_ok(found.model_dump(mode="json"))

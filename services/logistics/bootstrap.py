@@ -4,6 +4,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from services.logistics import ended
 from services.logistics.api import routes
 from services.logistics.consumers import build_handlers
 from services.logistics.settings import LogisticsSettings
@@ -20,7 +21,12 @@ async def build_app(
 ) -> web.Application:
     app = create_app(NAME, "VRAC logistics")
     Platform(
-        NAME, settings, SERVICE_DIR, build_handlers(settings), end_access_on_leave=True
+        NAME,
+        settings,
+        SERVICE_DIR,
+        build_handlers(settings),
+        background=[ended.purge_job],
+        end_access_on_leave=True,
     ).install(app, verifier)
     app.add_routes(routes)
     return app

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from shared.problems import Problem
+from shared.problems import Problem, forbidden
 
 Choice = Literal["need_delivery", "can_deliver", "pickup_only"]
 SharedField = Literal["address", "phone", "email"]
@@ -199,3 +199,8 @@ def consent_not_allowed() -> Problem:
         "Le consentement ne concerne que « Besoin d'être livré ».",
         "Consent only goes with « Besoin d'être livré ».",
     )
+
+
+def membership_ended() -> Problem:
+    """The same answer as any group the caller's token does not open (shared.auth.forbidden)."""
+    return forbidden()

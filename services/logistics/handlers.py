@@ -7,6 +7,7 @@ from typing import Any, Literal, TypeVar
 
 import asyncpg
 
+from services.logistics import ended
 from services.logistics import repository as repo
 from services.logistics.domain import (
     already_booked,
@@ -14,6 +15,7 @@ from services.logistics.domain import (
     capacity_below_bookings,
     consent_not_allowed,
     consent_required,
+    membership_ended,
     no_booking,
     no_pickup_choice,
     not_volunteer,
@@ -44,6 +46,7 @@ from shared.contracts.logistics import (
     DeliveryCancelledV1,
     DeliveryRequestedV1,
     DeliveryUnassignedV1,
+    EndedBy,
     SlotBookedV1,
     SlotMovedV1,
     SlotReleasedV1,
@@ -55,7 +58,9 @@ from shared.outbox import add_event
 SOURCE = "/logistics"
 Conn = Any
 T = TypeVar("T")
-UnassignReason = Literal["volunteer_withdrew", "requester_cancelled", "revoked", "member_left"]
+UnassignReason = Literal[
+    "volunteer_withdrew", "requester_cancelled", "revoked", "member_left", "erased"
+]
 CancelReason = Literal["requester_cancelled", "revoked", "member_left", "erased"]
 
 
@@ -496,6 +501,7 @@ async def set_pickup(
                     [user_id, distribution_id],
                     "requester_cancelled",
                     "requester_cancelled",
+                    "requester",
                 )
             if body.choice != "can_deliver":
                 await _unassign_claims(
@@ -529,6 +535,7 @@ async def withdraw_pickup(
                 [user_id, distribution_id],
                 "requester_cancelled",
                 "requester_cancelled",
+                "requester",
             )
             await _unassign_claims(
                 conn,
@@ -541,9 +548,16 @@ async def withdraw_pickup(
 
 
 async def _cancel_requests(
-    conn: Conn, where: str, args: list[Any], cancel: CancelReason, unassign: UnassignReason
+    conn: Conn,
+    where: str,
+    args: list[Any],
+    cancel: CancelReason,
+    unassign: UnassignReason,
+    ended_by: EndedBy,
 ) -> int:
-    """Delete matching requests; tell the volunteer (unassigned) and everyone (cancelled)."""
+    """Delete matching requests; tell the volunteer (unassigned) and everyone (cancelled). Both
+    events carry both ids and who ended it: notifications writes to the other side from the
+    event alone, whatever it has already forgotten (an erasure handled first)."""
     rows = await conn.fetch(
         f"DELETE FROM delivery_requests r WHERE {where}"
         " RETURNING r.id, r.distribution_id, r.group_id, r.requester_id, r.volunteer_id",
@@ -551,6 +565,16 @@ async def _cancel_requests(
     )
     for r in rows:
         if r["volunteer_id"] is not None:
+            await ended.record(
+                conn,
+                r["id"],
+                r["distribution_id"],
+                r["group_id"],
+                r["requester_id"],
+                r["volunteer_id"],
+                cancel,
+                ended_by,
+            )
             await add_event(
                 conn,
                 "logistics.delivery.unassigned.v1",
@@ -562,6 +586,7 @@ async def _cancel_requests(
                     requester_id=r["requester_id"],
                     volunteer_id=r["volunteer_id"],
                     reason=unassign,
+                    ended_by=ended_by,
                 ),
                 subject=str(r["distribution_id"]),
                 group_id=r["group_id"],
@@ -576,6 +601,8 @@ async def _cancel_requests(
                 group_id=r["group_id"],
                 requester_id=r["requester_id"],
                 reason=cancel,
+                volunteer_id=r["volunteer_id"],
+                ended_by=ended_by,
             ),
             subject=str(r["distribution_id"]),
             group_id=r["group_id"],
@@ -584,7 +611,8 @@ async def _cancel_requests(
 
 
 async def _unassign_claims(conn: Conn, where: str, args: list[Any], reason: UnassignReason) -> int:
-    """Hand back the requests a volunteer had taken: they reopen (event unassigned)."""
+    """Hand back the requests a volunteer had taken: they reopen (event unassigned, the
+    volunteer's side ended: the requester is the one to tell)."""
     rows = await conn.fetch(
         "WITH old AS (SELECT id, volunteer_id FROM delivery_requests"
         f" WHERE {where} FOR UPDATE)"
@@ -594,6 +622,16 @@ async def _unassign_claims(conn: Conn, where: str, args: list[Any], reason: Unas
         *args,
     )
     for r in rows:
+        await ended.record(
+            conn,
+            r["id"],
+            r["distribution_id"],
+            r["group_id"],
+            r["requester_id"],
+            r["volunteer_id"],
+            reason,
+            "volunteer",
+        )
         await add_event(
             conn,
             "logistics.delivery.unassigned.v1",
@@ -605,6 +643,7 @@ async def _unassign_claims(conn: Conn, where: str, args: list[Any], reason: Unas
                 requester_id=r["requester_id"],
                 volunteer_id=r["volunteer_id"],
                 reason=reason,
+                ended_by="volunteer",
             ),
             subject=str(r["distribution_id"]),
             group_id=r["group_id"],
@@ -674,11 +713,14 @@ async def claim_request(
     distribution_id: uuid.UUID,
     request_id: uuid.UUID,
     volunteer_id: uuid.UUID,
+    token_issued_at: float | None = None,
 ) -> RequestSummary:
     async def work() -> RequestSummary:
         async with db.transaction() as conn:
             _, window = await repo.distribution_window(conn, group_id, distribution_id)
             window.require_not_over()
+            if token_issued_at is not None:
+                await _require_still_member(conn, group_id, volunteer_id, token_issued_at)
             requester = await conn.fetchval(
                 "SELECT requester_id FROM delivery_requests"
                 " WHERE id = $1 AND distribution_id = $2 AND group_id = $3",
@@ -726,6 +768,22 @@ async def claim_request(
     return await retrying(work)
 
 
+async def _require_still_member(
+    conn: Conn, group_id: uuid.UUID, user_id: uuid.UUID, token_issued_at: float
+) -> None:
+    """Checked in the claim's transaction, not only against the api's in-memory copy: a claim
+    racing the membership's end is refused once the end is recorded here (shared.revocations)."""
+    ended = await conn.fetchval(
+        "SELECT true FROM membership_revocations WHERE user_id = $1 AND group_id = $2"
+        " AND ended_at >= to_timestamp($3)",
+        user_id,
+        group_id,
+        token_issued_at,
+    )
+    if ended:
+        raise membership_ended()
+
+
 async def withdraw_claim(
     db: Database,
     group_id: uuid.UUID,
@@ -768,7 +826,9 @@ async def revoke_request(
                 distribution_id,
                 requester,
             )
-            await _cancel_requests(conn, "r.id = $1", [request_id], "revoked", "revoked")
+            await _cancel_requests(
+                conn, "r.id = $1", [request_id], "revoked", "revoked", "coordinator"
+            )
 
     await retrying(work)
 
@@ -794,6 +854,7 @@ async def coordination_view(
             " ORDER BY m.first_name, c.user_id",
             distribution_id,
         )
+        ended_pairings = await ended.of_distribution(conn, distribution_id)
     details = [_detail(r) for r in requests]
     return CoordinationView(
         distribution_id=distribution_id,
@@ -818,6 +879,7 @@ async def coordination_view(
             if c["choice"] == "can_deliver"
         ],
         pickup_only=[c["user_id"] for c in choices if c["choice"] == "pickup_only"],
+        ended=ended_pairings,
     )
 
 
@@ -892,15 +954,19 @@ async def forget_person(
         f"r.requester_id = $1{rscope}",
         args,
         "erased" if erased else "member_left",
-        "member_left",
+        "erased" if erased else "member_left",
+        "requester",
     )
     cscope = "" if group_id is None else " AND group_id = $2"
-    await _unassign_claims(conn, f"volunteer_id = $1{cscope}", args, "member_left")
+    await _unassign_claims(
+        conn, f"volunteer_id = $1{cscope}", args, "erased" if erased else "member_left"
+    )
     await conn.execute(
         "DELETE FROM pickup_choices c USING distributions d"
         f" WHERE d.id = c.distribution_id AND c.user_id = $1{scope}",
         *args,
     )
     if erased:
+        await ended.forget(conn, user_id)
         await conn.execute("DELETE FROM members WHERE user_id = $1", user_id)
         await conn.execute("DELETE FROM order_sizes WHERE user_id = $1", user_id)

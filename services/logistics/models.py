@@ -2,11 +2,16 @@
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from annotated_types import Interval
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from services.logistics.domain import MAX_CAPACITY, Choice, SharedField
+from shared.openapi import json_number
+
+# A JSON integer (5 or 5.0, never "5" or true) between 0 and MAX_CAPACITY.
+Capacity = Annotated[int, Interval(ge=0, le=MAX_CAPACITY), BeforeValidator(json_number)]
 
 
 class _Body(BaseModel):
@@ -19,7 +24,9 @@ class SlotChoice(_Body):
 
 
 class ConsentIn(_Body):
-    fields: list[SharedField] = Field(min_length=1, max_length=3)
+    fields: list[SharedField] = Field(
+        min_length=1, max_length=3, json_schema_extra={"uniqueItems": True}
+    )
     # An identifier of the consent text the member saw ("2026-01"), never free text: stored and
     # shown to coordinators, so no control character (a NUL made Postgres answer 500).
     text_version: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -33,16 +40,26 @@ class ConsentIn(_Body):
 
 
 class PickupIn(_Body):
+    """`need_delivery` comes with the member's consent to share the fields; the other choices
+    share nothing (a consent with them is refused)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"choice": {"const": "need_delivery"}}},
+            "then": {"required": ["consent"], "properties": {"consent": {"type": "object"}}},
+            "else": {"properties": {"consent": {"type": "null"}}},
+        }
+    )
     choice: Choice
     consent: ConsentIn | None = None
 
 
 class DefaultCapacityIn(_Body):
-    default_capacity: StrictInt = Field(ge=0, le=MAX_CAPACITY)
+    default_capacity: Capacity
 
 
 class SlotCapacityIn(_Body):
-    capacity: StrictInt | None = Field(ge=0, le=MAX_CAPACITY)
+    capacity: Capacity | None
 
 
 # --- answers --------------------------------------------------------------------------------
@@ -139,6 +156,18 @@ class VolunteerOut(BaseModel):
     postcode: str | None
 
 
+class EndedPairing(BaseModel):
+    """A pairing that ended other than by delivery. An erased person's id is null."""
+
+    request_id: uuid.UUID
+    requester_id: uuid.UUID | None
+    requester_first_name: str | None
+    volunteer_id: uuid.UUID | None
+    reason: Literal["volunteer_withdrew", "requester_cancelled", "revoked", "member_left", "erased"]
+    ended_by: Literal["requester", "volunteer", "coordinator"]
+    ended_at: datetime
+
+
 class CoordinationView(BaseModel):
     distribution_id: uuid.UUID
     group_id: uuid.UUID
@@ -148,6 +177,7 @@ class CoordinationView(BaseModel):
     need_delivery: list[RequestDetail]
     volunteers: list[VolunteerOut]
     pickup_only: list[uuid.UUID]
+    ended: list[EndedPairing] = []
 
 
 class InternalRequest(BaseModel):

@@ -7,8 +7,12 @@ from html import escape
 
 from aiohttp import web
 
+from services.notifications import export as personal_export
 from services.notifications import repository as repo
 from services.notifications.mailsink import summary
+from services.notifications.models import SinkMails
+from shared.auth import service_principal
+from shared.bodies import path_uuid
 from shared.http import json_ok
 from shared.openapi import operation
 from shared.problems import not_found
@@ -35,7 +39,12 @@ def require_local_peer(request: web.Request) -> None:
 
 
 @dev_routes.get("/dev/mail.json")
-@operation("Mails received by the development mail sink (newest first)", tags=["dev"], auth=False)
+@operation(
+    "Mails received by the development mail sink (newest first)",
+    response=SinkMails,
+    tags=["dev"],
+    auth=False,
+)
 async def mail_json(request: web.Request) -> web.Response:
     require_local_peer(request)
     async with request.app[DB_KEY].connection() as conn:
@@ -44,7 +53,12 @@ async def mail_json(request: web.Request) -> web.Response:
 
 
 @dev_routes.get("/dev/mail")
-@operation("Mails received by the development mail sink, as a page", tags=["dev"], auth=False)
+@operation(
+    "Mails received by the development mail sink, as a page",
+    response="text/html",
+    tags=["dev"],
+    auth=False,
+)
 async def mail_page(request: web.Request) -> web.Response:
     require_local_peer(request)
     async with request.app[DB_KEY].connection() as conn:
@@ -76,7 +90,12 @@ async def mail_page(request: web.Request) -> web.Response:
 
 
 @dev_routes.get(r"/dev/mail/{message_id:\d+}.html")
-@operation("The HTML part of one mail received by the development sink", tags=["dev"], auth=False)
+@operation(
+    "The HTML part of one mail received by the development sink",
+    response="text/html",
+    tags=["dev"],
+    auth=False,
+)
 async def mail_html(request: web.Request) -> web.Response:
     require_local_peer(request)
     message_id = int(request.match_info["message_id"])
@@ -89,3 +108,24 @@ async def mail_html(request: web.Request) -> web.Response:
     response = web.Response(text=summary(row)["html"], content_type="text/html")
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
+
+
+# The service's internal API (always served; the dev routes above only in dev mode).
+routes = web.RouteTableDef()
+
+
+@routes.get("/internal/users/{user_id}/export")
+@operation(
+    "The mails written to a person (subjects in their language) and the ids kept about them,"
+    " for their download (the web)",
+    response=personal_export.NotificationsExport,
+    tags=["internal", "personal data"],
+)
+async def internal_export(request: web.Request) -> web.Response:
+    await service_principal(request)
+    found = await personal_export.export_user(
+        request.app[DB_KEY],
+        request.app[personal_export.ACCOUNTS_KEY],
+        path_uuid(request, "user_id"),
+    )
+    return json_ok(found.model_dump(mode="json"))

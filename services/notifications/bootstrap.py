@@ -7,7 +7,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from services.notifications.api import dev_routes
+from services.notifications import export as personal_export
+from services.notifications.api import dev_routes, routes
 from services.notifications.clients import (
     AccountsClient,
     InternalApi,
@@ -17,6 +18,7 @@ from services.notifications.clients import (
 from services.notifications.compose import Composer
 from services.notifications.consumers import HANDLERS
 from services.notifications.mailsink import mailsink_job
+from services.notifications.retention import mail_retention_job
 from services.notifications.scheduler import mail_queue_job, reminder_job
 from services.notifications.sender import Sender
 from services.notifications.settings import NotificationsSettings
@@ -49,12 +51,20 @@ async def build_app(
 ) -> web.Application:
     settings = settings or NotificationsSettings()
     app = create_app("notifications", "VRAC notifications")
-    background = [sender_job(settings), reminder_job(settings), mail_queue_job()]
+    background = [
+        sender_job(settings),
+        reminder_job(settings),
+        mail_queue_job(),
+        mail_retention_job,
+    ]
     if settings.run_mailsink:
         background.append(mailsink_job(settings))
     Platform("notifications", settings, SERVICE_DIR, dict(HANDLERS), background=background).install(
         app, verifier
     )
+    # The internal export asks accounts for the names in mail subjects.
+    personal_export.install(app, settings)
+    app.add_routes(routes)
     if settings.dev_mode:
         app.add_routes(dev_routes)
     return app

@@ -129,18 +129,24 @@ class Composer:
         self, mail: QueuedMail, context: dict[str, Any], language: str
     ) -> None:
         ctx = mail.context
+        if mail.kind in (Kind.PAIRING_VOLUNTEER, Kind.PAIRING_REQUESTER):
+            await self._require_both_members(mail)
         if mail.kind is Kind.PAIRING_VOLUNTEER:
             requester = await self.accounts.contact(uuid.UUID(ctx["requester_id"]))
             context["requester"] = requester_details(requester, list(ctx["consented_fields"]))
         elif mail.kind is Kind.PAIRING_REQUESTER:
             volunteer = await self.accounts.contact(uuid.UUID(ctx["volunteer_id"]))
             context["volunteer"] = volunteer_details(volunteer)
-        elif mail.kind in (Kind.VOLUNTEER_WITHDREW_COORDINATOR, Kind.DELIVERY_NOT_NEEDED):
-            try:
-                requester = await self.accounts.contact(uuid.UUID(ctx["requester_id"]))
-                context["requester_first_name"] = requester.first_name
-            except Gone:
-                context["requester_first_name"] = "?"
+        elif mail.kind is Kind.VOLUNTEER_WITHDREW_COORDINATOR:
+            context["requester_first_name"] = await self._first_name(ctx.get("requester_id"))
+            context["requester_first_name"] = context["requester_first_name"] or "?"
+        elif mail.kind is Kind.DELIVERY_NOT_NEEDED:
+            # None when the requester was erased: the template then says "the delivery you took".
+            context["requester_first_name"] = await self._first_name(ctx.get("requester_id"))
+            context["reason"] = ctx.get("reason") or "requester_cancelled"
+        elif mail.kind is Kind.VOLUNTEER_WITHDREW:
+            context["reason"] = ctx.get("reason") or "volunteer_withdrew"
+            context["volunteer_first_name"] = await self._first_name(ctx.get("volunteer_id"))
         elif mail.kind is Kind.ORDER_CONFIRMATION:
             await self._add_order(mail, context, language)
         elif mail.kind is Kind.PASSWORD_RESET:
@@ -148,6 +154,28 @@ class Composer:
             token = await self.accounts.reset_token(uuid.UUID(ctx["reset_id"]))
             base = self.settings.web_base_url.rstrip("/")
             context["reset_link"] = f"{base}/mot-de-passe/nouveau?token={token}"
+
+    async def _first_name(self, user_id: Any) -> str | None:
+        person = _uuid(user_id)
+        if person is None:
+            return None
+        try:
+            return (await self.accounts.contact(person)).first_name or None
+        except Gone:
+            return None
+
+    async def _require_both_members(self, mail: QueuedMail) -> None:
+        """A pairing mail hands out contact details: only while both people are still members of
+        the group. A claim made by someone who had just left (their token still valid, the end
+        not yet known to logistics) is stopped here; logistics then ends the pairing."""
+        ctx = mail.context
+        group_id = mail.group_id or _uuid(ctx.get("group_id"))
+        people = {_uuid(ctx.get("requester_id")), _uuid(ctx.get("volunteer_id"))}
+        if group_id is None or None in people:
+            raise Gone("pairing without its group or people")
+        members = {m.user_id for m in await self.accounts.members(group_id)}
+        if not people <= members:
+            raise Gone("a side of the pairing is no longer a member of the group")
 
     async def _add_order(self, mail: QueuedMail, context: dict[str, Any], language: str) -> None:
         ctx = mail.context

@@ -1,11 +1,13 @@
 """Routing key -> handler. Each runs inside the inbox transaction: the email outbox rows it
 writes commit together with the inbox entry, so a redelivered event queues nothing twice."""
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from services.notifications import erasure
 from services.notifications import repository as repo
 from services.notifications.domain import Kind
 from shared.amqp import Handler, PoisonMessage
@@ -82,8 +84,44 @@ async def delivery_assigned(conn: Any, event: CloudEvent, data: DeliveryAssigned
     )
 
 
+def _notice_context(
+    data: DeliveryUnassignedV1 | DeliveryCancelledV1, volunteer_id: uuid.UUID, gone: str
+) -> dict[str, Any]:
+    """What a notice needs: ids and the reason. The id of an erased person is left out: the
+    notice still reaches the other side, and nothing here points back to the erased person."""
+    context: dict[str, Any] = {
+        "request_id": str(data.request_id),
+        "distribution_id": str(data.distribution_id),
+        "group_id": str(data.group_id),
+        "requester_id": str(data.requester_id),
+        "volunteer_id": str(volunteer_id),
+        "reason": data.reason,
+    }
+    if data.reason == "erased":
+        context[gone] = None
+    return context
+
+
 async def delivery_unassigned(conn: Any, event: CloudEvent, data: DeliveryUnassignedV1) -> None:
     still_assigned = await repo.remove_assignment(conn, data.request_id)
+    if data.ended_by is not None:
+        # Events since v1.1 say whose side ended: only the volunteer's side is told here; when
+        # the requester's side ended, the `cancelled` event that follows tells the volunteer.
+        if data.ended_by == "volunteer" and data.reason != "volunteer_withdrew":
+            context = _notice_context(data, data.volunteer_id, "volunteer_id")
+            erased = data.reason == "erased"
+            await repo.queue_mail(
+                conn,
+                event.id,
+                data.requester_id,
+                Kind.VOLUNTEER_WITHDREW,
+                context,
+                related_user_id=None if erased else data.volunteer_id,
+                group_id=data.group_id,
+            )
+            return
+        if data.ended_by != "volunteer":
+            return
     context = _pairing_context(data)
     if data.reason == "volunteer_withdrew":
         # The request is back in the list: the person and the coordinators are told.
@@ -104,7 +142,7 @@ async def delivery_unassigned(conn: Any, event: CloudEvent, data: DeliveryUnassi
             context,
         )
     elif still_assigned is not None:
-        # The requester no longer needs it (cancelled, revoked, left): tell the volunteer once.
+        # An event from before v1.1 (no `ended_by`): tell the volunteer once.
         await repo.queue_mail(
             conn,
             event.id,
@@ -117,23 +155,20 @@ async def delivery_unassigned(conn: Any, event: CloudEvent, data: DeliveryUnassi
 
 
 async def delivery_cancelled(conn: Any, event: CloudEvent, data: DeliveryCancelledV1) -> None:
-    volunteer = await repo.remove_assignment(conn, data.request_id)
-    if volunteer is None or data.reason == "erased":
+    remembered = await repo.remove_assignment(conn, data.request_id)
+    # Since v1.1 the event names the volunteer itself: the notice does not depend on what this
+    # service still remembers, so an erasure handled first loses no one to write to.
+    volunteer = data.volunteer_id if data.ended_by is not None else remembered
+    if volunteer is None or (data.ended_by is None and data.reason == "erased"):
         return
-    context = {
-        "request_id": str(data.request_id),
-        "distribution_id": str(data.distribution_id),
-        "group_id": str(data.group_id),
-        "requester_id": str(data.requester_id),
-        "volunteer_id": str(volunteer),
-    }
+    erased = data.reason == "erased"
     await repo.queue_mail(
         conn,
         event.id,
         volunteer,
         Kind.DELIVERY_NOT_NEEDED,
-        context,
-        related_user_id=data.requester_id,
+        _notice_context(data, volunteer, "requester_id"),
+        related_user_id=None if erased else data.requester_id,
         group_id=data.group_id,
     )
 
@@ -228,7 +263,7 @@ async def password_reset_requested(
 
 
 async def user_erased(conn: Any, event: CloudEvent, data: UserErasedV1) -> None:
-    counts = await repo.erase_user(conn, data.user_id)
+    counts = await erasure.erase_user(conn, data.user_id)
     log.info("user_erased", event_id=str(event.id), **counts)
 
 

@@ -166,26 +166,6 @@ async def remove_assignment(conn: Any, request_id: uuid.UUID) -> uuid.UUID | Non
     return volunteer
 
 
-async def erase_user(conn: Any, user_id: uuid.UUID) -> dict[str, int]:
-    """Queued and sent mail to or about the person, and every id-only trace of them."""
-    mail = await conn.fetchval(
-        "WITH gone AS (DELETE FROM email_outbox WHERE recipient_id = $1"
-        " OR related_user_id = $1 RETURNING 1) SELECT count(*) FROM gone",
-        user_id,
-    )
-    orders = await conn.fetchval(
-        "WITH gone AS (DELETE FROM orders WHERE user_id = $1 RETURNING 1)"
-        " SELECT count(*) FROM gone",
-        user_id,
-    )
-    assignments = await conn.fetchval(
-        "WITH gone AS (DELETE FROM assignments WHERE requester_id = $1 OR volunteer_id = $1"
-        " RETURNING 1) SELECT count(*) FROM gone",
-        user_id,
-    )
-    return {"mail": int(mail), "orders": int(orders), "assignments": int(assignments)}
-
-
 # --- the sender ------------------------------------------------------------------------------
 
 

@@ -1,12 +1,13 @@
 """HTTP API of the ordering service (see README.md for the reference)."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
-from services.ordering import handlers, reports
+from services.ordering import export as personal_export
+from services.ordering import handlers, reports, responses
 from services.ordering import repository as repo
 from services.ordering.domain import schedule_errors
 from services.ordering.models import (
@@ -22,7 +23,7 @@ from services.ordering.models import (
     SetQuantity,
     ValidateOrder,
 )
-from shared.auth import Principal, principal
+from shared.auth import Principal, principal, service_principal
 from shared.bodies import parse_json, path_uuid, query_model
 from shared.http import json_ok
 from shared.idempotency import claim, idempotency_key, once
@@ -78,7 +79,9 @@ def _csv(text: str, filename: str) -> web.Response:
 
 
 @routes.get(G + "/distributions")
-@operation("Distributions of the group with their state", tags=MEMBER)
+@operation(
+    "Distributions of the group with their state", tags=MEMBER, response=responses.Distributions
+)
 async def list_distributions(request: web.Request) -> web.Response:
     caller, group_id = await _member(request)
     user_id = None if caller.service else caller.user_id
@@ -101,7 +104,7 @@ async def list_distributions(request: web.Request) -> web.Response:
 
 
 @routes.get(D)
-@operation("One distribution", tags=MEMBER)
+@operation("One distribution", tags=MEMBER, response=responses.Distribution)
 async def get_distribution(request: web.Request) -> web.Response:
     caller, group_id = await _member(request)
     distribution_id = path_uuid(request, "distribution_id")
@@ -117,7 +120,11 @@ async def get_distribution(request: web.Request) -> web.Response:
 
 
 @routes.get(D + "/offer")
-@operation("Products offered by category, with the price for this distribution", tags=MEMBER)
+@operation(
+    "Products offered by category, with the price for this distribution",
+    tags=MEMBER,
+    response=responses.Offer,
+)
 async def get_offer(request: web.Request) -> web.Response:
     _, group_id = await _member(request)
     distribution_id = path_uuid(request, "distribution_id")
@@ -146,7 +153,11 @@ async def get_offer(request: web.Request) -> web.Response:
 
 
 @routes.get(D + "/cart")
-@operation("My cart and validated order for a distribution (« Ma commande »)", tags=MEMBER)
+@operation(
+    "My cart and validated order for a distribution (« Ma commande »)",
+    tags=MEMBER,
+    response=responses.Cart,
+)
 async def get_cart(request: web.Request) -> web.Response:
     caller, group_id = await _member(request)
     user_id = _person(caller)
@@ -158,7 +169,12 @@ async def get_cart(request: web.Request) -> web.Response:
 
 
 @routes.post(D + "/cart/lines")
-@operation("Add a quantity of a product to my cart (« Commande »)", body=AddLine, tags=MEMBER)
+@operation(
+    "Add a quantity of a product to my cart (« Commande »)",
+    body=AddLine,
+    tags=MEMBER,
+    response=responses.Cart,
+)
 async def add_cart_line(request: web.Request) -> web.Response:
     caller, group_id = await _member(request)
     user_id = _person(caller)
@@ -173,7 +189,10 @@ async def add_cart_line(request: web.Request) -> web.Response:
 
 @routes.put(D + "/cart/lines/{product_id}")
 @operation(
-    "Set a line's total quantity (never below what is validated)", body=SetQuantity, tags=MEMBER
+    "Set a line's total quantity (never below what is validated)",
+    body=SetQuantity,
+    tags=MEMBER,
+    response=responses.Cart,
 )
 async def set_cart_line(request: web.Request) -> web.Response:
     caller, group_id = await _member(request)
@@ -189,7 +208,11 @@ async def set_cart_line(request: web.Request) -> web.Response:
 
 
 @routes.delete(D + "/cart/lines/{product_id}")
-@operation("Remove a pending line (a validated product cannot be removed)", tags=MEMBER)
+@operation(
+    "Remove a pending line (a validated product cannot be removed)",
+    tags=MEMBER,
+    response=responses.Cart,
+)
 async def delete_cart_line(request: web.Request) -> web.Response:
     caller, group_id = await _member(request)
     user_id = _person(caller)
@@ -204,7 +227,7 @@ async def delete_cart_line(request: web.Request) -> web.Response:
 @operation(
     "Validate my cart (« Paiement sur place »); idempotent with Idempotency-Key",
     body=ValidateOrder,
-    status=201,
+    responses={200: responses.Order, 201: responses.Order},
     tags=MEMBER,
 )
 async def validate_order(request: web.Request) -> web.Response:
@@ -226,7 +249,7 @@ async def validate_order(request: web.Request) -> web.Response:
 
 
 @routes.get(D + "/order")
-@operation("My order for a distribution", tags=MEMBER)
+@operation("My order for a distribution", tags=MEMBER, response=responses.Order)
 async def my_order(request: web.Request) -> web.Response:
     caller, group_id = await _member(request)
     user_id = _person(caller)
@@ -246,7 +269,12 @@ async def my_order(request: web.Request) -> web.Response:
 
 
 @routes.get(G + "/me/orders")
-@operation("My last orders (« Dernières commandes »)", tags=MEMBER)
+@operation(
+    "My last orders (« Dernières commandes »)",
+    query=LastOrdersQuery,
+    tags=MEMBER,
+    response=responses.Orders,
+)
 async def my_orders(request: web.Request) -> web.Response:
     caller, group_id = await _member(request)
     user_id = _person(caller)
@@ -263,7 +291,11 @@ async def my_orders(request: web.Request) -> web.Response:
 
 
 @routes.get(G + "/me/ledger")
-@operation("My balance and payment history (« Solde », « Détails paiements »)", tags=MEMBER)
+@operation(
+    "My balance and payment history (« Solde », « Détails paiements »)",
+    tags=MEMBER,
+    response=responses.Ledger,
+)
 async def my_ledger(request: web.Request) -> web.Response:
     caller, group_id = await _member(request)
     user_id = _person(caller)
@@ -285,7 +317,9 @@ async def _visible_order(request: web.Request, conn: Any) -> tuple[Any, uuid.UUI
 
 
 @routes.get(G + "/orders/{order_id:" + UUID_RE + "}")
-@operation("One order, printable data (« imprimer ma commande »)", tags=MEMBER)
+@operation(
+    "One order, printable data (« imprimer ma commande »)", tags=MEMBER, response=responses.Order
+)
 async def get_order(request: web.Request) -> web.Response:
     async with _db(request).connection() as conn:
         order, group_id = await _visible_order(request, conn)
@@ -294,7 +328,7 @@ async def get_order(request: web.Request) -> web.Response:
 
 
 @routes.get(G + "/orders/{order_id:" + UUID_RE + "}.pdf")
-@operation("One order as PDF", tags=MEMBER)
+@operation("One order as PDF", response="application/pdf", tags=MEMBER)
 async def get_order_pdf(request: web.Request) -> web.Response:
     async with _db(request).connection() as conn:
         order, group_id = await _visible_order(request, conn)
@@ -310,7 +344,9 @@ async def get_order_pdf(request: web.Request) -> web.Response:
 
 
 @routes.get(G + "/products")
-@operation("The group's catalog, inactive products included", tags=COORDINATOR)
+@operation(
+    "The group's catalog, inactive products included", tags=COORDINATOR, response=responses.Products
+)
 async def list_products(request: web.Request) -> web.Response:
     _, group_id = await _coordinator(request)
     async with _db(request).connection() as conn:
@@ -319,7 +355,13 @@ async def list_products(request: web.Request) -> web.Response:
 
 
 @routes.post(G + "/products")
-@operation("Add a product to the catalog", body=ProductCreate, status=201, tags=COORDINATOR)
+@operation(
+    "Add a product to the catalog",
+    body=ProductCreate,
+    status=201,
+    tags=COORDINATOR,
+    response=responses.Product,
+)
 async def create_product(request: web.Request) -> web.Response:
     _, group_id = await _coordinator(request)
     body = await parse_json(request, ProductCreate)
@@ -328,8 +370,8 @@ async def create_product(request: web.Request) -> web.Response:
     return json_ok(handlers.product_json(row), 201)
 
 
-@routes.patch(G + "/products/{product_id}")
-@operation("Change a product", body=ProductPatch, tags=COORDINATOR)
+@routes.patch(G + "/products/{product_id:" + UUID_RE + "}")
+@operation("Change a product", body=ProductPatch, tags=COORDINATOR, response=responses.Product)
 async def patch_product(request: web.Request) -> web.Response:
     _, group_id = await _coordinator(request)
     product_id = path_uuid(request, "product_id")
@@ -356,6 +398,7 @@ async def patch_product(request: web.Request) -> web.Response:
     "Copy this group's catalog to another group (coordinator of both)",
     body=CopyCatalog,
     tags=COORDINATOR,
+    response=responses.CatalogCopied,
 )
 async def copy_products(request: web.Request) -> web.Response:
     caller, group_id = await _coordinator(request)
@@ -377,6 +420,7 @@ async def copy_products(request: web.Request) -> web.Response:
     body=DistributionCreate,
     status=201,
     tags=COORDINATOR,
+    response=responses.Distribution,
 )
 async def create_distribution(request: web.Request) -> web.Response:
     caller, group_id = await _coordinator(request)
@@ -385,8 +429,10 @@ async def create_distribution(request: web.Request) -> web.Response:
         body.opens_at, body.closes_at, body.starts_at, body.ends_at, datetime.now(UTC)
     )
     if errors:
+        # Rules between the dates and against today's date, which JSON Schema cannot state: the
+        # request is well formed, its values conflict (422 is kept for what the schema states).
         raise Problem(
-            422,
+            409,
             "invalid-dates",
             "Les dates de la distribution ne sont pas cohérentes.",
             "The distribution's dates are not consistent.",
@@ -408,7 +454,9 @@ async def _coordinator_distribution(request: web.Request, conn: Any) -> tuple[An
 
 @routes.get(D + "/orders")
 @operation(
-    "Orders of a distribution, by member (user ids; names come from accounts)", tags=COORDINATOR
+    "Orders of a distribution, by member (user ids; names come from accounts)",
+    tags=COORDINATOR,
+    response=responses.Orders,
 )
 async def distribution_orders(request: web.Request) -> web.Response:
     async with _db(request).connection() as conn:
@@ -418,7 +466,7 @@ async def distribution_orders(request: web.Request) -> web.Response:
 
 
 @routes.get(D + "/orders.csv")
-@operation("Orders of a distribution as CSV", tags=COORDINATOR)
+@operation("Orders of a distribution as CSV", response="text/csv", tags=COORDINATOR)
 async def distribution_orders_csv(request: web.Request) -> web.Response:
     async with _db(request).connection() as conn:
         row, _ = await _coordinator_distribution(request, conn)
@@ -427,7 +475,7 @@ async def distribution_orders_csv(request: web.Request) -> web.Response:
 
 
 @routes.get(D + "/by-product")
-@operation("Orders of a distribution, by product", tags=COORDINATOR)
+@operation("Orders of a distribution, by product", tags=COORDINATOR, response=responses.ByProduct)
 async def distribution_by_product(request: web.Request) -> web.Response:
     async with _db(request).connection() as conn:
         row, _ = await _coordinator_distribution(request, conn)
@@ -436,7 +484,11 @@ async def distribution_by_product(request: web.Request) -> web.Response:
 
 
 @routes.get(D + "/purchase-order")
-@operation("Purchase order: total quantity per product for a distribution", tags=COORDINATOR)
+@operation(
+    "Purchase order: total quantity per product for a distribution",
+    tags=COORDINATOR,
+    response=responses.PurchaseOrder,
+)
 async def purchase_order(request: web.Request) -> web.Response:
     async with _db(request).connection() as conn:
         row, _ = await _coordinator_distribution(request, conn)
@@ -451,7 +503,7 @@ async def purchase_order(request: web.Request) -> web.Response:
 
 
 @routes.get(D + "/purchase-order.csv")
-@operation("Purchase order as CSV", tags=COORDINATOR)
+@operation("Purchase order as CSV", response="text/csv", tags=COORDINATOR)
 async def purchase_order_csv(request: web.Request) -> web.Response:
     async with _db(request).connection() as conn:
         row, _ = await _coordinator_distribution(request, conn)
@@ -460,7 +512,11 @@ async def purchase_order_csv(request: web.Request) -> web.Response:
 
 
 @routes.get(D + "/sheet")
-@operation("Distribution-day sheet: member, items, amount due, paid", tags=COORDINATOR)
+@operation(
+    "Distribution-day sheet: member, items, amount due, paid",
+    tags=COORDINATOR,
+    response=responses.Sheet,
+)
 async def day_sheet(request: web.Request) -> web.Response:
     async with _db(request).connection() as conn:
         row, _ = await _coordinator_distribution(request, conn)
@@ -469,7 +525,7 @@ async def day_sheet(request: web.Request) -> web.Response:
 
 
 @routes.get(D + "/sheet.csv")
-@operation("Distribution-day sheet as CSV", tags=COORDINATOR)
+@operation("Distribution-day sheet as CSV", response="text/csv", tags=COORDINATOR)
 async def day_sheet_csv(request: web.Request) -> web.Response:
     async with _db(request).connection() as conn:
         row, _ = await _coordinator_distribution(request, conn)
@@ -482,7 +538,11 @@ async def day_sheet_csv(request: web.Request) -> web.Response:
 
 @routes.post(G + "/payments")
 @operation(
-    "Record a payment (credit) for a member", body=PaymentCreate, status=201, tags=COORDINATOR
+    "Record a payment (credit) for a member",
+    body=PaymentCreate,
+    status=201,
+    tags=COORDINATOR,
+    response=responses.Payment,
 )
 async def record_payment(request: web.Request) -> web.Response:
     caller, group_id = await _coordinator(request)
@@ -508,7 +568,7 @@ async def record_payment(request: web.Request) -> web.Response:
 
 
 @routes.get(G + "/members/{user_id}/ledger")
-@operation("A member's balance and ledger", tags=COORDINATOR)
+@operation("A member's balance and ledger", tags=COORDINATOR, response=responses.Ledger)
 async def member_ledger(request: web.Request) -> web.Response:
     _, group_id = await _coordinator(request)
     user_id = path_uuid(request, "user_id")
@@ -523,14 +583,16 @@ async def member_ledger(request: web.Request) -> web.Response:
     " Idempotency-Key",
     body=OrderCorrection,
     tags=COORDINATOR,
+    response=responses.Order,
 )
 async def correct_order(request: web.Request) -> web.Response:
     caller, group_id = await _coordinator(request)
     order_id = path_uuid(request, "order_id")
     body = await parse_json(request, OrderCorrection)
     if len({ln.product_id for ln in body.lines}) != len(body.lines):
+        # JSON Schema's uniqueItems compares whole lines, not one property: a conflict, as above.
         raise Problem(
-            422, "duplicate-product", "Un produit apparaît deux fois.", "A product appears twice."
+            409, "duplicate-product", "Un produit apparaît deux fois.", "A product appears twice."
         )
     recorded_by = None if caller.service else caller.user_id
 
@@ -564,23 +626,30 @@ async def _admin_range(request: web.Request) -> DateRange:
             "Réservé aux administrateurs de l'association.",
             "Association administrators only.",
         )
-    found = query_model(request, DateRange)
+    # A `to` before `from` is an empty range, hence an empty purchase order (DateRange says so in
+    # the spec): no rule between two query parameters that the schema cannot state.
+    return query_model(request, DateRange)
+
+
+async def _purchase_lines(conn: Any, found: DateRange) -> list[dict[str, Any]]:
     if found.to < found.from_:
-        raise Problem(
-            422,
-            "invalid-dates",
-            "La date de fin précède la date de début.",
-            "The end date is before the start date.",
-        )
-    return found
+        return []
+    # The report's query ends at midnight after `to`: 9999-12-31 has none.
+    last = min(found.to, date.max - timedelta(days=1))
+    return await reports.purchase_order_all_groups(conn, found.from_, last)
 
 
 @routes.get("/v1/purchase-order")
-@operation("Purchase order across all groups for a date range (admin)", tags=["admin"])
+@operation(
+    "Purchase order across all groups for a date range (admin)",
+    query=DateRange,
+    tags=["admin"],
+    response=responses.AssociationPurchaseOrder,
+)
 async def purchase_order_all(request: web.Request) -> web.Response:
     found = await _admin_range(request)
     async with _db(request).connection() as conn:
-        lines = await reports.purchase_order_all_groups(conn, found.from_, found.to)
+        lines = await _purchase_lines(conn, found)
     return json_ok(
         {
             "from": found.from_.isoformat(),
@@ -592,9 +661,26 @@ async def purchase_order_all(request: web.Request) -> web.Response:
 
 
 @routes.get("/v1/purchase-order.csv")
-@operation("Purchase order across all groups as CSV (admin)", tags=["admin"])
+@operation(
+    "Purchase order across all groups as CSV (admin)",
+    response="text/csv",
+    query=DateRange,
+    tags=["admin"],
+)
 async def purchase_order_all_csv(request: web.Request) -> web.Response:
     found = await _admin_range(request)
     async with _db(request).connection() as conn:
-        lines = await reports.purchase_order_all_groups(conn, found.from_, found.to)
+        lines = await _purchase_lines(conn, found)
     return _csv(reports.purchase_csv(lines), "bon-de-commande-vrac.csv")
+
+
+@routes.get("/internal/users/{user_id}/export")
+@operation(
+    "Everything ordering holds about a person, in every group including those left (the web)",
+    response=personal_export.OrderingExport,
+    tags=["internal", "personal data"],
+)
+async def internal_export(request: web.Request) -> web.Response:
+    await service_principal(request)
+    found = await personal_export.export_user(_db(request), path_uuid(request, "user_id"))
+    return json_ok(found.model_dump(mode="json"))

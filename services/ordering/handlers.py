@@ -37,9 +37,19 @@ Json = dict[str, Any]
 # --- problems ------------------------------------------------------------------------------------
 
 
-def quantity_problem(exc: QuantityError) -> Problem:
+def quantity_status(raw: object, bulk: bool) -> int:
+    """422 for a quantity no product takes (the schema says so too); 409 for one the other kind
+    of product would take ("0,5" of a product sold per piece): it conflicts with this product."""
+    try:
+        parse_quantity(raw, not bulk)
+    except QuantityError:
+        return 422
+    return 409
+
+
+def quantity_problem(exc: QuantityError, status: int = 422) -> Problem:
     return Problem(
-        422,
+        status,
         "invalid-quantity",
         exc.detail_fr,
         exc.detail_en,
@@ -423,12 +433,16 @@ async def add_line(
     product = await _orderable_product(conn, distribution_id, product_id)
     try:
         quantity = parse_quantity(raw_quantity, product["bulk"])
-        await repo.lock_member_distribution(conn, distribution_id, user_id)
-        validated = await _validated_quantity(conn, distribution_id, user_id, product_id)
-        pending = await _pending_quantity(conn, distribution_id, user_id, product_id)
+    except QuantityError as exc:
+        raise quantity_problem(exc, quantity_status(raw_quantity, product["bulk"])) from None
+    await repo.lock_member_distribution(conn, distribution_id, user_id)
+    validated = await _validated_quantity(conn, distribution_id, user_id, product_id)
+    pending = await _pending_quantity(conn, distribution_id, user_id, product_id)
+    try:
         check_quantity_limit(validated + pending + quantity, product["bulk"])
     except QuantityError as exc:
-        raise quantity_problem(exc) from None
+        # Too much with what the cart already holds: a conflict with its state.
+        raise quantity_problem(exc, 409) from None
     await repo.add_to_cart(conn, distribution_id, user_id, product_id, quantity)
     return await cart_view(conn, distribution, user_id)
 
@@ -449,7 +463,7 @@ async def set_line(
         quantity = parse_quantity(raw_quantity, product["bulk"])
         check_quantity_limit(quantity, product["bulk"])
     except QuantityError as exc:
-        raise quantity_problem(exc) from None
+        raise quantity_problem(exc, quantity_status(raw_quantity, product["bulk"])) from None
     await repo.lock_member_distribution(conn, distribution_id, user_id)
     validated = await _validated_quantity(conn, distribution_id, user_id, product_id)
     try:
@@ -503,8 +517,9 @@ async def validate_order(
     existing = await repo.order_lines(conn, [order["id"]]) if order else []
     if not pending:
         if order is None:
+            # The request is well formed; the cart's current state refuses it: a conflict.
             raise Problem(
-                422,
+                409,
                 "cart-empty",
                 "Votre panier est vide : ajoutez un produit.",
                 "Your cart is empty: add a product first.",
@@ -529,7 +544,7 @@ async def validate_order(
         try:
             check_quantity_limit(quantity, ln["bulk"])
         except QuantityError as exc:
-            raise quantity_problem(exc) from None
+            raise quantity_problem(exc, 409) from None
         price = before["unit_price_cents"] if before else ln["price_cents"]
         line = {
             "product_id": ln["product_id"],
@@ -705,7 +720,7 @@ async def correct_order(
         try:
             quantity = Decimal(0) if raw in ("0", 0) else parse_quantity(raw, info["bulk"])
         except QuantityError as exc:
-            raise quantity_problem(exc) from None
+            raise quantity_problem(exc, quantity_status(raw, info["bulk"])) from None
         deltas[product_id] = quantity - old_quantity
         line = {
             **info,
@@ -824,7 +839,10 @@ async def ledger_view(conn: Any, group_id: uuid.UUID, user_id: uuid.UUID) -> Jso
 
 
 async def anonymise_user(conn: Any, user_id: uuid.UUID) -> None:
-    """Keep amounts for the association's accounts; drop the link to the person."""
+    """Keep amounts for the association's accounts; drop the link to the person.
+
+    The outbox rows naming the person (orders with their lines) are forgotten by the platform in
+    the same transaction, after this (shared.retention.with_erasure)."""
     anonymous = uuid.uuid4()
     await conn.execute("DELETE FROM cart_lines WHERE user_id = $1", user_id)
     await conn.execute("UPDATE orders SET user_id = $2 WHERE user_id = $1", user_id, anonymous)

@@ -85,6 +85,10 @@ class ServiceTokens:
                 self._valid_until = time.monotonic() + lifetime
             return self._token
 
+    def invalidate(self) -> None:
+        """A service refused the token (expired early, key rotated): fetch a new one next time."""
+        self._valid_until = 0.0
+
     async def _fetch(self) -> tuple[str | None, float]:
         try:
             async with self.session.post(
@@ -148,6 +152,23 @@ class Api:
             return jsonlib.loads(raw.body)
         except ValueError:
             raise ServiceDown(service, "invalid JSON") from None
+
+    async def call_as_service(
+        self, service: str, path: str, *, params: dict[str, str] | None = None
+    ) -> Any:
+        """GET an internal route with the web's own service token (`/internal/...`); a refused
+        token is renewed once. No token (accounts refuses or is down): that service is down."""
+        for attempt in (1, 2):
+            token = await self.service_tokens.get()
+            if token is None:
+                raise ServiceDown("accounts", "no service token")
+            try:
+                return await self.call(service, "GET", path, token=token, params=params)
+            except ApiError as error:
+                if error.status != 401 or attempt == 2:
+                    raise
+                self.service_tokens.invalidate()
+        raise AssertionError("unreachable")
 
     async def raw(
         self, service: str, path: str, *, token: str, params: dict[str, str] | None = None

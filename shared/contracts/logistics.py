@@ -7,6 +7,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 SharedField = Literal["address", "phone", "email"]
+# Who ended a pairing: the side that is gone or stepped back, or a coordinator. The other side is
+# the one to tell, so the events carry both ids and notifications needs nothing kept from before.
+EndedBy = Literal["requester", "volunteer", "coordinator"]
 
 
 class _Contract(BaseModel):
@@ -57,7 +60,11 @@ class DeliveryUnassignedV1(_Contract):
     group_id: uuid.UUID
     requester_id: uuid.UUID
     volunteer_id: uuid.UUID
-    reason: Literal["volunteer_withdrew", "requester_cancelled", "revoked", "member_left"]
+    reason: Literal["volunteer_withdrew", "requester_cancelled", "revoked", "member_left", "erased"]
+    ended_by: EndedBy | None = Field(
+        default=None,
+        description="Whose side ended the pairing (None in events published before v1.1)",
+    )
 
 
 class DeliveryCancelledV1(_Contract):
@@ -68,6 +75,13 @@ class DeliveryCancelledV1(_Contract):
     group_id: uuid.UUID
     requester_id: uuid.UUID
     reason: Literal["requester_cancelled", "revoked", "member_left", "erased"]
+    volunteer_id: uuid.UUID | None = Field(
+        default=None, description="The volunteer the request was assigned to, if any"
+    )
+    ended_by: EndedBy | None = Field(
+        default=None,
+        description="Whose side ended the request (None in events published before v1.1)",
+    )
 
 
 CONTRACTS: dict[str, type[BaseModel]] = {

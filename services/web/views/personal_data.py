@@ -17,10 +17,8 @@ from ..sessions import SETTINGS_KEY, User, clear_session_cookie, require_user
 from .common import as_list, form_values, redirect, routes, safe_next
 
 ERASED_LANDING = "/?compte=supprime"
-# At most this many calls to one service at once while gathering a download.
-PARALLEL_CALLS = 6
-# `GET /me/orders` answers at most this many orders; older ones are fetched one by one.
-ORDERS_PAGE = 100
+# Each answers `GET /internal/users/{id}/export` with everything it holds about the person.
+SERVICES = ("accounts", "ordering", "logistics", "notifications")
 
 
 def _service_name(service: str) -> str:
@@ -28,6 +26,7 @@ def _service_name(service: str) -> str:
         "accounts": _("comptes"),
         "ordering": _("commandes"),
         "logistics": _("retraits et livraisons"),
+        "notifications": _("e-mails"),
     }
     return names.get(service, service)
 
@@ -43,6 +42,25 @@ async def personal_data(request: web.Request) -> web.StreamResponse:
     return render(request, "personal_data.html", {"me": me, "back": _back(request)})
 
 
+async def _unavailable(request: web.Request, user: User, down: ServiceDown) -> web.Response:
+    me = await get_me(request, user)
+    return render(
+        request,
+        "personal_data.html",
+        {
+            "me": me,
+            "back": _back(request),
+            "download_error": _(
+                "Le service « %(service)s » ne répond pas pour l'instant : aucun fichier "
+                "n'a été créé, pour ne pas vous donner des données incomplètes. Réessayez "
+                "dans quelques minutes."
+            )
+            % {"service": _service_name(down.service)},
+        },
+        status=503,
+    )
+
+
 @routes.get("/compte/donnees/telecharger")
 async def download(request: web.Request) -> web.StreamResponse:
     """A JSON file of everything held about the member, or a clear page when a service does not
@@ -51,22 +69,7 @@ async def download(request: web.Request) -> web.StreamResponse:
     try:
         data = await collect(request.app[API_KEY], user)
     except ServiceDown as down:
-        me = await get_me(request, user)
-        return render(
-            request,
-            "personal_data.html",
-            {
-                "me": me,
-                "back": _back(request),
-                "download_error": _(
-                    "Le service « %(service)s » ne répond pas pour l'instant : aucun fichier "
-                    "n'a été créé, pour ne pas vous donner des données incomplètes. Réessayez "
-                    "dans quelques minutes."
-                )
-                % {"service": _service_name(down.service)},
-            },
-            status=503,
-        )
+        return await _unavailable(request, user, down)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     return web.Response(
@@ -77,86 +80,104 @@ async def download(request: web.Request) -> web.StreamResponse:
     )
 
 
+@routes.get("/compte/donnees/consulter")
+async def view(request: web.Request) -> web.StreamResponse:
+    """The same data as the file, as a page to read (or print)."""
+    user = await require_user(request)
+    try:
+        data = await collect(request.app[API_KEY], user)
+    except ServiceDown as down:
+        return await _unavailable(request, user, down)
+    return render(request, "personal_data_view.html", {"data": data, "back": _back(request)})
+
+
 async def collect(api: Api, user: User) -> dict[str, Any]:
-    """Accounts' export, then per group the member's orders, ledger, pickup choices and slots."""
-    accounts = await api.call("accounts", "GET", "/v1/me/export", token=user.token)
-    me = await api.call("accounts", "GET", "/v1/me", token=user.token)
-    groups = []
-    for membership in as_list(me, "memberships"):
-        group = membership.get("group") or {}
-        groups.append(
-            {
-                "group": {k: group.get(k) for k in ("id", "slug", "name", "city")},
-                "role": membership.get("role"),
-                **await _group_data(api, user, str(group.get("id"))),
+    """Every service's internal export of the member (service token), then regrouped by group:
+    every group the member ever belonged to, including groups left, gets its own entry."""
+    path = f"/internal/users/{user.user_id}/export"
+    calls = [asyncio.ensure_future(api.call_as_service(svc, path)) for svc in SERVICES]
+    try:
+        answers = await asyncio.gather(*calls)
+    except BaseException:
+        # One service is down: no file, so the other calls are of no use any more.
+        for call in calls:
+            call.cancel()
+        raise
+    exports = {
+        svc: answer if isinstance(answer, dict) else {}
+        for svc, answer in zip(SERVICES, answers, strict=True)
+    }
+    # The public list names groups the member has left too (accounts forgot the membership).
+    named = {
+        str(g.get("id")): g
+        for g in as_list(await api.call("accounts", "GET", "/v1/groups"), "groups")
+    }
+    accounts = exports["accounts"]
+    current = {str(m.get("group_id")): m for m in as_list(accounts, "memberships")}
+    groups: dict[str, dict[str, Any]] = {}
+    general: dict[str, dict[str, Any]] = {}
+    for service, export in exports.items():
+        for key, value in export.items():
+            if key in ("service", "user_id", "group_ids"):
+                continue
+            if service == "accounts" and key not in ("memberships", "memberships_ended"):
+                continue  # the account itself is shown whole, at the top
+            if value == []:
+                continue  # nothing of that kind: no empty heading
+            items = value if isinstance(value, list) else None
+            if not items or not all(isinstance(i, dict) for i in items):
+                if not (service == "notifications" and key == "language"):
+                    general.setdefault(service, {})[key] = value
+                continue
+            for item in items:
+                group_id = item.get("group_id")
+                bucket = _group(groups, str(group_id), named, current) if group_id else None
+                target = bucket if bucket is not None else general
+                target.setdefault(service, {}).setdefault(key, []).append(item)
+    for group_id in current:
+        _group(groups, group_id, named, current)
+    for bucket in groups.values():
+        ended = [
+            str(row.get("ended_at"))
+            for service in SERVICES
+            for row in bucket.get(service, {}).get("memberships_ended", [])
+        ]
+        bucket["left_at"] = None if bucket["member_now"] or not ended else max(ended)
+        ledger = bucket.get("ordering", {}).get("ledger")
+        if isinstance(ledger, list):
+            bucket["ordering"]["ledger"] = {
+                "balance_cents": sum(int(e.get("amount_cents") or 0) for e in ledger),
+                "entries": ledger,
             }
-        )
     return {
         "exported_at": datetime.now(UTC).isoformat(),
         "user_id": str(user.user_id),
-        "accounts": accounts,
-        "groups": groups,
+        "language": exports["notifications"].get("language"),
+        "accounts": {
+            k: v for k, v in accounts.items() if k not in ("memberships", "memberships_ended")
+        },
+        "groups": sorted(
+            groups.values(), key=lambda g: (not g["member_now"], str(g["group"]["name"]))
+        ),
+        "not_in_a_group": general,
     }
 
 
-async def _group_data(api: Api, user: User, group_id: str) -> dict[str, Any]:
-    base = f"/v1/groups/{group_id}"
-    listing = await api.call("ordering", "GET", f"{base}/distributions", token=user.token)
-    distributions = as_list(listing, "distributions")
-    answer = await api.call(
-        "ordering",
-        "GET",
-        f"{base}/me/orders",
-        token=user.token,
-        params={"limit": str(ORDERS_PAGE)},
-    )
-    orders = as_list(answer, "orders")
-    seen = {str(o.get("order_id")) for o in orders}
-    missing = [
-        d
-        for d in distributions
-        if isinstance(d.get("my_order"), dict) and str(d["my_order"].get("order_id")) not in seen
-    ]
-    limit = asyncio.Semaphore(PARALLEL_CALLS)
-
-    async def get(service: str, path: str) -> Any:
-        """The answer, or None when the service holds nothing there (404)."""
-        async with limit:
-            try:
-                return await api.call(service, "GET", path, token=user.token)
-            except ApiError as error:
-                if error.status == 404:
-                    return None
-                raise
-
-    older = await asyncio.gather(
-        *(get("ordering", f"{base}/distributions/{d['distribution_id']}/order") for d in missing)
-    )
-    orders.extend(o for o in older if isinstance(o, dict))
-    ledger = await api.call("ordering", "GET", f"{base}/me/ledger", token=user.token)
-
-    async def logistics(distribution: dict[str, Any]) -> dict[str, Any] | None:
-        path = f"{base}/distributions/{distribution['distribution_id']}"
-        pickup, booking = await asyncio.gather(
-            get("logistics", f"{path}/pickup"), get("logistics", f"{path}/booking")
-        )
-        held = isinstance(pickup, dict) and any(
-            pickup.get(k) for k in ("choice", "consent", "request")
-        )
-        if booking is None and not held:
-            return None
-        return {
-            "distribution_id": distribution["distribution_id"],
-            "starts_at": distribution.get("starts_at"),
-            "pickup": pickup,
-            "booking": booking,
+def _group(
+    groups: dict[str, dict[str, Any]],
+    group_id: str,
+    named: dict[str, dict[str, Any]],
+    current: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    if group_id not in groups:
+        group = named.get(group_id) or {"id": group_id}
+        membership = current.get(group_id)
+        groups[group_id] = {
+            "group": {k: group.get(k) for k in ("id", "slug", "name", "city")},
+            "member_now": membership is not None,
+            "role": membership.get("role") if membership else None,
         }
-
-    found = await asyncio.gather(*(logistics(d) for d in distributions))
-    return {
-        "ordering": {"orders": orders, "ledger": ledger},
-        "logistics": {"distributions": [item for item in found if item is not None]},
-    }
+    return groups[group_id]
 
 
 @routes.get("/compte/supprimer")

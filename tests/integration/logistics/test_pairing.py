@@ -284,7 +284,7 @@ async def test_coordinator_views_and_revoke(client: Client, db: Database, people
 
 
 async def test_member_left_and_user_erased_remove_everything_and_tell_the_other_side(
-    client: Client, db: Database, people: People, settings: LogisticsSettings
+    client: Client, db: Database, people: People, settings: LogisticsSettings, event_sink: Any
 ) -> None:
     group_id, distribution_id = await make_distribution(db, capacity=1)
     base = f"/v1/groups/{group_id}/distributions/{distribution_id}"
@@ -330,12 +330,17 @@ async def test_member_left_and_user_erased_remove_everything_and_tell_the_other_
                 await conn.fetchval(f"SELECT count(*) FROM {table} WHERE {column} = $1", requester)
                 == 0
             )
-        events = [
-            (r["routing_key"], r["body"]["data"].get("reason"))
-            for r in await conn.fetch("SELECT routing_key, body FROM outbox ORDER BY id")
-        ]
+    # Published, then deleted from the outbox (they name the erased person): read on the broker.
+    await event_sink.wait_for(2, type_="logistics.slot.released.v1")
+    await event_sink.wait_for(1, type_="logistics.delivery.cancelled.v1")
+    events = [(e["type"], e["data"].get("reason")) for e in event_sink.events]
+    ends = {e["type"]: e["data"] for e in event_sink.events if e["type"].startswith("logistics.d")}
     assert ("logistics.delivery.unassigned.v1", "member_left") in events
     assert ("logistics.delivery.cancelled.v1", "erased") in events
+    # Both ids and whose side ended travel with the event: notifications needs nothing else.
+    assert ends["logistics.delivery.unassigned.v1"]["ended_by"] == "volunteer"
+    assert ends["logistics.delivery.cancelled.v1"]["ended_by"] == "requester"
+    assert ends["logistics.delivery.cancelled.v1"]["volunteer_id"] is None  # already handed back
     assert [e for e in events if e[0] == "logistics.slot.released.v1"] == [
         ("logistics.slot.released.v1", None)
     ] * 2

@@ -66,7 +66,11 @@ async def sign_up(client: TestClient[Any, Any], first: str, language: str) -> di
             )
         ).json()
     )["access_token"]
-    me = await (await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})).json()
+    auth = {"Authorization": f"Bearer {token}"}
+    # A pairing mail goes only between members of the group (issue 14): both join it.
+    joined = await client.post(f"/v1/groups/{COCUS.id}/members/me", headers=auth)
+    assert joined.status in (200, 201), await joined.text()
+    me = await (await client.get("/v1/me", headers=auth)).json()
     return dict(me)
 
 

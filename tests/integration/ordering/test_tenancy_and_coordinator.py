@@ -321,7 +321,7 @@ async def test_distribution_dates_validated_and_catalog_copy(ordering: Ordering)
         "place_address": "A",
     }
     problem = await ordering.call(
-        "POST", f"/v1/groups/{a.id}/distributions", a.coordinator_token, bad, expect=422
+        "POST", f"/v1/groups/{a.id}/distributions", a.coordinator_token, bad, expect=409
     )
     assert {e["field"] for e in problem["errors"]} == {"closes_at", "starts_at", "ends_at"}
     both = ordering.issuer.issue(

@@ -19,6 +19,8 @@ from services.accounts.seed import seed_demo as seed_accounts
 from services.accounts.settings import AccountsSettings
 from services.logistics.bootstrap import build_app as build_logistics
 from services.logistics.settings import LogisticsSettings
+from services.notifications.bootstrap import build_app as build_notifications
+from services.notifications.settings import NotificationsSettings
 from services.ordering.bootstrap import build_app as build_ordering
 from services.ordering.seed import seed_demo as seed_ordering
 from services.ordering.settings import OrderingSettings
@@ -113,6 +115,7 @@ class Stack:
     web_settings: WebSettings
     logistics_settings: LogisticsSettings
     database_url: str
+    accounts_settings: AccountsSettings
 
     async def seed_logistics(self) -> None:
         """The tutorial's 3 places at 16:45, once logistics knows the demo distributions."""
@@ -168,12 +171,25 @@ async def stack(database_url: str, amqp_url: str, events_exchange: str) -> Async
         await seed_ordering(ordering_settings)
         ordering = await start(await build_ordering(ordering_settings))
         servers.append(ordering)
+        # Notifications holds the mails of « Mes données »; its SMTP server is absent (the mails
+        # wait in its queue), which the pages never depend on.
+        notifications_settings = NotificationsSettings(
+            **common,
+            accounts_url=accounts_url,
+            logistics_url=str(logistics.make_url("")).rstrip("/"),
+            smtp_port=9,
+            # Its dev routes back the web's /dev/mail; no in-process mail sink is started.
+            dev_mode=True,
+            mailsink_enabled=False,
+        )
+        notifications = await start(await build_notifications(notifications_settings))
+        servers.append(notifications)
         web_settings = WebSettings(
             dev_mode=True,
             accounts_url=accounts_url,
             ordering_url=str(ordering.make_url("")).rstrip("/"),
             logistics_url=str(logistics.make_url("")).rstrip("/"),
-            notifications_url="http://127.0.0.1:9",
+            notifications_url=str(notifications.make_url("")).rstrip("/"),
             csrf_secret="test-csrf-secret",
             # The web's service token vouches for the member's address it forwards to accounts.
             service_secret="test-secret",
@@ -181,7 +197,14 @@ async def stack(database_url: str, amqp_url: str, events_exchange: str) -> Async
         web = await start(await build_web(web_settings))
         servers.append(web)
         yield Stack(
-            web, accounts, ordering, logistics, web_settings, logistics_settings, database_url
+            web,
+            accounts,
+            ordering,
+            logistics,
+            web_settings,
+            logistics_settings,
+            database_url,
+            accounts_settings,
         )
     finally:
         for server in reversed(servers):

@@ -73,9 +73,9 @@ async def test_download_holds_the_members_email_and_order(stack: Stack, browser:
     assert order["total_cents"] == 743
     assert [line["product_name"] for line in order["lines"]] == ["Amandes avec peau - en vrac"]
     assert group["ordering"]["ledger"]["balance_cents"] == -743
-    (pickup,) = group["logistics"]["distributions"]
-    assert pickup["distribution_id"] == distribution_id
-    assert pickup["pickup"]["consent"]["fields"] == ["phone"], pickup
+    (choice,) = group["logistics"]["pickup_choices"]
+    assert choice["distribution_id"] == distribution_id
+    assert choice["consent_fields"] == ["phone"], choice
 
 
 async def test_download_says_so_when_a_service_is_down(stack: Stack, browser: Browser):

@@ -1,0 +1,88 @@
+"""Pairings that ended other than by delivery, for the coordinator's page « Créneaux et
+livraisons ». A row keeps both ids so the coordinator can see who is no longer delivered or
+delivering; erasure blanks the erased person's id and keeps only the fact and its reason."""
+
+import asyncio
+import uuid
+from typing import Any
+
+from services.logistics.models import EndedPairing
+from shared.db import Database
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+Conn = Any
+# Long enough for the coordinator to settle the distribution's deliveries and answer questions;
+# past that the rows say nothing useful (docs/personal-data.md).
+KEEP_DAYS_AFTER_DISTRIBUTION = 30
+PURGE_SECONDS = 3600.0
+
+
+async def record(
+    conn: Conn,
+    request_id: uuid.UUID,
+    distribution_id: uuid.UUID,
+    group_id: uuid.UUID,
+    requester_id: uuid.UUID,
+    volunteer_id: uuid.UUID,
+    reason: str,
+    ended_by: str,
+) -> None:
+    await conn.execute(
+        "INSERT INTO ended_pairings (request_id, distribution_id, group_id, requester_id,"
+        " volunteer_id, reason, ended_by) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT DO NOTHING",
+        request_id,
+        distribution_id,
+        group_id,
+        requester_id,
+        volunteer_id,
+        reason,
+        ended_by,
+    )
+
+
+async def of_distribution(conn: Conn, distribution_id: uuid.UUID) -> list[EndedPairing]:
+    rows = await conn.fetch(
+        "SELECT e.request_id, e.requester_id, m.first_name AS requester_first_name,"
+        " e.volunteer_id, e.reason, e.ended_by, e.ended_at"
+        " FROM ended_pairings e LEFT JOIN members m ON m.user_id = e.requester_id"
+        " WHERE e.distribution_id = $1 ORDER BY e.ended_at, e.request_id",
+        distribution_id,
+    )
+    return [EndedPairing.model_validate(dict(r)) for r in rows]
+
+
+async def forget(conn: Conn, user_id: uuid.UUID) -> None:
+    """Erasure: the pairing stays ended for the coordinator, without the erased person's id."""
+    await conn.execute(
+        "UPDATE ended_pairings SET requester_id = NULL WHERE requester_id = $1", user_id
+    )
+    await conn.execute(
+        "UPDATE ended_pairings SET volunteer_id = NULL WHERE volunteer_id = $1", user_id
+    )
+
+
+async def purge_old(conn: Conn, keep_days: int = KEEP_DAYS_AFTER_DISTRIBUTION) -> int:
+    gone = await conn.fetchval(
+        "WITH gone AS (DELETE FROM ended_pairings e USING distributions d"
+        " WHERE d.id = e.distribution_id AND d.ends_at < now() - make_interval(days => $1)"
+        " RETURNING 1) SELECT count(*) FROM gone",
+        keep_days,
+    )
+    return int(gone)
+
+
+async def purge_job(db: Database) -> None:
+    """Worker job: ended pairings of distributions over for KEEP_DAYS_AFTER_DISTRIBUTION days."""
+    while True:
+        try:
+            async with db.transaction() as conn:
+                gone = await purge_old(conn)
+            if gone:
+                log.info("ended_pairings_purged", rows=gone)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("ended_pairings_purge_failed", error=repr(exc))
+        await asyncio.sleep(PURGE_SECONDS)

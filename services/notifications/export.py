@@ -1,0 +1,257 @@
+"""Everything notifications holds about one person, for the member's download (GDPR Art. 15/20):
+the mails written to them (kind, state, dates, and the subject in their language, rendered from
+the same templates as the mail), the mails written to others about them (a pairing: who got the
+details is the other person, left out), and the ids it keeps (orders, pairings).
+
+Names in a subject (the other person of a pairing, the group) are asked of accounts at export
+time, as the sender does at send time; a person erased since shows as « ? »."""
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any, Literal
+
+import aiohttp
+import jinja2
+from aiohttp import web
+from pydantic import BaseModel
+
+from services.notifications.clients import AccountsClient, Gone, InternalApi, ServiceTokens
+from services.notifications.domain import Kind, language_of
+from services.notifications.rendering import TEMPLATES, clean_values
+from services.notifications.settings import NotificationsSettings
+from shared.db import Database
+from shared.logging import get_logger
+from shared.problems import not_found
+
+log = get_logger(__name__)
+HTTP_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=3)
+ACCOUNTS_KEY = web.AppKey("export_accounts", AccountsClient)
+# Like the sender's subject environment, but lenient: a value the export cannot know (a template
+# changed since) renders empty instead of failing the whole download.
+_SUBJECTS = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=False,  # noqa: S701 (a subject line, not HTML)
+    undefined=jinja2.ChainableUndefined,
+)
+
+
+class ExportedMail(BaseModel):
+    mail_id: int
+    kind: str
+    subject: str | None
+    language: str
+    status: str
+    group_id: uuid.UUID | None
+    distribution_id: uuid.UUID | None
+    created_at: datetime
+    sent_at: datetime | None
+    attempts: int
+
+
+class MailAboutPerson(BaseModel):
+    """A mail to someone else that carried the person's details (a delivery pairing)."""
+
+    kind: str
+    status: str
+    group_id: uuid.UUID | None
+    distribution_id: uuid.UUID | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class ExportedPairing(BaseModel):
+    request_id: uuid.UUID
+    role: Literal["requester", "volunteer"]
+    group_id: uuid.UUID
+    distribution_id: uuid.UUID
+
+
+class EndedMembership(BaseModel):
+    group_id: uuid.UUID
+    ended_at: datetime
+
+
+class NotificationsExport(BaseModel):
+    service: Literal["notifications"] = "notifications"
+    user_id: uuid.UUID
+    group_ids: list[uuid.UUID]
+    language: str
+    mails: list[ExportedMail]
+    mails_about_you: list[MailAboutPerson]
+    # Distributions for which notifications knows the person has an order (the closing reminder
+    # skips them).
+    orders: list[uuid.UUID]
+    pairings: list[ExportedPairing]
+    memberships_ended: list[EndedMembership]
+
+
+def install(app: web.Application, settings: NotificationsSettings) -> None:
+    """An accounts client for the export's names, with its own HTTP session and service token."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session:
+            tokens = ServiceTokens(session, settings.accounts_url, settings.service_secret)
+            app[ACCOUNTS_KEY] = AccountsClient(InternalApi(session, settings.accounts_url, tokens))
+            yield
+
+    app.cleanup_ctx.append(context)
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+class _Names:
+    """Names asked of accounts once per export."""
+
+    def __init__(self, accounts: AccountsClient) -> None:
+        self.accounts = accounts
+        self.people: dict[uuid.UUID, tuple[str, str]] = {}
+        self.groups: dict[uuid.UUID, str | None] = {}
+
+    async def person(self, value: Any) -> tuple[str, str]:
+        """(first name, full name), « ? » for someone erased since."""
+        user_id = _uuid(value)
+        if user_id is None:
+            return "?", "?"
+        if user_id not in self.people:
+            try:
+                contact = await self.accounts.contact(user_id)
+                self.people[user_id] = (contact.first_name or "?", contact.full_name or "?")
+            except Gone:
+                self.people[user_id] = ("?", "?")
+        return self.people[user_id]
+
+    async def group(self, group_id: uuid.UUID | None) -> str | None:
+        if group_id is None:
+            return None
+        if group_id not in self.groups:
+            try:
+                name = (await self.accounts.group(group_id)).get("name")
+                self.groups[group_id] = str(name) if name else None
+            except Gone:
+                self.groups[group_id] = None
+        return self.groups[group_id]
+
+
+async def _subject(names: _Names, row: Any, language: str) -> str | None:
+    """The subject line as the sender renders it, from the template of the mail's kind."""
+    ctx: dict[str, Any] = row["context"] if isinstance(row["context"], dict) else {}
+    try:
+        kind = Kind(row["kind"])
+    except ValueError:
+        return None
+    requester_first, requester_full = await names.person(ctx.get("requester_id"))
+    volunteer_full = "?"
+    if kind is Kind.PAIRING_REQUESTER:
+        volunteer_full = (await names.person(ctx.get("volunteer_id")))[1]
+    context = clean_values(
+        {
+            **ctx,
+            "recipient_name": "",
+            "group_name": await names.group(row["group_id"]),
+            "updated": bool(ctx.get("updated")),
+            "requester_first_name": requester_first,
+            "requester": {"name": requester_full},
+            "volunteer": {"name": volunteer_full},
+            "distribution": None,
+        }
+    )
+    env = _SUBJECTS
+    try:
+        template = env.get_template(f"{language}/{kind.value}.j2")
+        macros = env.get_template(f"{language}/_macros.j2").module
+        text = "".join(template.blocks["subject"](template.new_context({**context, "m": macros})))
+    except (jinja2.TemplateError, KeyError) as exc:
+        # A template that needs more than the export knows: the mail is listed without it.
+        log.warning("export_subject_failed", kind=kind.value, error=type(exc).__name__)
+        return None
+    return " ".join(text.split())
+
+
+async def export_queries(conn: Any, user_id: uuid.UUID) -> dict[str, list[Any]]:
+    """The person's rows of every notifications table that names them."""
+    return {
+        "mails": await conn.fetch(
+            "SELECT id, kind, group_id, context, status, created_at, sent_at, attempts"
+            " FROM email_outbox WHERE recipient_id = $1 ORDER BY created_at, id",
+            user_id,
+        ),
+        "about": await conn.fetch(
+            "SELECT kind, status, group_id, context->>'distribution_id' AS distribution_id,"
+            " created_at, sent_at FROM email_outbox"
+            " WHERE related_user_id = $1 AND recipient_id <> $1 ORDER BY created_at, id",
+            user_id,
+        ),
+        "orders": await conn.fetch(
+            "SELECT distribution_id FROM orders WHERE user_id = $1 ORDER BY distribution_id",
+            user_id,
+        ),
+        "pairings": await conn.fetch(
+            "SELECT request_id,"
+            " CASE WHEN requester_id = $1 THEN 'requester' ELSE 'volunteer' END AS role,"
+            " group_id, distribution_id FROM assignments"
+            " WHERE requester_id = $1 OR volunteer_id = $1 ORDER BY request_id",
+            user_id,
+        ),
+        "ended": await conn.fetch(
+            "SELECT group_id, ended_at FROM membership_revocations WHERE user_id = $1"
+            " ORDER BY ended_at",
+            user_id,
+        ),
+    }
+
+
+async def export_user(
+    db: Database, accounts: AccountsClient, user_id: uuid.UUID
+) -> NotificationsExport:
+    try:
+        language = language_of((await accounts.contact(user_id)).language)
+    except Gone:
+        raise not_found("Personne", "Person") from None
+    # Names are asked of accounts after the connection is given back.
+    async with db.transaction("repeatable_read") as conn:
+        rows = await export_queries(conn, user_id)
+    names = _Names(accounts)
+    exported = []
+    for row in rows["mails"]:
+        ctx = row["context"] if isinstance(row["context"], dict) else {}
+        group_id = row["group_id"] or _uuid(ctx.get("group_id"))
+        exported.append(
+            ExportedMail(
+                mail_id=row["id"],
+                kind=row["kind"],
+                subject=await _subject(names, {**dict(row), "group_id": group_id}, language),
+                language=language,
+                status=row["status"],
+                group_id=group_id,
+                distribution_id=_uuid(ctx.get("distribution_id")),
+                created_at=row["created_at"],
+                sent_at=row["sent_at"],
+                attempts=row["attempts"],
+            )
+        )
+    groups = {m.group_id for m in exported if m.group_id is not None}
+    groups |= {
+        r["group_id"]
+        for key in ("about", "pairings", "ended")
+        for r in rows[key]
+        if r["group_id"] is not None
+    }
+    return NotificationsExport(
+        user_id=user_id,
+        group_ids=sorted(groups, key=str),
+        language=language,
+        mails=exported,
+        mails_about_you=[
+            MailAboutPerson(**{**dict(r), "distribution_id": _uuid(r["distribution_id"])})
+            for r in rows["about"]
+        ],
+        orders=[r["distribution_id"] for r in rows["orders"]],
+        pairings=[ExportedPairing(**dict(r)) for r in rows["pairings"]],
+        memberships_ended=[EndedMembership(**dict(r)) for r in rows["ended"]],
+    )

@@ -1,0 +1,139 @@
+"""What the platform tables of a service keep about people, and for how long.
+
+Erasure (`accounts.user.erased.v1` in every consuming service, accounts' own erase path): every
+platform row that names the person goes in the erasure's transaction. Published outbox rows are
+deleted at once; unpublished ones are still published (their consumers must hear of the change,
+the erasure event first of all) and the relay deletes them instead of marking them published;
+stored idempotency answers naming the person are deleted.
+
+Retention (a job of every `worker`/`all` process, `retention_job`): published outbox rows, inbox
+rows and idempotency answers older than `<PREFIX>_OUTBOX_RETENTION` (default 7 days), and ended
+memberships (`membership_revocations`, which hold user ids) as soon as no access token issued
+before them can still be alive (shared.revocations.HORIZON_SECONDS, about 20 minutes).
+"""
+
+import asyncio
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from pydantic import BaseModel
+
+from shared.db import Database
+from shared.envelope import CloudEvent
+from shared.logging import get_logger
+from shared.revocations import HORIZON_SECONDS, EventHandler
+
+log = get_logger(__name__)
+ERASED_EVENT = "accounts.user.erased.v1"
+RETENTION_INTERVAL_SECONDS = 600.0
+# Rows deleted per statement: a large backlog is removed in short transactions, not one long one.
+PURGE_BATCH = 5000
+
+
+async def forget_user(conn: Any, user_id: uuid.UUID) -> dict[str, int]:
+    """Inside the erasure's transaction: the outbox rows and idempotency answers naming the person.
+
+    Events name a person by their id (never by contact details), so a text search of the body for
+    the id finds every event about them. Unpublished rows are marked *before* published ones are
+    deleted: a row the relay is publishing right now is locked; the UPDATE waits for the relay's
+    commit, then skips the row (published by then), and the DELETE that follows, seeing the
+    commit, removes it.
+    """
+    needle = str(user_id)
+    marked = await conn.fetchval(
+        "WITH marked AS (UPDATE outbox SET forget_after_publish = true"
+        " WHERE published_at IS NULL AND NOT forget_after_publish"
+        " AND strpos(body::text, $1) > 0 RETURNING 1) SELECT count(*) FROM marked",
+        needle,
+    )
+    deleted = await conn.fetchval(
+        "WITH gone AS (DELETE FROM outbox WHERE published_at IS NOT NULL"
+        " AND strpos(body::text, $1) > 0 RETURNING 1) SELECT count(*) FROM gone",
+        needle,
+    )
+    answers = await conn.fetchval(
+        "WITH gone AS (DELETE FROM idempotency_keys WHERE strpos(scope, $1) > 0"
+        " OR strpos(coalesce(response::text, ''), $1) > 0 RETURNING 1) SELECT count(*) FROM gone",
+        needle,
+    )
+    return {
+        "outbox_deleted": int(deleted),
+        "outbox_deleted_after_publish": int(marked),
+        "idempotency_answers_deleted": int(answers),
+    }
+
+
+def with_erasure(handlers: dict[str, EventHandler]) -> dict[str, EventHandler]:
+    """The service's erasure handler, then `forget_user` in the same transaction.
+
+    Last, so that the events the service's own handler emits about the person (a released slot, a
+    cancelled delivery) are published and then deleted like the others.
+    """
+    own = handlers.get(ERASED_EVENT)
+    if own is None:
+        return handlers
+
+    async def erase(conn: Any, event: CloudEvent, data: BaseModel) -> None:
+        await own(conn, event, data)
+        user_id = getattr(data, "user_id", None)
+        if isinstance(user_id, uuid.UUID):
+            counts = await forget_user(conn, user_id)
+            log.info("platform_rows_forgotten", event_id=str(event.id), **counts)
+
+    return {**handlers, ERASED_EVENT: erase}
+
+
+async def _delete_batch(conn: Any, table: str, condition: str, *args: Any) -> int:
+    # ctid: these tables have different keys; a bounded DELETE needs a row address.
+    count = await conn.fetchval(
+        f"WITH gone AS (DELETE FROM {table} WHERE ctid IN"
+        f" (SELECT ctid FROM {table} WHERE {condition} LIMIT {PURGE_BATCH})"
+        " RETURNING 1) SELECT count(*) FROM gone",
+        *args,
+    )
+    return int(count)
+
+
+async def purge_expired(
+    db: Database, retention_seconds: float, revocation_seconds: float = HORIZON_SECONDS
+) -> dict[str, int]:
+    """Delete what is past its retention, in batches (each its own short transaction)."""
+    age = "< now() - make_interval(secs => $1)"
+    targets = (
+        ("outbox", f"published_at IS NOT NULL AND published_at {age}", retention_seconds),
+        ("inbox", f"received_at {age}", retention_seconds),
+        ("idempotency_keys", f"created_at {age}", retention_seconds),
+        ("membership_revocations", f"ended_at {age}", revocation_seconds),
+    )
+    removed: dict[str, int] = {}
+    for table, condition, seconds in targets:
+        total = 0
+        while True:
+            async with db.transaction() as conn:
+                count = await _delete_batch(conn, table, condition, float(seconds))
+            total += count
+            if count < PURGE_BATCH:
+                break
+        removed[table] = total
+    return removed
+
+
+def retention_job(
+    retention_seconds: float, interval: float = RETENTION_INTERVAL_SECONDS
+) -> Callable[[Database], Coroutine[Any, Any, None]]:
+    """A worker background job; several workers running it at once is harmless."""
+
+    async def run(db: Database) -> None:
+        while True:
+            try:
+                removed = await purge_expired(db, retention_seconds)
+                if any(removed.values()):
+                    log.info("retention_rows_removed", **removed)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("retention_purge_failed", error=repr(exc))
+            await asyncio.sleep(interval)
+
+    return run

@@ -1,0 +1,45 @@
+"""Issue 14, defect 4: a claim made by someone who had just left the group (their token still
+valid, the end not yet known to logistics) must not mail them the requester's name and phone."""
+
+import asyncio
+import uuid
+
+from shared.contracts.logistics import DeliveryAssignedV1
+from tests.integration.notifications.conftest import distribution_event, outbox_rows, wait_until
+
+
+async def test_no_pairing_mail_once_a_side_has_left_the_group(start_service, smtp_server):
+    service = await start_service(smtp_server.port)
+    people = service.people
+    group_id = people.group()
+    requester = people.person("Sarah", "VARDA", phone="06 12 34 56 78", group_id=group_id)
+    volunteer = people.person("Paul", "SCHMIDT", group_id=group_id)
+    # « Quitter le groupe »: accounts no longer lists Paul among the group's members.
+    people.members[group_id] = [
+        m for m in people.members[group_id] if m["user_id"] != str(volunteer)
+    ]
+    distribution = distribution_event(group_id)
+    await service.publish("ordering.distribution.scheduled.v1", distribution)
+    await service.publish(
+        "logistics.delivery.assigned.v1",
+        DeliveryAssignedV1(
+            request_id=uuid.uuid4(),
+            distribution_id=distribution.distribution_id,
+            group_id=group_id,
+            requester_id=requester,
+            volunteer_id=volunteer,
+            consented_fields=["phone", "address"],
+        ),
+    )
+
+    async def both_dropped() -> bool:
+        rows = await outbox_rows(service.db)
+        return len(rows) == 2 and all(r["status"] == "dropped" for r in rows)
+
+    await wait_until(both_dropped)
+    await asyncio.sleep(0.5)
+    assert smtp_server.messages == []  # neither the phone nor the address went anywhere
+    rows = await outbox_rows(service.db)
+    assert {r["last_error"] for r in rows} == {
+        "Gone: a side of the pairing is no longer a member of the group"
+    }
