@@ -11,6 +11,10 @@ import asyncpg
 from shared.metrics import DB_POOL_WAITING
 
 IsolationLevel = Literal["read_committed", "repeatable_read", "serializable"]
+# What repositories take. A pool hands out a proxy of this class; typed as the connection itself
+# (asyncpg-stubs), the proxy forwards every method.
+Connection = asyncpg.Connection
+Record = asyncpg.Record
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
