@@ -1,5 +1,6 @@
 """`make run`: check Postgres and RabbitMQ, prepare roles and schemas, seed the demo data and
-start every service as its own process on the ports of ARCHITECTURE.md."""
+start every service as its own process on its default port (`PORTS`, as listed in
+docs/configuration.md)."""
 
 import asyncio
 import os

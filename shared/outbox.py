@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from shared.amqp import declare_events_exchange
 from shared.contracts import validate_event_data
+from shared.db import Connection
 from shared.envelope import CloudEvent, new_event
 from shared.logging import get_logger
 from shared.metrics import BROKER_CONNECTED, OUTBOX_BACKLOG, OUTBOX_LAG, OUTBOX_PUBLISHED
@@ -23,14 +24,18 @@ log = get_logger(__name__)
 
 
 async def add_event(
-    conn: Any,
+    conn: Connection,
     event_type: str,
     source: str,
     data: BaseModel,
     subject: str | None = None,
     group_id: uuid.UUID | str | None = None,
 ) -> CloudEvent:
-    """Insert an event into the outbox; must run inside the transaction of the state change."""
+    """Insert an event into the outbox; must run inside the transaction of the state change.
+
+    `event_type` must be `type(data).ROUTING_KEY`: anything else raises
+    `shared.contracts.RoutingKeyMismatch` before the outbox is touched.
+    """
     validate_event_data(event_type, data)
     event = new_event(event_type, source, data, subject=subject, group_id=group_id)
     await conn.execute(

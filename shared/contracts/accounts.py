@@ -1,7 +1,7 @@
 """Events published by the accounts service."""
 
 import uuid
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,10 +11,14 @@ Language = Literal["fr", "en", "de"]
 
 class _Contract(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # Set by every event model (not by its parts): the routing key it is published under.
+    ROUTING_KEY: ClassVar[str]
 
 
 class MemberJoinedV1(_Contract):
     """A person joined a group (sign-up through the join link, or join of an existing account)."""
+
+    ROUTING_KEY: ClassVar[str] = "accounts.member.joined.v1"
 
     user_id: uuid.UUID
     group_id: uuid.UUID
@@ -28,6 +32,8 @@ class MemberJoinedV1(_Contract):
 class MemberUpdatedV1(_Contract):
     """A member's profile changed (which fields, never their values except name/postcode)."""
 
+    ROUTING_KEY: ClassVar[str] = "accounts.member.updated.v1"
+
     user_id: uuid.UUID
     group_ids: list[uuid.UUID]
     changed_fields: list[str]
@@ -37,12 +43,16 @@ class MemberUpdatedV1(_Contract):
 
 
 class MemberLeftV1(_Contract):
+    ROUTING_KEY: ClassVar[str] = "accounts.member.left.v1"
+
     user_id: uuid.UUID
     group_id: uuid.UUID
 
 
 class UserErasedV1(_Contract):
     """Every service deletes or anonymises what it holds about this user."""
+
+    ROUTING_KEY: ClassVar[str] = "accounts.user.erased.v1"
 
     user_id: uuid.UUID
     group_ids: list[uuid.UUID]
@@ -51,15 +61,18 @@ class UserErasedV1(_Contract):
 class PasswordResetRequestedV1(_Contract):
     """The link's secret is not here: notifications fetches it from accounts' internal API."""
 
+    ROUTING_KEY: ClassVar[str] = "accounts.password_reset.requested.v1"
+
     reset_id: uuid.UUID
     user_id: uuid.UUID
     language: Language
 
 
-CONTRACTS: dict[str, type[BaseModel]] = {
-    "accounts.member.joined.v1": MemberJoinedV1,
-    "accounts.member.updated.v1": MemberUpdatedV1,
-    "accounts.member.left.v1": MemberLeftV1,
-    "accounts.user.erased.v1": UserErasedV1,
-    "accounts.password_reset.requested.v1": PasswordResetRequestedV1,
-}
+EVENTS: tuple[type[_Contract], ...] = (
+    MemberJoinedV1,
+    MemberUpdatedV1,
+    MemberLeftV1,
+    UserErasedV1,
+    PasswordResetRequestedV1,
+)
+CONTRACTS: dict[str, type[BaseModel]] = {event.ROUTING_KEY: event for event in EVENTS}

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,6 +14,8 @@ EndedBy = Literal["requester", "volunteer", "coordinator"]
 
 class _Contract(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # Set by every event model (not by its parts): the routing key it is published under.
+    ROUTING_KEY: ClassVar[str]
 
 
 class SlotBookingV1(_Contract):
@@ -25,18 +27,22 @@ class SlotBookingV1(_Contract):
 
 
 class SlotBookedV1(SlotBookingV1):
-    pass
+    ROUTING_KEY: ClassVar[str] = "logistics.slot.booked.v1"
 
 
 class SlotMovedV1(SlotBookingV1):
+    ROUTING_KEY: ClassVar[str] = "logistics.slot.moved.v1"
+
     previous_slot_id: uuid.UUID
 
 
 class SlotReleasedV1(SlotBookingV1):
-    pass
+    ROUTING_KEY: ClassVar[str] = "logistics.slot.released.v1"
 
 
 class DeliveryRequestedV1(_Contract):
+    ROUTING_KEY: ClassVar[str] = "logistics.delivery.requested.v1"
+
     request_id: uuid.UUID
     distribution_id: uuid.UUID
     group_id: uuid.UUID
@@ -44,6 +50,8 @@ class DeliveryRequestedV1(_Contract):
 
 
 class DeliveryAssignedV1(_Contract):
+    ROUTING_KEY: ClassVar[str] = "logistics.delivery.assigned.v1"
+
     request_id: uuid.UUID
     distribution_id: uuid.UUID
     group_id: uuid.UUID
@@ -55,6 +63,8 @@ class DeliveryAssignedV1(_Contract):
 
 
 class DeliveryUnassignedV1(_Contract):
+    ROUTING_KEY: ClassVar[str] = "logistics.delivery.unassigned.v1"
+
     request_id: uuid.UUID
     distribution_id: uuid.UUID
     group_id: uuid.UUID
@@ -70,6 +80,8 @@ class DeliveryUnassignedV1(_Contract):
 class DeliveryCancelledV1(_Contract):
     """The request is gone: consent withdrawn, revoked by a coordinator, or the member left."""
 
+    ROUTING_KEY: ClassVar[str] = "logistics.delivery.cancelled.v1"
+
     request_id: uuid.UUID
     distribution_id: uuid.UUID
     group_id: uuid.UUID
@@ -84,12 +96,13 @@ class DeliveryCancelledV1(_Contract):
     )
 
 
-CONTRACTS: dict[str, type[BaseModel]] = {
-    "logistics.slot.booked.v1": SlotBookedV1,
-    "logistics.slot.moved.v1": SlotMovedV1,
-    "logistics.slot.released.v1": SlotReleasedV1,
-    "logistics.delivery.requested.v1": DeliveryRequestedV1,
-    "logistics.delivery.assigned.v1": DeliveryAssignedV1,
-    "logistics.delivery.unassigned.v1": DeliveryUnassignedV1,
-    "logistics.delivery.cancelled.v1": DeliveryCancelledV1,
-}
+EVENTS: tuple[type[_Contract], ...] = (
+    SlotBookedV1,
+    SlotMovedV1,
+    SlotReleasedV1,
+    DeliveryRequestedV1,
+    DeliveryAssignedV1,
+    DeliveryUnassignedV1,
+    DeliveryCancelledV1,
+)
+CONTRACTS: dict[str, type[BaseModel]] = {event.ROUTING_KEY: event for event in EVENTS}

@@ -3,13 +3,15 @@ strings with up to 3 decimals ("0.5")."""
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Contract(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # Set by every event model (not by its parts): the routing key it is published under.
+    ROUTING_KEY: ClassVar[str]
 
 
 class DistributionV1(_Contract):
@@ -26,13 +28,19 @@ class DistributionV1(_Contract):
 class DistributionScheduledV1(DistributionV1):
     """A coordinator created (or rescheduled) a distribution."""
 
+    ROUTING_KEY: ClassVar[str] = "ordering.distribution.scheduled.v1"
+
 
 class DistributionOpenedV1(DistributionV1):
     """Ordering opened (the opening time passed)."""
 
+    ROUTING_KEY: ClassVar[str] = "ordering.distribution.opened.v1"
+
 
 class DistributionClosedV1(DistributionV1):
     """Ordering closed (the closing time passed)."""
+
+    ROUTING_KEY: ClassVar[str] = "ordering.distribution.closed.v1"
 
 
 class OrderLineV1(_Contract):
@@ -59,14 +67,20 @@ class OrderV1(_Contract):
 class OrderValidatedV1(OrderV1):
     """A member validated their cart: the order exists and its stock is reserved."""
 
+    ROUTING_KEY: ClassVar[str] = "ordering.order.validated.v1"
+
 
 class OrderUpdatedV1(OrderV1):
     """Products added or raised by the member, or a coordinator's correction."""
+
+    ROUTING_KEY: ClassVar[str] = "ordering.order.updated.v1"
 
     change: Literal["member_added", "coordinator_correction"]
 
 
 class PaymentRecordedV1(_Contract):
+    ROUTING_KEY: ClassVar[str] = "ordering.payment.recorded.v1"
+
     payment_id: uuid.UUID
     group_id: uuid.UUID
     user_id: uuid.UUID
@@ -77,11 +91,12 @@ class PaymentRecordedV1(_Contract):
     recorded_at: datetime
 
 
-CONTRACTS: dict[str, type[BaseModel]] = {
-    "ordering.distribution.scheduled.v1": DistributionScheduledV1,
-    "ordering.distribution.opened.v1": DistributionOpenedV1,
-    "ordering.distribution.closed.v1": DistributionClosedV1,
-    "ordering.order.validated.v1": OrderValidatedV1,
-    "ordering.order.updated.v1": OrderUpdatedV1,
-    "ordering.payment.recorded.v1": PaymentRecordedV1,
-}
+EVENTS: tuple[type[_Contract], ...] = (
+    DistributionScheduledV1,
+    DistributionOpenedV1,
+    DistributionClosedV1,
+    OrderValidatedV1,
+    OrderUpdatedV1,
+    PaymentRecordedV1,
+)
+CONTRACTS: dict[str, type[BaseModel]] = {event.ROUTING_KEY: event for event in EVENTS}
