@@ -9,12 +9,6 @@ from aiohttp import web
 
 from services.notifications import export as personal_export
 from services.notifications.api import dev_routes, routes
-from services.notifications.clients import (
-    AccountsClient,
-    InternalApi,
-    LogisticsClient,
-    ServiceTokens,
-)
 from services.notifications.compose import Composer
 from services.notifications.consumers import HANDLERS
 from services.notifications.mailsink import mailsink_job
@@ -23,6 +17,9 @@ from services.notifications.scheduler import mail_queue_job, reminder_job
 from services.notifications.sender import Sender
 from services.notifications.settings import NotificationsSettings
 from shared.auth import TokenVerifier
+from shared.clients import InternalApi, ServiceTokens
+from shared.clients.accounts import AccountsClient
+from shared.clients.logistics import LogisticsClient
 from shared.db import Database
 from shared.http import create_app
 from shared.runtime import Platform

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.notifications import repository as repo
-from services.notifications.clients import AccountsClient, Contact, Gone, LogisticsClient
 from services.notifications.domain import (
     Kind,
     format_date,
@@ -21,20 +20,27 @@ from services.notifications.mail import OutgoingMail, make_address, parse_mailbo
 from services.notifications.rendering import Renderer
 from services.notifications.repository import QueuedMail
 from services.notifications.settings import NotificationsSettings
+from shared.clients import Gone
+from shared.clients.accounts import AccountsClient, PersonContact
+from shared.clients.logistics import LogisticsClient
+from shared.db import Connection
+from shared.logging import get_logger
+
+log = get_logger(__name__)
 
 
 class NotReadyYet(Exception):
     """Something the mail needs has not arrived yet (the distribution): try again later."""
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
+def _uuid(value: object) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value)) if value else None
     except ValueError:
         return None
 
 
-def requester_details(contact: Contact, consented_fields: list[str]) -> dict[str, Any]:
+def requester_details(contact: PersonContact, consented_fields: list[str]) -> dict[str, Any]:
     """What the volunteer sees of the requester: the name, and only the consented fields."""
     consented = set(consented_fields)
     return {
@@ -45,7 +51,7 @@ def requester_details(contact: Contact, consented_fields: list[str]) -> dict[str
     }
 
 
-def volunteer_details(contact: Contact) -> dict[str, Any]:
+def volunteer_details(contact: PersonContact) -> dict[str, Any]:
     """What the requester sees of the volunteer: name, phone and email (they volunteered)."""
     return {"name": contact.full_name, "phone": _phone(contact.phone), "email": contact.email}
 
@@ -68,7 +74,7 @@ class Composer:
         self.renderer = renderer or Renderer()
         self.sender = parse_mailbox(settings.mail_from)
 
-    async def compose(self, conn: Any, mail: QueuedMail) -> OutgoingMail:
+    async def compose(self, conn: Connection, mail: QueuedMail) -> OutgoingMail:
         recipient = await self.accounts.contact(mail.recipient_id)
         language = language_of(recipient.language)
         context: dict[str, Any] = {
@@ -103,13 +109,12 @@ class Composer:
             group = await self.accounts.group(group_id)
         except Gone:
             return
-        context["group_name"] = group.get("name")
-        join_path = group.get("join_path")
-        if isinstance(join_path, str) and join_path.startswith("/"):
-            context["orders_link"] = self.settings.web_base_url.rstrip("/") + join_path
+        context["group_name"] = group.name
+        if group.join_path.startswith("/"):
+            context["orders_link"] = self.settings.web_base_url.rstrip("/") + group.join_path
 
     async def _distribution(
-        self, conn: Any, distribution_id: uuid.UUID, language: str, attempts: int
+        self, conn: Connection, distribution_id: uuid.UUID, language: str, attempts: int
     ) -> dict[str, Any] | None:
         row = await repo.get_distribution(conn, distribution_id)
         if row is None:
@@ -155,7 +160,7 @@ class Composer:
             base = self.settings.web_base_url.rstrip("/")
             context["reset_link"] = f"{base}/mot-de-passe/nouveau?token={token}"
 
-    async def _first_name(self, user_id: Any) -> str | None:
+    async def _first_name(self, user_id: object) -> str | None:
         person = _uuid(user_id)
         if person is None:
             return None
@@ -192,14 +197,21 @@ class Composer:
             for line in ctx.get("lines", [])
         ]
         distribution_id = _uuid(ctx.get("distribution_id"))
-        slot: dict[str, Any] = {"state": "unknown", "time": None}
+        context["slot"] = {"state": "unknown", "time": None}
         if distribution_id is not None:
-            answer = await self.logistics.booking(distribution_id, mail.recipient_id)
-            if answer.known and answer.starts_at is None:
-                slot = {"state": "none", "time": None}
-            elif answer.known and answer.starts_at is not None:
-                time = format_time(answer.starts_at, language)
-                if answer.ends_at is not None:
-                    time = f"{time} – {format_time(answer.ends_at, language)}"
-                slot = {"state": "booked", "time": time}
-        context["slot"] = slot
+            context["slot"] = await self._slot(distribution_id, mail.recipient_id, language)
+
+    async def _slot(
+        self, distribution_id: uuid.UUID, user_id: uuid.UUID, language: str
+    ) -> dict[str, Any]:
+        """The member's slot; "unknown" when logistics did not answer (the mail still goes)."""
+        try:
+            booking = await self.logistics.booking(distribution_id, user_id)
+        except Exception as exc:
+            log.warning("slot_lookup_failed", error=repr(exc))
+            return {"state": "unknown", "time": None}
+        if booking is None:
+            return {"state": "none", "time": None}
+        start = format_time(booking.starts_at, language)
+        end = format_time(booking.ends_at, language)
+        return {"state": "booked", "time": f"{start} – {end}"}

@@ -3,7 +3,7 @@ writes commit together with the inbox entry, so a redelivered event queues nothi
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel
 
@@ -26,6 +26,7 @@ from shared.contracts.ordering import (
     OrderV1,
     OrderValidatedV1,
 )
+from shared.db import Connection
 from shared.envelope import CloudEvent
 from shared.logging import get_logger
 
@@ -33,8 +34,10 @@ log = get_logger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
 
-def typed(model: type[M], handler: Callable[[Any, CloudEvent, M], Awaitable[None]]) -> Handler:
-    async def run(conn: Any, event: CloudEvent, data: BaseModel) -> None:
+def typed(
+    model: type[M], handler: Callable[[Connection, CloudEvent, M], Awaitable[None]]
+) -> Handler:
+    async def run(conn: Connection, event: CloudEvent, data: BaseModel) -> None:
         if not isinstance(data, model):
             raise PoisonMessage(f"{event.type} carries {type(data).__name__}")
         await handler(conn, event, data)
@@ -42,7 +45,7 @@ def typed(model: type[M], handler: Callable[[Any, CloudEvent, M], Awaitable[None
     return run
 
 
-def _pairing_context(data: DeliveryAssignedV1 | DeliveryUnassignedV1) -> dict[str, Any]:
+def _pairing_context(data: DeliveryAssignedV1 | DeliveryUnassignedV1) -> repo.JsonObject:
     return {
         "request_id": str(data.request_id),
         "distribution_id": str(data.distribution_id),
@@ -52,7 +55,7 @@ def _pairing_context(data: DeliveryAssignedV1 | DeliveryUnassignedV1) -> dict[st
     }
 
 
-async def delivery_assigned(conn: Any, event: CloudEvent, data: DeliveryAssignedV1) -> None:
+async def delivery_assigned(conn: Connection, event: CloudEvent, data: DeliveryAssignedV1) -> None:
     """Both people get each other's details: the volunteer only the fields the requester
     consented to share (kept here as field names, never values)."""
     context = {**_pairing_context(data), "consented_fields": sorted(set(data.consented_fields))}
@@ -86,10 +89,10 @@ async def delivery_assigned(conn: Any, event: CloudEvent, data: DeliveryAssigned
 
 def _notice_context(
     data: DeliveryUnassignedV1 | DeliveryCancelledV1, volunteer_id: uuid.UUID, gone: str
-) -> dict[str, Any]:
+) -> repo.JsonObject:
     """What a notice needs: ids and the reason. The id of an erased person is left out: the
     notice still reaches the other side, and nothing here points back to the erased person."""
-    context: dict[str, Any] = {
+    context: repo.JsonObject = {
         "request_id": str(data.request_id),
         "distribution_id": str(data.distribution_id),
         "group_id": str(data.group_id),
@@ -102,7 +105,9 @@ def _notice_context(
     return context
 
 
-async def delivery_unassigned(conn: Any, event: CloudEvent, data: DeliveryUnassignedV1) -> None:
+async def delivery_unassigned(
+    conn: Connection, event: CloudEvent, data: DeliveryUnassignedV1
+) -> None:
     still_assigned = await repo.remove_assignment(conn, data.request_id)
     if data.ended_by is not None:
         # Events since v1.1 say whose side ended: only the volunteer's side is told here; when
@@ -154,7 +159,9 @@ async def delivery_unassigned(conn: Any, event: CloudEvent, data: DeliveryUnassi
         )
 
 
-async def delivery_cancelled(conn: Any, event: CloudEvent, data: DeliveryCancelledV1) -> None:
+async def delivery_cancelled(
+    conn: Connection, event: CloudEvent, data: DeliveryCancelledV1
+) -> None:
     remembered = await repo.remove_assignment(conn, data.request_id)
     # Since v1.1 the event names the volunteer itself: the notice does not depend on what this
     # service still remembers, so an erasure handled first loses no one to write to.
@@ -187,16 +194,20 @@ def _distribution_row(data: DistributionV1) -> repo.DistributionRow:
 
 
 async def distribution_scheduled(
-    conn: Any, event: CloudEvent, data: DistributionScheduledV1
+    conn: Connection, event: CloudEvent, data: DistributionScheduledV1
 ) -> None:
     await repo.upsert_distribution(conn, _distribution_row(data), event.time)
 
 
-async def distribution_closed(conn: Any, event: CloudEvent, data: DistributionClosedV1) -> None:
+async def distribution_closed(
+    conn: Connection, event: CloudEvent, data: DistributionClosedV1
+) -> None:
     await repo.upsert_distribution(conn, _distribution_row(data), event.time)
 
 
-async def distribution_opened(conn: Any, event: CloudEvent, data: DistributionOpenedV1) -> None:
+async def distribution_opened(
+    conn: Connection, event: CloudEvent, data: DistributionOpenedV1
+) -> None:
     await repo.upsert_distribution(conn, _distribution_row(data), event.time)
     await repo.queue_fanout(
         conn,
@@ -208,7 +219,7 @@ async def distribution_opened(conn: Any, event: CloudEvent, data: DistributionOp
     )
 
 
-def _order_context(data: OrderV1, updated: bool) -> dict[str, Any]:
+def _order_context(data: OrderV1, updated: bool) -> repo.JsonObject:
     return {
         "order_id": str(data.order_id),
         "distribution_id": str(data.distribution_id),
@@ -229,7 +240,7 @@ def _order_context(data: OrderV1, updated: bool) -> dict[str, Any]:
     }
 
 
-async def order_validated(conn: Any, event: CloudEvent, data: OrderValidatedV1) -> None:
+async def order_validated(conn: Connection, event: CloudEvent, data: OrderValidatedV1) -> None:
     await repo.record_order(conn, data.distribution_id, data.user_id)
     await repo.queue_mail(
         conn,
@@ -241,7 +252,7 @@ async def order_validated(conn: Any, event: CloudEvent, data: OrderValidatedV1) 
     )
 
 
-async def order_updated(conn: Any, event: CloudEvent, data: OrderUpdatedV1) -> None:
+async def order_updated(conn: Connection, event: CloudEvent, data: OrderUpdatedV1) -> None:
     await repo.record_order(conn, data.distribution_id, data.user_id)
     await repo.queue_mail(
         conn,
@@ -254,7 +265,7 @@ async def order_updated(conn: Any, event: CloudEvent, data: OrderUpdatedV1) -> N
 
 
 async def password_reset_requested(
-    conn: Any, event: CloudEvent, data: PasswordResetRequestedV1
+    conn: Connection, event: CloudEvent, data: PasswordResetRequestedV1
 ) -> None:
     # Only the reset id: the token itself is fetched from accounts when the mail is sent.
     await repo.queue_mail(
@@ -262,7 +273,7 @@ async def password_reset_requested(
     )
 
 
-async def user_erased(conn: Any, event: CloudEvent, data: UserErasedV1) -> None:
+async def user_erased(conn: Connection, event: CloudEvent, data: UserErasedV1) -> None:
     counts = await erasure.erase_user(conn, data.user_id)
     log.info("user_erased", event_id=str(event.id), **counts)
 

@@ -9,17 +9,19 @@ time, as the sender does at send time; a person erased since shows as « ? ».""
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 import aiohttp
 import jinja2
 from aiohttp import web
 from pydantic import BaseModel
 
-from services.notifications.clients import AccountsClient, Gone, InternalApi, ServiceTokens
 from services.notifications.domain import Kind, language_of
 from services.notifications.rendering import TEMPLATES, clean_values
+from services.notifications.repository import personal as repo
 from services.notifications.settings import NotificationsSettings
+from shared.clients import Gone, InternalApi, ServiceTokens
+from shared.clients.accounts import AccountsClient
 from shared.db import Database
 from shared.logging import get_logger
 from shared.problems import not_found
@@ -98,7 +100,7 @@ def install(app: web.Application, settings: NotificationsSettings) -> None:
     app.cleanup_ctx.append(context)
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
+def _uuid(value: object) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value)) if value else None
     except ValueError:
@@ -113,7 +115,7 @@ class _Names:
         self.people: dict[uuid.UUID, tuple[str, str]] = {}
         self.groups: dict[uuid.UUID, str | None] = {}
 
-    async def person(self, value: Any) -> tuple[str, str]:
+    async def person(self, value: object) -> tuple[str, str]:
         """(first name, full name), « ? » for someone erased since."""
         user_id = _uuid(value)
         if user_id is None:
@@ -131,18 +133,20 @@ class _Names:
             return None
         if group_id not in self.groups:
             try:
-                name = (await self.accounts.group(group_id)).get("name")
-                self.groups[group_id] = str(name) if name else None
+                name = (await self.accounts.group(group_id)).name
+                self.groups[group_id] = name or None
             except Gone:
                 self.groups[group_id] = None
         return self.groups[group_id]
 
 
-async def _subject(names: _Names, row: Any, language: str) -> str | None:
+async def _subject(
+    names: _Names, mail: repo.MailToPerson, group_id: uuid.UUID | None, language: str
+) -> str | None:
     """The subject line as the sender renders it, from the template of the mail's kind."""
-    ctx: dict[str, Any] = row["context"] if isinstance(row["context"], dict) else {}
+    ctx = mail.context
     try:
-        kind = Kind(row["kind"])
+        kind = Kind(mail.kind)
     except ValueError:
         return None
     requester_first, requester_full = await names.person(ctx.get("requester_id"))
@@ -153,7 +157,7 @@ async def _subject(names: _Names, row: Any, language: str) -> str | None:
         {
             **ctx,
             "recipient_name": "",
-            "group_name": await names.group(row["group_id"]),
+            "group_name": await names.group(group_id),
             "updated": bool(ctx.get("updated")),
             "requester_first_name": requester_first,
             "requester": {"name": requester_full},
@@ -173,39 +177,6 @@ async def _subject(names: _Names, row: Any, language: str) -> str | None:
     return " ".join(text.split())
 
 
-async def export_queries(conn: Any, user_id: uuid.UUID) -> dict[str, list[Any]]:
-    """The person's rows of every notifications table that names them."""
-    return {
-        "mails": await conn.fetch(
-            "SELECT id, kind, group_id, context, status, created_at, sent_at, attempts"
-            " FROM email_outbox WHERE recipient_id = $1 ORDER BY created_at, id",
-            user_id,
-        ),
-        "about": await conn.fetch(
-            "SELECT kind, status, group_id, context->>'distribution_id' AS distribution_id,"
-            " created_at, sent_at FROM email_outbox"
-            " WHERE related_user_id = $1 AND recipient_id <> $1 ORDER BY created_at, id",
-            user_id,
-        ),
-        "orders": await conn.fetch(
-            "SELECT distribution_id FROM orders WHERE user_id = $1 ORDER BY distribution_id",
-            user_id,
-        ),
-        "pairings": await conn.fetch(
-            "SELECT request_id,"
-            " CASE WHEN requester_id = $1 THEN 'requester' ELSE 'volunteer' END AS role,"
-            " group_id, distribution_id FROM assignments"
-            " WHERE requester_id = $1 OR volunteer_id = $1 ORDER BY request_id",
-            user_id,
-        ),
-        "ended": await conn.fetch(
-            "SELECT group_id, ended_at FROM membership_revocations WHERE user_id = $1"
-            " ORDER BY ended_at",
-            user_id,
-        ),
-    }
-
-
 async def export_user(
     db: Database, accounts: AccountsClient, user_id: uuid.UUID
 ) -> NotificationsExport:
@@ -215,43 +186,55 @@ async def export_user(
         raise not_found("Personne", "Person") from None
     # Names are asked of accounts after the connection is given back.
     async with db.transaction("repeatable_read") as conn:
-        rows = await export_queries(conn, user_id)
+        rows = await repo.personal_rows(conn, user_id)
     names = _Names(accounts)
     exported = []
-    for row in rows["mails"]:
-        ctx = row["context"] if isinstance(row["context"], dict) else {}
-        group_id = row["group_id"] or _uuid(ctx.get("group_id"))
+    for mail in rows.mails:
+        group_id = mail.group_id or _uuid(mail.context.get("group_id"))
         exported.append(
             ExportedMail(
-                mail_id=row["id"],
-                kind=row["kind"],
-                subject=await _subject(names, {**dict(row), "group_id": group_id}, language),
+                mail_id=mail.id,
+                kind=mail.kind,
+                subject=await _subject(names, mail, group_id, language),
                 language=language,
-                status=row["status"],
+                status=mail.status,
                 group_id=group_id,
-                distribution_id=_uuid(ctx.get("distribution_id")),
-                created_at=row["created_at"],
-                sent_at=row["sent_at"],
-                attempts=row["attempts"],
+                distribution_id=_uuid(mail.context.get("distribution_id")),
+                created_at=mail.created_at,
+                sent_at=mail.sent_at,
+                attempts=mail.attempts,
             )
         )
     groups = {m.group_id for m in exported if m.group_id is not None}
-    groups |= {
-        r["group_id"]
-        for key in ("about", "pairings", "ended")
-        for r in rows[key]
-        if r["group_id"] is not None
-    }
+    groups |= {r.group_id for r in rows.about if r.group_id is not None}
+    groups |= {r.group_id for r in rows.pairings} | {r.group_id for r in rows.ended}
     return NotificationsExport(
         user_id=user_id,
         group_ids=sorted(groups, key=str),
         language=language,
         mails=exported,
         mails_about_you=[
-            MailAboutPerson(**{**dict(r), "distribution_id": _uuid(r["distribution_id"])})
-            for r in rows["about"]
+            MailAboutPerson(
+                kind=r.kind,
+                status=r.status,
+                group_id=r.group_id,
+                distribution_id=_uuid(r.distribution_id),
+                created_at=r.created_at,
+                sent_at=r.sent_at,
+            )
+            for r in rows.about
         ],
-        orders=[r["distribution_id"] for r in rows["orders"]],
-        pairings=[ExportedPairing(**dict(r)) for r in rows["pairings"]],
-        memberships_ended=[EndedMembership(**dict(r)) for r in rows["ended"]],
+        orders=rows.orders,
+        pairings=[
+            ExportedPairing(
+                request_id=r.request_id,
+                role=r.role,
+                group_id=r.group_id,
+                distribution_id=r.distribution_id,
+            )
+            for r in rows.pairings
+        ],
+        memberships_ended=[
+            EndedMembership(group_id=r.group_id, ended_at=r.ended_at) for r in rows.ended
+        ],
     )

@@ -127,16 +127,17 @@ async def run_standalone(settings: NotificationsSettings) -> None:
         await pool.close()
 
 
-def summary(row: dict[str, Any]) -> dict[str, Any]:
-    text, html = parts(bytes(row["raw"]))
-    message = parse(bytes(row["raw"]))
+def summary(row: repo.SinkMessage) -> dict[str, Any]:
+    """The JSON of one mail (models.SinkMail), `received_at` as Python writes it."""
+    text, html = parts(row.raw)
+    message = parse(row.raw)
     return {
-        "id": row["id"],
-        "received_at": row["received_at"].isoformat(),
-        "from": str(message.get("From", row["mail_from"])),
-        "to": str(message.get("To", ", ".join(row["rcpt_tos"]))),
-        "envelope_to": list(row["rcpt_tos"]),
-        "subject": row["subject"] or "",
+        "id": row.id,
+        "received_at": row.received_at.isoformat(),
+        "from": str(message.get("From", row.mail_from)),
+        "to": str(message.get("To", ", ".join(row.rcpt_tos))),
+        "envelope_to": list(row.rcpt_tos),
+        "subject": row.subject or "",
         "language": str(message.get("Content-Language", "")),
         "text": text,
         "html": html,

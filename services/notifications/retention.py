@@ -3,8 +3,8 @@
 the "to every member" jobs go with it. Pending mail is never purged (it has yet to be sent)."""
 
 import asyncio
-from typing import Any
 
+from services.notifications.repository import personal as repo
 from shared.db import Database
 from shared.logging import get_logger
 
@@ -13,27 +13,11 @@ MAIL_RETENTION_DAYS = 90
 PURGE_SECONDS = 3600.0
 
 
-async def purge_old_mail(conn: Any, days: int = MAIL_RETENTION_DAYS) -> int:
-    mail = await conn.fetchval(
-        "WITH gone AS (DELETE FROM email_outbox WHERE status IN ('sent', 'dropped')"
-        " AND coalesce(sent_at, created_at) < now() - make_interval(days => $1)"
-        " RETURNING 1) SELECT count(*) FROM gone",
-        days,
-    )
-    fanouts = await conn.fetchval(
-        "WITH gone AS (DELETE FROM fanouts WHERE status = 'done'"
-        " AND created_at < now() - make_interval(days => $1) RETURNING 1)"
-        " SELECT count(*) FROM gone",
-        days,
-    )
-    return int(mail) + int(fanouts)
-
-
 async def mail_retention_job(db: Database) -> None:
     while True:
         try:
             async with db.transaction() as conn:
-                gone = await purge_old_mail(conn)
+                gone = await repo.purge_old_mail(conn, MAIL_RETENTION_DAYS)
             if gone:
                 log.info("old_mail_purged", rows=gone)
         except asyncio.CancelledError:

@@ -64,9 +64,9 @@ def reminder_job(
 async def measure_mail_queue(db: Database) -> None:
     """How many mails wait and since when: a failing SMTP server shows here first."""
     async with db.connection() as conn:
-        waiting, oldest = await repo.mail_queue_state(conn)
-    EMAIL_QUEUE_LENGTH.set(waiting)
-    EMAIL_OLDEST_UNSENT.set(oldest)
+        state = await repo.mail_queue_state(conn)
+    EMAIL_QUEUE_LENGTH.set(state.waiting)
+    EMAIL_OLDEST_UNSENT.set(state.oldest_seconds)
 
 
 def mail_queue_job(interval: float = 10.0) -> Job:

@@ -9,17 +9,17 @@ import asyncio
 import contextlib
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 import aiosmtplib
 
 from services.notifications import repository as repo
-from services.notifications.clients import AccountsClient, Gone, Unavailable
 from services.notifications.compose import Composer, NotReadyYet
 from services.notifications.domain import retry_delay
 from services.notifications.mail import InvalidAddress, OutgoingMail, build_message
 from services.notifications.settings import NotificationsSettings
-from shared.db import Database
+from shared.clients import Gone, Unavailable
+from shared.clients.accounts import AccountsClient
+from shared.db import Connection, Database
 from shared.logging import get_logger
 from shared.metrics import CONSUMER_ERRORS
 
@@ -145,7 +145,9 @@ class Sender:
             await self._deliver(conn, mail, transport)
             return True
 
-    async def _deliver(self, conn: Any, mail: repo.QueuedMail, transport: SmtpTransport) -> None:
+    async def _deliver(
+        self, conn: Connection, mail: repo.QueuedMail, transport: SmtpTransport
+    ) -> None:
         fields = {"mail_id": mail.id, "kind": mail.kind.value, "attempt": mail.attempts + 1}
         try:
             # SMTP first: a password-reset token is handed out once, so fetch it only when the

@@ -157,6 +157,12 @@ class FakePeople:
             "id": str(group_id),
             "slug": slug,
             "name": name,
+            "city": "Toulouse",
+            "coordinator_name": "",
+            "coordinator_email": "",
+            "contact_email": "",
+            "phone_required": False,
+            "address_required": False,
             "join_path": f"/g/{slug}",
         }
         self.members.setdefault(group_id, [])

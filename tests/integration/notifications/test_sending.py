@@ -102,6 +102,9 @@ async def test_order_confirmation_has_items_total_place_and_slot(start_service, 
     slot_start = distribution.starts_at + timedelta(hours=3, minutes=45)
     people.bookings[(distribution.distribution_id, booked)] = {
         "slot_id": str(uuid.uuid4()),
+        "distribution_id": str(distribution.distribution_id),
+        "group_id": str(group_id),
+        "user_id": str(booked),
         "starts_at": slot_start.isoformat(),
         "ends_at": (slot_start + timedelta(minutes=15)).isoformat(),
     }

@@ -1,7 +1,6 @@
 """Values from members (product names, places, names) cannot break a mail's lines, and phone
 numbers are written the French way (issue 11)."""
 
-import dataclasses
 import re
 import uuid
 from typing import Any
@@ -75,8 +74,8 @@ def test_phone_numbers_are_written_the_french_way(stored: str, shown: str):
 
 
 def test_the_pairing_mails_show_french_phone_numbers():
-    requester = dataclasses.replace(REQUESTER, phone="+33606060606", user_id=uuid.uuid4())
-    volunteer = dataclasses.replace(VOLUNTEER, phone="+33798765432")
+    requester = REQUESTER.model_copy(update={"phone": "+33606060606", "user_id": uuid.uuid4()})
+    volunteer = VOLUNTEER.model_copy(update={"phone": "+33798765432"})
     to_volunteer = RENDERER.render(
         Kind.PAIRING_VOLUNTEER, "fr", base(requester=requester_details(requester, ["phone"]))
     )

@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 
-from services.notifications.clients import Contact
 from services.notifications.compose import requester_details, volunteer_details
 from services.notifications.domain import LANGUAGES, Kind
 from services.notifications.rendering import Renderer
+from shared.clients.accounts import PersonContact
 
 RENDERER = Renderer()
 DISTRIBUTION = {
@@ -18,7 +18,7 @@ DISTRIBUTION = {
     "place_address": "23 rue Georges Lyvet 69200 Venissieux",
     "closes_at": "Jeudi 29 août 2019 à 23:59",
 }
-REQUESTER = Contact(
+REQUESTER = PersonContact(
     user_id=uuid.uuid4(),
     first_name="Sarah",
     last_name="VARDA",
@@ -30,7 +30,7 @@ REQUESTER = Contact(
     city="Toulouse",
     language="fr",
 )
-VOLUNTEER = Contact(
+VOLUNTEER = PersonContact(
     user_id=uuid.uuid4(),
     first_name="Paul",
     last_name="MARTIN",
@@ -130,7 +130,7 @@ def test_pairing_says_what_to_agree_on():
 
 
 def test_html_part_escapes_names_but_text_part_keeps_them():
-    hostile = Contact(
+    hostile = PersonContact(
         user_id=uuid.uuid4(),
         first_name="<script>alert(1)</script>",
         last_name="&Co",
