@@ -5,7 +5,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from services.accounts.api import routes
+from services.accounts.api import ROUTE_TABLES
 from services.accounts.keys import ISSUER_KEY, SETTINGS_KEY
 from services.accounts.security import load_signing_key, rekey_emails
 from services.accounts.settings import AccountsSettings
@@ -45,5 +45,6 @@ async def build_app(settings: AccountsSettings | None = None) -> web.Application
         yield
 
     app.cleanup_ctx.append(signing_key)
-    app.add_routes(routes)
+    for table in ROUTE_TABLES:
+        app.add_routes(table)
     return app

@@ -1,18 +1,22 @@
-"""Everything accounts holds about one person, for the member's download (GDPR Art. 15/20),
-asked by the web with its service token (`GET /internal/users/{user_id}/export`).
+"""Everything accounts holds about one person (GDPR Art. 15/20): for the member's download,
+asked by the web with its service token (`GET /internal/users/{user_id}/export`), and the
+member's own older answer (`GET /v1/me/export`).
 
 Accounts forgets a membership when the member leaves (the other services keep the groups they
 hold data in, with the date the membership ended): `memberships` lists the current ones."""
 
 import uuid
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel
 
 from services.accounts import throttle
+from services.accounts.people import load_user
+from services.accounts.repository import exports, users
 from services.accounts.settings import AccountsSettings
-from shared.db import Database
+from shared.db import Connection, Database
 from shared.problems import not_found
 
 
@@ -72,55 +76,73 @@ class AccountsExport(BaseModel):
 
 
 async def export_queries(
-    conn: Any, settings: AccountsSettings, user_id: uuid.UUID
+    conn: Connection, settings: AccountsSettings, user_id: uuid.UUID
 ) -> AccountsExport:
-    user = await conn.fetchrow(
-        "SELECT id AS user_id, email, first_name, last_name, phone, street, postcode, city,"
-        " language, is_admin, created_at, updated_at FROM users WHERE id = $1",
-        user_id,
-    )
+    user = await users.user_by_id(conn, user_id)
     if user is None:
         raise not_found("Personne", "Person")
-    memberships = await conn.fetch(
-        "SELECT g.id AS group_id, g.slug, g.name, g.city, m.role, m.joined_at"
-        " FROM memberships m JOIN groups g ON g.id = m.group_id"
-        " WHERE m.user_id = $1 ORDER BY m.joined_at",
-        user_id,
-    )
-    sessions = await conn.fetch(
-        "SELECT created_at, last_seen_at, expires_at, ended_at FROM sessions"
-        " WHERE user_id = $1 ORDER BY created_at",
-        user_id,
-    )
-    resets = await conn.fetch(
-        "SELECT created_at, expires_at, used_at FROM password_resets WHERE user_id = $1"
-        " ORDER BY created_at",
-        user_id,
-    )
-    failures = await conn.fetch(
-        "SELECT failed_at FROM login_failures WHERE throttle_key = $1 ORDER BY failed_at",
-        throttle.account_key(settings, user["email"]),
-    )
-    ended = await conn.fetch(
-        "SELECT group_id, ended_at FROM membership_revocations WHERE user_id = $1"
-        " ORDER BY ended_at",
-        user_id,
-    )
-    groups = {r["group_id"] for rows in (memberships, ended) for r in rows}
+    memberships = await exports.memberships_of(conn, user_id)
+    ended = await exports.ended_memberships(conn, user_id)
+    groups = {m.group_id for m in memberships} | {e.group_id for e in ended}
     return AccountsExport(
         user_id=user_id,
         group_ids=sorted(groups, key=str),
-        profile=ExportedProfile(**dict(user)),
-        memberships=[ExportedMembership(**dict(r)) for r in memberships],
-        sessions=[ExportedSession(**dict(r)) for r in sessions],
-        password_resets=[ExportedReset(**dict(r)) for r in resets],
-        failed_log_ins=[r["failed_at"] for r in failures],
-        memberships_ended=[EndedMembership(**dict(r)) for r in ended],
+        profile=ExportedProfile(
+            user_id=user.id,
+            email=user.email,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            phone=user.phone,
+            street=user.street,
+            postcode=user.postcode,
+            city=user.city,
+            language=user.language,
+            is_admin=user.is_admin,
+            created_at=user.created_at,
+            updated_at=user.updated_at,
+        ),
+        memberships=[ExportedMembership.model_validate(asdict(m)) for m in memberships],
+        sessions=[
+            ExportedSession.model_validate(asdict(s))
+            for s in await exports.sessions_of(conn, user_id)
+        ],
+        password_resets=[
+            ExportedReset.model_validate(asdict(r)) for r in await exports.resets_of(conn, user_id)
+        ],
+        failed_log_ins=await exports.failed_log_ins(
+            conn, throttle.account_key(settings, user.email)
+        ),
+        memberships_ended=[EndedMembership.model_validate(asdict(e)) for e in ended],
     )
 
 
 async def export_user(
     db: Database, settings: AccountsSettings, user_id: uuid.UUID
 ) -> AccountsExport:
+    """For the web's download, asked with its service token."""
     async with db.transaction("repeatable_read") as conn:
         return await export_queries(conn, settings, user_id)
+
+
+async def export_personal_data(
+    db: Database, settings: AccountsSettings, user_id: uuid.UUID
+) -> dict[str, object]:
+    """`GET /v1/me/export`: the caller's own data, in the older shape of that answer."""
+    async with db.transaction() as conn:
+        user = await load_user(conn, user_id)
+        sessions = await exports.sessions_of(conn, user_id)
+        resets = await exports.resets_of(conn, user_id)
+        memberships = await exports.memberships_of(conn, user_id)
+        failures = await exports.failed_log_ins(conn, throttle.account_key(settings, user.email))
+    hidden = ("password_hash", "email_key")
+    return {
+        "service": "accounts",
+        "profile": {k: v for k, v in asdict(user).items() if k not in hidden},
+        "memberships": [
+            {"group_name": m.name, "slug": m.slug, "role": m.role, "joined_at": m.joined_at}
+            for m in memberships
+        ],
+        "sessions": [asdict(s) for s in sessions],
+        "password_resets": [asdict(r) for r in resets],
+        "failed_log_ins": [{"failed_at": at} for at in failures],
+    }

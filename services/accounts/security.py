@@ -3,14 +3,15 @@
 import asyncio
 import hashlib
 import secrets
-from typing import Any
 
 import asyncpg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.accounts.domain import email_key
+from services.accounts.repository import keys, users
 from shared.auth import TokenIssuer
+from shared.db import Connection
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -45,33 +46,28 @@ def digest(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
 
-async def load_signing_key(conn: Any) -> TokenIssuer:
+async def load_signing_key(conn: Connection) -> TokenIssuer:
     """The first replica creates the key; the others read it (under a transaction lock)."""
     async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('accounts-signing-key'))")
-        row = await conn.fetchrow(
-            "SELECT kid, private_pem FROM signing_keys ORDER BY created_at DESC LIMIT 1"
-        )
-        if row is not None:
-            return TokenIssuer.from_pem(row["private_pem"], row["kid"])
+        await keys.lock_signing_keys(conn)
+        found = await keys.latest_signing_key(conn)
+        if found is not None:
+            return TokenIssuer.from_pem(found.private_pem, found.kid)
         issuer = TokenIssuer.generate()
-        await conn.execute(
-            "INSERT INTO signing_keys (kid, private_pem) VALUES ($1, $2)",
-            issuer.key_id,
-            issuer.private_pem(),
+        await keys.insert_signing_key(
+            conn, keys.SigningKey(kid=issuer.key_id, private_pem=issuer.private_pem())
         )
         return issuer
 
 
-async def rekey_emails(conn: Any) -> None:
+async def rekey_emails(conn: Connection) -> None:
     """Migration 0002 keyed non-ASCII addresses with SQL's folding: redo them with Python's."""
-    rows = await conn.fetch("SELECT id, email, email_key FROM users WHERE email ~ '[^\\x01-\\x7e]'")
-    for row in rows:
-        key = email_key(row["email"])
-        if key == row["email_key"]:
+    for row in await users.non_ascii_emails(conn):
+        key = email_key(row.email)
+        if key == row.email_key:
             continue
         try:
-            await conn.execute("UPDATE users SET email_key = $2 WHERE id = $1", row["id"], key)
+            await users.set_email_key(conn, row.id, key)
         except asyncpg.UniqueViolationError:
             # Two accounts that only differ by folding: the other keeps the key, an admin decides.
-            log.error("email_key_conflict", user_id=str(row["id"]))
+            log.error("email_key_conflict", user_id=str(row.id))

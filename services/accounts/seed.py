@@ -1,6 +1,7 @@
 """Demo data: the four groups of SPEC.md, their coordinators and an association admin."""
 
 from services.accounts.domain import email_key
+from services.accounts.repository import demo
 from services.accounts.security import hash_password
 from services.accounts.settings import AccountsSettings
 from shared.contracts.accounts import MemberJoinedV1
@@ -18,19 +19,16 @@ async def seed_demo(settings: AccountsSettings | None = None) -> None:
     password_hash = await hash_password(DEMO_PASSWORD)
     try:
         async with conn.transaction():
-            await conn.execute(
-                "INSERT INTO users (id, email, email_key, password_hash, first_name, last_name,"
-                " is_admin) VALUES ($1, $2, $3, $4, 'Admin', 'VRAC', true) ON CONFLICT DO NOTHING",
+            await demo.insert_admin(
+                conn,
                 demo_id("user", DEMO_ADMIN_EMAIL),
                 DEMO_ADMIN_EMAIL,
                 email_key(DEMO_ADMIN_EMAIL),
                 password_hash,
             )
             for g in DEMO_GROUPS:
-                await conn.execute(
-                    "INSERT INTO groups (id, slug, name, city, coordinator_name,"
-                    " coordinator_email, contact_email, phone_required, address_required)"
-                    " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT DO NOTHING",
+                await demo.insert_group(
+                    conn,
                     g.id,
                     g.slug,
                     g.name,
@@ -41,10 +39,8 @@ async def seed_demo(settings: AccountsSettings | None = None) -> None:
                     g.phone_required,
                     g.address_required,
                 )
-                await conn.execute(
-                    "INSERT INTO users (id, email, email_key, password_hash, first_name,"
-                    " last_name, phone, street, postcode, city) VALUES ($1,$2,$3,$4,$5,$6,"
-                    " '+33600000000', '1 place de la Mairie', '31000', $7) ON CONFLICT DO NOTHING",
+                await demo.insert_coordinator(
+                    conn,
                     g.coordinator_id,
                     g.coordinator_email,
                     email_key(g.coordinator_email),
@@ -53,12 +49,7 @@ async def seed_demo(settings: AccountsSettings | None = None) -> None:
                     g.coordinator_last_name,
                     g.city,
                 )
-                joined = await conn.fetchval(
-                    "INSERT INTO memberships (user_id, group_id, role)"
-                    " VALUES ($1, $2, 'coordinator') ON CONFLICT DO NOTHING RETURNING true",
-                    g.coordinator_id,
-                    g.id,
-                )
+                joined = await demo.add_coordinator(conn, g.coordinator_id, g.id)
                 if joined:
                     await add_event(
                         conn,

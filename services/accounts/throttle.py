@@ -8,15 +8,15 @@ removed by the worker's cleanup job.
 import asyncio
 import hashlib
 import hmac
-from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any
 
 from services.accounts.domain import email_key
+from services.accounts.repository import throttle as repo
 from services.accounts.settings import AccountsSettings
-from shared.db import Database
+from shared.db import Connection, Database
 from shared.logging import get_logger
 from shared.problems import Problem
+from shared.runtime import BackgroundJob
 
 log = get_logger(__name__)
 CLEANUP_SECONDS = 60.0
@@ -48,21 +48,12 @@ def window(settings: AccountsSettings) -> timedelta:
     return timedelta(seconds=settings.login_window_seconds)
 
 
-async def check_throttle(conn: Any, keys: list[tuple[str, int]], within: timedelta) -> None:
+async def check_throttle(conn: Connection, keys: list[tuple[str, int]], within: timedelta) -> None:
     """Refuse with 429 when any key had too many failures in the window."""
     for key, limit in keys:
-        row = await conn.fetchrow(
-            "SELECT count(*) AS failures, min(failed_at) AS oldest FROM login_failures"
-            " WHERE throttle_key = $1 AND failed_at > now() - $2::interval",
-            key,
-            within,
-        )
-        if row["failures"] >= limit:
-            retry = await conn.fetchval(
-                "SELECT ceil(extract(epoch FROM $1::timestamptz + $2::interval - now()))::int",
-                row["oldest"],
-                within,
-            )
+        failures = await repo.failures_within(conn, key, within)
+        if failures.count >= limit:
+            retry = await repo.seconds_until(conn, failures.oldest, within)
             raise Problem(
                 429,
                 "too-many-attempts",
@@ -72,36 +63,28 @@ async def check_throttle(conn: Any, keys: list[tuple[str, int]], within: timedel
             )
 
 
-async def record_failure(conn: Any, keys: list[str]) -> None:
-    await conn.executemany(
-        "INSERT INTO login_failures (throttle_key) VALUES ($1)", [(k,) for k in keys]
-    )
+async def record_failure(conn: Connection, keys: list[str]) -> None:
+    await repo.record_failures(conn, keys)
 
 
-async def clear_account(conn: Any, settings: AccountsSettings, email: str) -> None:
+async def forget(conn: Connection, key: str) -> None:
+    """The failures counted against one key are forgotten."""
+    await repo.forget_key(conn, key)
+
+
+async def clear_account(conn: Connection, settings: AccountsSettings, email: str) -> None:
     """A successful log-in or password reset: the account's failures are forgotten."""
-    await conn.execute(
-        "DELETE FROM login_failures WHERE throttle_key = $1", account_key(settings, email)
-    )
+    await repo.forget_key(conn, account_key(settings, email))
 
 
-async def forget_old_attempts(conn: Any, settings: AccountsSettings) -> int:
+async def forget_old_attempts(conn: Connection, settings: AccountsSettings) -> int:
     """Failures past the window, and reset links past their use (and the reset-mail hour)."""
-    failures = await conn.fetchval(
-        "WITH gone AS (DELETE FROM login_failures WHERE failed_at <= now() - $1::interval"
-        " RETURNING 1) SELECT count(*) FROM gone",
-        window(settings),
-    )
-    resets = await conn.fetchval(
-        "WITH gone AS (DELETE FROM password_resets WHERE expires_at < now()"
-        " AND created_at < now() - interval '1 hour' RETURNING 1) SELECT count(*) FROM gone"
-    )
-    return int(failures) + int(resets)
+    failures = await repo.delete_failures_before(conn, window(settings))
+    resets = await repo.delete_spent_resets(conn)
+    return failures + resets
 
 
-def cleanup_job(
-    settings: AccountsSettings, interval: float = CLEANUP_SECONDS
-) -> Callable[[Database], Coroutine[Any, Any, None]]:
+def cleanup_job(settings: AccountsSettings, interval: float = CLEANUP_SECONDS) -> BackgroundJob:
     """A worker background job; several workers running it at once is harmless."""
 
     async def run(db: Database) -> None:

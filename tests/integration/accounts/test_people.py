@@ -162,3 +162,31 @@ async def test_public_group_by_slug_and_the_join_path(client):
     assert group["join_path"] == "/g/minguettes"
     assert group["phone_required"] is True and group["address_required"] is False
     assert (await client.get("/v1/groups/by-slug/nope")).status == 404
+
+
+async def test_a_profile_change_touches_only_the_fields_sent(client):
+    # The update is one fixed statement (repository.users.update_profile): a field not sent
+    # keeps its value, `null` removes the phone, a new e-mail brings its comparison key along.
+    person = await sign_up_and_log_in(client, "partiel@example.org")
+    before = await (await client.get("/v1/me", headers=await person.auth())).json()
+    resp = await client.patch(
+        "/v1/me",
+        headers=await person.auth(),
+        json={"phone": None, "email": "Nouveau.Partiel@Example.org"},
+    )
+    assert resp.status == 200, await resp.text()
+    after = await resp.json()
+    changed = {"phone": None, "email": "Nouveau.Partiel@example.org"}
+    assert {k: v for k, v in after.items() if k != "memberships"} == {
+        **{k: v for k, v in before.items() if k != "memberships"},
+        **changed,
+    }
+    assert after["memberships"][0]["missing"] == ["phone"]  # the group asks for one
+    resp = await client.post(
+        "/v1/sessions", json={"email": "NOUVEAU.partiel@example.org", "password": person.password}
+    )
+    assert resp.status == 201
+    resp = await client.post(
+        "/v1/sessions", json={"email": "partiel@example.org", "password": person.password}
+    )
+    assert resp.status == 401

@@ -1,0 +1,45 @@
+"""What every route module of the accounts API shares: the answer's serialisation and who may
+call."""
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from shared.auth import Principal, principal
+from shared.http import json_ok
+from shared.problems import Problem
+
+
+def dump(model: BaseModel, status: int = 200) -> web.Response:
+    return json_ok(model.model_dump(mode="json"), status=status)
+
+
+async def person(request: web.Request) -> Principal:
+    """A member's token; a service token names no person (its subject is not a user id)."""
+    caller = await principal(request)
+    if caller.service is not None:
+        raise Problem(403, "members-only", "Réservé aux membres.", "Only members may do this.")
+    return caller
+
+
+def require_admin(caller: Principal) -> None:
+    if not caller.admin:
+        raise Problem(
+            403,
+            "admin-only",
+            "Réservé aux administrateurs de l'association.",
+            "Only the association's administrators may do this.",
+        )
+
+
+def session_id(request: web.Request) -> str:
+    """The session id of `Authorization: Session <id>`."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "session" or not value.strip():
+        raise Problem(
+            401,
+            "session-required",
+            "Connectez-vous pour continuer.",
+            "Please log in to continue.",
+            headers={"WWW-Authenticate": "Session"},
+        )
+    return value.strip()

@@ -1,0 +1,236 @@
+"""Groups and memberships: the `groups` and `memberships` tables."""
+
+import uuid
+from dataclasses import dataclass
+from typing import cast
+
+from services.accounts.domain import Language
+from services.accounts.models import Group
+from shared.auth import Role
+from shared.db import Connection, Record
+
+
+@dataclass(frozen=True)
+class NewGroup:
+    slug: str
+    name: str
+    city: str
+    coordinator_name: str
+    coordinator_email: str
+    contact_email: str
+    phone_required: bool
+    address_required: bool
+
+
+@dataclass(frozen=True)
+class GroupChanges:
+    """The columns to set: only those named in `fields` change; never the slug."""
+
+    fields: frozenset[str]
+    name: str | None = None
+    city: str | None = None
+    coordinator_name: str | None = None
+    coordinator_email: str | None = None
+    contact_email: str | None = None
+    phone_required: bool | None = None
+    address_required: bool | None = None
+
+
+@dataclass(frozen=True)
+class GroupRole:
+    """One of a person's memberships."""
+
+    group: Group
+    role: Role
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    """A member of a group as its coordinators see them."""
+
+    user_id: uuid.UUID
+    first_name: str
+    last_name: str
+    email: str
+    phone: str | None
+    street: str | None
+    postcode: str | None
+    city: str | None
+    role: Role
+
+
+@dataclass(frozen=True)
+class MemberForServices:
+    user_id: uuid.UUID
+    role: Role
+    language: Language
+    first_name: str
+
+
+def _role(value: str) -> Role:
+    # The column's CHECK allows 'member' and 'coordinator' only.
+    return cast(Role, value)
+
+
+def _group(row: Record) -> Group:
+    return Group(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        city=row["city"],
+        coordinator_name=row["coordinator_name"],
+        coordinator_email=row["coordinator_email"],
+        contact_email=row["contact_email"],
+        phone_required=row["phone_required"],
+        address_required=row["address_required"],
+        join_path=f"/g/{row['slug']}",
+    )
+
+
+async def group_by_id(conn: Connection, group_id: uuid.UUID) -> Group | None:
+    row = await conn.fetchrow(
+        "SELECT id, slug, name, city, coordinator_name, coordinator_email, contact_email,"
+        " phone_required, address_required FROM groups WHERE id = $1",
+        group_id,
+    )
+    return _group(row) if row else None
+
+
+async def group_by_slug(conn: Connection, slug: str) -> Group | None:
+    row = await conn.fetchrow(
+        "SELECT id, slug, name, city, coordinator_name, coordinator_email, contact_email,"
+        " phone_required, address_required FROM groups WHERE slug = $1",
+        slug,
+    )
+    return _group(row) if row else None
+
+
+async def all_groups(conn: Connection) -> list[Group]:
+    rows = await conn.fetch(
+        "SELECT id, slug, name, city, coordinator_name, coordinator_email, contact_email,"
+        " phone_required, address_required FROM groups ORDER BY name"
+    )
+    return [_group(r) for r in rows]
+
+
+async def insert_group(conn: Connection, group: NewGroup) -> None:
+    """Raises asyncpg.UniqueViolationError when the slug is taken."""
+    await conn.execute(
+        "INSERT INTO groups (id, slug, name, city, coordinator_name, coordinator_email,"
+        " contact_email, phone_required, address_required)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+        uuid.uuid4(),
+        group.slug,
+        group.name,
+        group.city,
+        group.coordinator_name,
+        group.coordinator_email,
+        group.contact_email,
+        group.phone_required,
+        group.address_required,
+    )
+
+
+async def update_group(conn: Connection, group_id: uuid.UUID, changes: GroupChanges) -> bool:
+    """One fixed statement: a column not named in `changes.fields` keeps its value.
+    False when there is no such group."""
+    updated: bool | None = await conn.fetchval(
+        "UPDATE groups SET"
+        " name = CASE WHEN 'name' = ANY($2::text[]) THEN $3::text ELSE name END,"
+        " city = CASE WHEN 'city' = ANY($2::text[]) THEN $4::text ELSE city END,"
+        " coordinator_name = CASE WHEN 'coordinator_name' = ANY($2::text[])"
+        " THEN $5::text ELSE coordinator_name END,"
+        " coordinator_email = CASE WHEN 'coordinator_email' = ANY($2::text[])"
+        " THEN $6::text ELSE coordinator_email END,"
+        " contact_email = CASE WHEN 'contact_email' = ANY($2::text[])"
+        " THEN $7::text ELSE contact_email END,"
+        " phone_required = CASE WHEN 'phone_required' = ANY($2::text[])"
+        " THEN $8::boolean ELSE phone_required END,"
+        " address_required = CASE WHEN 'address_required' = ANY($2::text[])"
+        " THEN $9::boolean ELSE address_required END"
+        " WHERE id = $1 RETURNING true",
+        group_id,
+        sorted(changes.fields),
+        changes.name,
+        changes.city,
+        changes.coordinator_name,
+        changes.coordinator_email,
+        changes.contact_email,
+        changes.phone_required,
+        changes.address_required,
+    )
+    return bool(updated)
+
+
+async def memberships_of(conn: Connection, user_id: uuid.UUID) -> list[GroupRole]:
+    rows = await conn.fetch(
+        "SELECT m.role, g.id, g.slug, g.name, g.city, g.coordinator_name, g.coordinator_email,"
+        " g.contact_email, g.phone_required, g.address_required"
+        " FROM memberships m JOIN groups g ON g.id = m.group_id"
+        " WHERE m.user_id = $1 ORDER BY g.name",
+        user_id,
+    )
+    return [GroupRole(group=_group(r), role=_role(r["role"])) for r in rows]
+
+
+async def roles_of(conn: Connection, user_id: uuid.UUID) -> dict[str, Role]:
+    """Group id (text) -> role, as an access token carries them."""
+    rows = await conn.fetch("SELECT group_id, role FROM memberships WHERE user_id = $1", user_id)
+    return {str(r["group_id"]): _role(r["role"]) for r in rows}
+
+
+async def role_in(conn: Connection, user_id: uuid.UUID, group_id: uuid.UUID) -> Role | None:
+    role: str | None = await conn.fetchval(
+        "SELECT role FROM memberships WHERE user_id = $1 AND group_id = $2", user_id, group_id
+    )
+    return _role(role) if role is not None else None
+
+
+async def add_member(conn: Connection, user_id: uuid.UUID, group_id: uuid.UUID) -> Role | None:
+    """The new membership's role; None when already a member."""
+    role: str | None = await conn.fetchval(
+        "INSERT INTO memberships (user_id, group_id) VALUES ($1, $2)"
+        " ON CONFLICT DO NOTHING RETURNING role",
+        user_id,
+        group_id,
+    )
+    return _role(role) if role is not None else None
+
+
+async def remove_member(conn: Connection, user_id: uuid.UUID, group_id: uuid.UUID) -> bool:
+    left: bool | None = await conn.fetchval(
+        "DELETE FROM memberships WHERE user_id = $1 AND group_id = $2 RETURNING true",
+        user_id,
+        group_id,
+    )
+    return bool(left)
+
+
+async def make_coordinator(conn: Connection, group_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """False when the person is not a member of the group."""
+    updated: bool | None = await conn.fetchval(
+        "UPDATE memberships SET role = 'coordinator' WHERE group_id = $1 AND user_id = $2"
+        " RETURNING true",
+        group_id,
+        user_id,
+    )
+    return bool(updated)
+
+
+async def members_of_group(conn: Connection, group_id: uuid.UUID) -> list[GroupMember]:
+    rows = await conn.fetch(
+        "SELECT u.id AS user_id, u.first_name, u.last_name, u.email, u.phone, u.street,"
+        " u.postcode, u.city, m.role FROM memberships m JOIN users u ON u.id = m.user_id"
+        " WHERE m.group_id = $1 ORDER BY u.last_name, u.first_name",
+        group_id,
+    )
+    return [GroupMember(**{**dict(r), "role": _role(r["role"])}) for r in rows]
+
+
+async def members_for_services(conn: Connection, group_id: uuid.UUID) -> list[MemberForServices]:
+    rows = await conn.fetch(
+        "SELECT u.id AS user_id, m.role, u.language, u.first_name FROM memberships m"
+        " JOIN users u ON u.id = m.user_id WHERE m.group_id = $1",
+        group_id,
+    )
+    return [MemberForServices(**{**dict(r), "role": _role(r["role"])}) for r in rows]
