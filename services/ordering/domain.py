@@ -1,4 +1,21 @@
-"""Pure ordering rules: quantities, money, distribution states and schedules. No I/O."""
+"""Pure ordering rules: quantities, money, distribution states and schedules. No I/O.
+
+Rules that two concurrent requests could break between a read and a write are enforced in SQL on
+purpose, not here (a check in Python would be lost to the other transaction):
+- « le stock ne passe jamais sous zéro » (stock is never oversold): the statement `TAKE_STOCK` of
+  repository/stock.py (locked rows, conditional UPDATE, all or nothing), backed by the CHECK
+  `products_stock_check` of migrations/0001_init.sql;
+- « un panier validé deux fois fait une commande »: the member's advisory lock on the distribution
+  (repository/carts.py `lock_member_distribution`, repository/distributions.py
+  `lock_member_and_get_distribution`), the UNIQUE (distribution_id, user_id) of `orders` and the
+  Idempotency-Key kept in the validation's transaction (validation.py);
+- a distribution opens before it closes and closes before it starts: `schedule_errors` below
+  answers the member, the CHECK of `distributions` (0001_init.sql) is the backstop;
+- opened/closed announced once: the conditional UPDATE … SKIP LOCKED of repository/distributions.py
+  `claim_opened` / `claim_closed`.
+The rest (quantities, prices, states, the dates against today) is decided here, and the open state
+is computed against the database clock read with the distribution (`db_now`).
+"""
 
 import re
 from datetime import datetime, timedelta

@@ -26,7 +26,7 @@ from shared.text import MultiLineText, SingleLineText
 PARIS = ZoneInfo("Europe/Paris")
 # What parse_quantity takes for some product: per piece a whole 1..99, bulk > 0 and ≤ 50 with at
 # most 3 decimals ("0,5" or "0.5"). A value no product takes gets a 422; one that only the other
-# kind of product takes ("0,5" of a product sold per piece) a 409 (handlers.quantity_status).
+# kind of product takes ("0,5" of a product sold per piece) a 409 (problems.quantity_status).
 _WHOLE = r"(?:0?[1-9]|[1-9][0-9])(?:[.,]0{1,3})?"
 _BULK = r"[0-4]?[0-9][.,](?:[1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9])"
 _QUANTITIES: list[dict[str, object]] = [

@@ -1,4 +1,5 @@
-"""Coordinator views (by member, by product, purchase order, day sheet), CSV and PDF output."""
+"""Use cases: coordinator reports (by member, by product, purchase order, day sheet), the
+association's purchase order, and their CSV (the PDF of an order is in pdf.py)."""
 
 import csv
 import io
@@ -6,51 +7,44 @@ import re
 import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
-
-from services.ordering import handlers
-from services.ordering import repository as repo
+from services.ordering.distributions import require_distribution
 from services.ordering.domain import euros, quantity_text
+from services.ordering.models import DateRange
+from services.ordering.orders import orders_view
+from services.ordering.repository import orders as orders_repo
+from services.ordering.repository import reports as repo
+from services.ordering.views import Json, distribution_json
+from shared.db import Connection, Database
 
 PARIS = ZoneInfo("Europe/Paris")
-DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
-Json = dict[str, Any]
 
 
-async def by_product(conn: Any, distribution_id: uuid.UUID) -> list[Json]:
-    rows = await conn.fetch(
-        "SELECT l.product_id, l.product_name, l.category, l.unit_label, l.bulk, l.quantity,"
-        " l.line_total_cents, o.id AS order_id, o.user_id FROM order_lines l"
-        " JOIN orders o ON o.id = l.order_id WHERE o.distribution_id = $1 AND l.quantity > 0"
-        " ORDER BY l.category, l.product_name, o.validated_at",
-        distribution_id,
-    )
+async def _by_product(conn: Connection, distribution_id: uuid.UUID) -> list[Json]:
     products: dict[uuid.UUID, Json] = {}
-    for r in rows:
+    for r in await repo.product_sales(conn, distribution_id):
         p = products.setdefault(
-            r["product_id"],
+            r.product_id,
             {
-                "product_id": str(r["product_id"]),
-                "product_name": r["product_name"],
-                "category": r["category"],
-                "unit_label": r["unit_label"],
-                "bulk": r["bulk"],
+                "product_id": str(r.product_id),
+                "product_name": r.product_name,
+                "category": r.category,
+                "unit_label": r.unit_label,
+                "bulk": r.bulk,
                 "quantity": Decimal(0),
                 "total_cents": 0,
                 "orders": [],
             },
         )
-        p["quantity"] += r["quantity"]
-        p["total_cents"] += r["line_total_cents"]
+        p["quantity"] += r.quantity
+        p["total_cents"] += r.line_total_cents
         p["orders"].append(
             {
-                "user_id": str(r["user_id"]),
-                "order_id": str(r["order_id"]),
-                "quantity": quantity_text(r["quantity"]),
+                "user_id": str(r.user_id),
+                "order_id": str(r.order_id),
+                "quantity": quantity_text(r.quantity),
             }
         )
     result = list(products.values())
@@ -77,9 +71,39 @@ def purchase_lines(products: list[Json]) -> list[Json]:
     ]
 
 
-async def day_sheet(conn: Any, distribution_id: uuid.UUID) -> list[Json]:
-    orders = await handlers.orders_view(conn, await repo.distribution_orders(conn, distribution_id))
-    return [
+async def distribution_orders(
+    db: Database, group_id: uuid.UUID, distribution_id: uuid.UUID
+) -> list[Json]:
+    """The orders of a distribution, in order of validation (user ids: names are in accounts)."""
+    async with db.connection() as conn:
+        row = await require_distribution(conn, group_id, distribution_id)
+        return await orders_view(conn, await orders_repo.distribution_orders(conn, row.id))
+
+
+async def by_product(db: Database, group_id: uuid.UUID, distribution_id: uuid.UUID) -> list[Json]:
+    async with db.connection() as conn:
+        row = await require_distribution(conn, group_id, distribution_id)
+        return await _by_product(conn, row.id)
+
+
+async def purchase_order(db: Database, group_id: uuid.UUID, distribution_id: uuid.UUID) -> Json:
+    """Total quantity per product for a distribution."""
+    async with db.connection() as conn:
+        row = await require_distribution(conn, group_id, distribution_id)
+        lines = purchase_lines(await _by_product(conn, row.id))
+    return {
+        "distribution": distribution_json(row),
+        "lines": lines,
+        "total_cents": sum(ln["total_cents"] for ln in lines),
+    }
+
+
+async def day_sheet(db: Database, group_id: uuid.UUID, distribution_id: uuid.UUID) -> Json:
+    """Distribution-day sheet: member, items, amount due, paid."""
+    async with db.connection() as conn:
+        row = await require_distribution(conn, group_id, distribution_id)
+        orders = await orders_view(conn, await orders_repo.distribution_orders(conn, row.id))
+    rows = [
         {
             "user_id": o["user_id"],
             "order_id": o["order_id"],
@@ -91,43 +115,49 @@ async def day_sheet(conn: Any, distribution_id: uuid.UUID) -> list[Json]:
         }
         for o in orders
     ]
+    return {"distribution": distribution_json(row), "rows": rows}
 
 
-async def purchase_order_all_groups(conn: Any, start: date, end: date) -> list[Json]:
+async def _purchases_all_groups(conn: Connection, start: date, end: date) -> list[Json]:
     begin = datetime.combine(start, time.min, PARIS)
     finish = datetime.combine(end + timedelta(days=1), time.min, PARIS)
-    rows = await conn.fetch(
-        "SELECT l.product_name, l.unit_label, l.bulk, o.group_id, sum(l.quantity) AS quantity,"
-        " sum(l.line_total_cents)::int AS total_cents FROM order_lines l"
-        " JOIN orders o ON o.id = l.order_id JOIN distributions d ON d.id = o.distribution_id"
-        " WHERE d.starts_at >= $1 AND d.starts_at < $2 AND l.quantity > 0"
-        " GROUP BY l.product_name, l.unit_label, l.bulk, o.group_id"
-        " ORDER BY l.product_name, l.unit_label, o.group_id",
-        begin,
-        finish,
-    )
     lines: dict[tuple[str, str, bool], Json] = {}
-    for r in rows:
+    for r in await repo.purchases_by_group(conn, begin, finish):
         line = lines.setdefault(
-            (r["product_name"], r["unit_label"], r["bulk"]),
+            (r.product_name, r.unit_label, r.bulk),
             {
-                "product_name": r["product_name"],
-                "unit_label": r["unit_label"],
-                "bulk": r["bulk"],
+                "product_name": r.product_name,
+                "unit_label": r.unit_label,
+                "bulk": r.bulk,
                 "quantity": Decimal(0),
                 "total_cents": 0,
                 "groups": [],
             },
         )
-        line["quantity"] += r["quantity"]
-        line["total_cents"] += r["total_cents"]
-        line["groups"].append(
-            {"group_id": str(r["group_id"]), "quantity": quantity_text(r["quantity"])}
-        )
+        line["quantity"] += r.quantity
+        line["total_cents"] += r.total_cents
+        line["groups"].append({"group_id": str(r.group_id), "quantity": quantity_text(r.quantity)})
     result = list(lines.values())
     for line in result:
         line["quantity"] = quantity_text(line["quantity"])
     return result
+
+
+async def association_purchase_order(db: Database, found: DateRange) -> Json:
+    """Purchase order across all groups, distributions starting from `from` to `to` included
+    (Paris days); a `to` before `from` is an empty range."""
+    lines: list[Json] = []
+    if found.to >= found.from_:
+        # The report's query ends at midnight after `to`: 9999-12-31 has none.
+        last = min(found.to, date.max - timedelta(days=1))
+        async with db.connection() as conn:
+            lines = await _purchases_all_groups(conn, found.from_, last)
+    return {
+        "from": found.from_.isoformat(),
+        "to": found.to.isoformat(),
+        "lines": lines,
+        "total_cents": sum(ln["total_cents"] for ln in lines),
+    }
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -229,93 +259,3 @@ def sheet_csv(rows: list[Json]) -> str:
     return to_csv(
         ["user_id", "order_id", "Produits", "Total", "Déjà payé", "Reste dû", "Payé"], out
     )
-
-
-# --- PDF -----------------------------------------------------------------------------------------
-
-DAYS = ("Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche")
-MONTHS = (
-    "Janvier",
-    "Février",
-    "Mars",
-    "Avril",
-    "Mai",
-    "Juin",
-    "Juillet",
-    "Août",
-    "Septembre",
-    "Octobre",
-    "Novembre",
-    "Décembre",
-)
-
-
-def french_date(iso: str) -> str:
-    moment = datetime.fromisoformat(iso).astimezone(PARIS)
-    return f"{DAYS[moment.weekday()]} {moment.day} {MONTHS[moment.month - 1]} {moment.year}"
-
-
-def french_time(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone(PARIS).strftime("%H:%M")
-
-
-def order_pdf(order: Json) -> bytes:
-    pdf = FPDF(format="A4")
-    pdf.set_margins(15, 15, 15)
-    pdf.add_page()
-    unicode_font = (DEJAVU / "DejaVuSans.ttf").exists() and (
-        DEJAVU / "DejaVuSans-Bold.ttf"
-    ).exists()
-    if unicode_font:
-        pdf.add_font("DejaVu", "", str(DEJAVU / "DejaVuSans.ttf"))
-        pdf.add_font("DejaVu", "B", str(DEJAVU / "DejaVuSans-Bold.ttf"))
-        family = "DejaVu"
-    else:  # pragma: no cover - Debian ships DejaVu here
-        family = "Helvetica"
-
-    def text(value: str) -> str:
-        if unicode_font:
-            return value
-        return value.replace("€", "EUR").encode("latin-1", "replace").decode("latin-1")
-
-    dist = order["distribution"]
-    pdf.set_font(family, "B", 16)
-    pdf.cell(0, 10, text("Ma commande"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, "", 11)
-    pdf.cell(
-        0,
-        7,
-        text(
-            f"Distribution le {french_date(dist['starts_at'])}, "
-            f"{french_time(dist['starts_at'])} – {french_time(dist['ends_at'])}"
-        ),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    pdf.cell(0, 7, text(dist["place_name"]), new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 7, text(dist["place_address"]), new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 7, text(f"Commande n° {order['order_id'][:8]}"), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    widths = (22, 88, 25, 25, 20)
-    pdf.set_font(family, "B", 10)
-    for width, title in zip(widths, ("Qté", "Produit", "P.U", "Sous-total", "Payé"), strict=True):
-        pdf.cell(width, 8, text(title), border=1)
-    pdf.ln()
-    pdf.set_font(family, "", 10)
-    for line in order["lines"]:
-        qty = line["quantity"].replace(".", ",")
-        qty = f"{qty} {line['unit_label']}" if line["bulk"] else qty
-        pdf.cell(widths[0], 8, text(qty), border=1)
-        pdf.cell(widths[1], 8, text(line["product_name"][:55]), border=1)
-        pdf.cell(widths[2], 8, text(euros(line["unit_price_cents"])), border=1, align="R")
-        pdf.cell(widths[3], 8, text(euros(line["line_total_cents"])), border=1, align="R")
-        pdf.cell(widths[4], 8, "", border=1)
-        pdf.ln()
-    pdf.set_font(family, "B", 11)
-    pdf.cell(sum(widths[:3]), 9, text("TOTAL"), border=1)
-    pdf.cell(widths[3], 9, text(euros(order["total_cents"])), border=1, align="R")
-    pdf.cell(widths[4], 9, text("Payé" if order["paid"] else "Non payé"), border=1)
-    pdf.ln(12)
-    pdf.set_font(family, "", 10)
-    pdf.cell(0, 7, text("Paiement sur place."), new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())

@@ -1,9 +1,9 @@
 """Response bodies of the ordering API, for the OpenAPI document only.
 
-The handlers build these answers as dicts (services/ordering/handlers.py, reports.py, api.py) and
+The use cases build these answers as dicts (views.py, cart.py, distributions.py, reports.py…) and
 the web reads them as they are; these models state that shape field for field, and the contract
 test (schemathesis' response_schema_conformance) proves every answer matches them. Quantities are
-decimal strings ("1", "0.5"): handlers.quantity_text."""
+decimal strings ("1", "0.5"): domain.quantity_text."""
 
 import uuid
 from datetime import date, datetime
@@ -23,7 +23,7 @@ class MyOrderRef(BaseModel):
 
 
 class Distribution(BaseModel):
-    """handlers.distribution_json."""
+    """views.distribution_json."""
 
     distribution_id: uuid.UUID
     group_id: uuid.UUID
@@ -62,7 +62,7 @@ class Offer(BaseModel):
 
 
 class OrderLine(BaseModel):
-    """handlers.line_json."""
+    """views.line_json."""
 
     product_id: uuid.UUID
     product_name: str
@@ -80,7 +80,7 @@ class CartLine(OrderLine):
 
 
 class Cart(BaseModel):
-    """handlers.cart_view: the validated order and the pending lines, merged in `lines`."""
+    """cart.cart_view: the validated order and the pending lines, merged in `lines`."""
 
     distribution_id: uuid.UUID
     state: DistributionState
@@ -94,7 +94,7 @@ class Cart(BaseModel):
 
 
 class Order(BaseModel):
-    """handlers.order_json; `distribution` is there when the answer is about one order."""
+    """views.order_json; `distribution` is there when the answer is about one order."""
 
     order_id: uuid.UUID
     distribution_id: uuid.UUID
@@ -116,7 +116,7 @@ class Orders(BaseModel):
 
 
 class LedgerEntry(BaseModel):
-    """handlers.ledger_json."""
+    """views.ledger_json."""
 
     entry_id: uuid.UUID
     kind: LedgerKind
@@ -142,7 +142,7 @@ class Payment(LedgerEntry):
 
 
 class Product(BaseModel):
-    """handlers.product_json."""
+    """views.product_json."""
 
     product_id: uuid.UUID
     group_id: uuid.UUID

@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from services.ordering import handlers
+from services.ordering.distributions import announce_due
 from shared.db import Database
 from shared.logging import get_logger
 
@@ -19,8 +19,7 @@ def scheduler(interval: float) -> Callable[[Database], Coroutine[Any, Any, None]
     async def run(db: Database) -> None:
         while True:
             try:
-                async with db.transaction() as conn:
-                    announced = await handlers.announce_due(conn)
+                announced = await announce_due(db)
                 if announced:
                     log.info("distributions_announced", count=announced)
             except asyncio.CancelledError:

@@ -1,6 +1,6 @@
 """Demo data of SPEC.md for the 4 demo groups: the tutorial's catalog and 3 distributions each.
 
-Idempotent (fixed ids from shared.demo); goes through the handlers so the outbox carries the
+Idempotent (fixed ids from shared.demo); goes through the use cases so the outbox carries the
 `ordering.distribution.scheduled.v1` events other services build on.
 """
 
@@ -9,9 +9,11 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.ordering import handlers
-from services.ordering import repository as repo
-from shared.db import Database, create_pool
+from services.ordering.distributions import schedule_distribution
+from services.ordering.models import DistributionCreate, OfferedProduct
+from services.ordering.repository import catalog as catalog_repo
+from services.ordering.repository.distributions import db_now
+from shared.db import Connection, Database, create_pool
 from shared.demo import DEMO_GROUPS, DemoGroup, demo_id
 from shared.settings import ServiceSettings
 
@@ -99,19 +101,23 @@ def schedules(now: datetime) -> dict[str, dict[str, datetime]]:
     }
 
 
-async def seed_group(conn: Any, group: DemoGroup, now: datetime) -> None:
+async def seed_group(conn: Connection, group: DemoGroup, now: datetime) -> None:
     ids = []
     for product in catalog():
         product_id = demo_id("product", f"{group.slug}:{product['name']}")
-        await repo.insert_product(conn, product_id, group.id, product)
+        await catalog_repo.insert_product(conn, product_id, group.id, **product)
         ids.append(product_id)
     place_name, place_address = PLACES.get(group.slug, PLACES["3-cocus"])
     for key, dates in schedules(now).items():
-        await handlers.create_distribution(
+        await schedule_distribution(
             conn,
             group.id,
-            {**dates, "place_name": place_name, "place_address": place_address},
-            [(product_id, None) for product_id in ids],
+            DistributionCreate(
+                **dates,
+                place_name=place_name,
+                place_address=place_address,
+                products=[OfferedProduct(product_id=product_id) for product_id in ids],
+            ),
             group.coordinator_id,
             distribution_id=demo_id("distribution", f"{group.slug}:{key}"),
         )
@@ -123,6 +129,6 @@ async def seed_demo(settings: ServiceSettings) -> None:
         db = Database(pool, 2)
         for group in DEMO_GROUPS:
             async with db.transaction() as conn:
-                await seed_group(conn, group, await repo.db_now(conn))
+                await seed_group(conn, group, await db_now(conn))
     finally:
         await pool.close()

@@ -7,7 +7,10 @@ CREATE TABLE products (
     unit_label       text NOT NULL CHECK (length(unit_label) BETWEEN 1 AND 50),
     unit_price_cents integer NOT NULL CHECK (unit_price_cents >= 0),
     bulk             boolean NOT NULL DEFAULT false,
-    stock            numeric(10,3) CHECK (stock >= 0),
+    -- « le stock ne passe jamais sous zéro »: the backstop of repository/stock.py's TAKE_STOCK
+    -- (which never writes a negative stock); NULL: not tracked. The name is the one Postgres
+    -- gave it unnamed, spelled out so that it can be found.
+    stock            numeric(10,3) CONSTRAINT products_stock_check CHECK (stock >= 0),
     active           boolean NOT NULL DEFAULT true,
     created_at       timestamptz NOT NULL DEFAULT now(),
     updated_at       timestamptz NOT NULL DEFAULT now()

@@ -1,0 +1,152 @@
+"""Every ordering row that names one person (the member's download, GDPR Art. 15/20).
+
+Looked up by user id, never by membership: a group the member has left keeps its orders, its
+ledger and a cart line still held. The rows are the pydantic models of the download itself."""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel
+
+from shared.db import Connection
+
+
+class ExportedOrderLine(BaseModel):
+    product_id: uuid.UUID
+    product_name: str
+    category: str
+    unit_label: str
+    bulk: bool
+    quantity: Decimal
+    unit_price_cents: int
+    line_total_cents: int
+
+
+class ExportedOrder(BaseModel):
+    order_id: uuid.UUID
+    group_id: uuid.UUID
+    distribution_id: uuid.UUID
+    distribution_starts_at: datetime
+    place_name: str
+    total_cents: int
+    payment_method: str
+    validated_at: datetime
+    updated_at: datetime
+    lines: list[ExportedOrderLine]
+
+
+class ExportedCartLine(BaseModel):
+    """A quantity put in the basket and not validated (yet)."""
+
+    group_id: uuid.UUID
+    distribution_id: uuid.UUID
+    distribution_starts_at: datetime
+    product_id: uuid.UUID
+    product_name: str
+    unit_label: str
+    quantity: Decimal
+    updated_at: datetime
+
+
+class ExportedLedgerEntry(BaseModel):
+    entry_id: uuid.UUID
+    group_id: uuid.UUID
+    kind: str
+    amount_cents: int
+    method: str | None
+    order_id: uuid.UUID | None
+    distribution_id: uuid.UUID | None
+    note: str | None
+    created_at: datetime
+
+
+class ExportedDistribution(BaseModel):
+    """A distribution the person scheduled (as a coordinator)."""
+
+    distribution_id: uuid.UUID
+    group_id: uuid.UUID
+    starts_at: datetime
+    place_name: str
+    created_at: datetime
+
+
+class EndedMembership(BaseModel):
+    group_id: uuid.UUID
+    ended_at: datetime
+
+
+class OrderingExport(BaseModel):
+    service: Literal["ordering"] = "ordering"
+    user_id: uuid.UUID
+    # Every group the person has data in here, including groups they have left.
+    group_ids: list[uuid.UUID]
+    orders: list[ExportedOrder]
+    cart_lines: list[ExportedCartLine]
+    ledger: list[ExportedLedgerEntry]
+    distributions_created: list[ExportedDistribution]
+    memberships_ended: list[EndedMembership]
+
+
+async def _orders(conn: Connection, user_id: uuid.UUID) -> list[ExportedOrder]:
+    rows = await conn.fetch(
+        "SELECT o.id AS order_id, o.group_id, o.distribution_id,"
+        " d.starts_at AS distribution_starts_at, d.place_name, o.total_cents,"
+        " o.payment_method, o.validated_at, o.updated_at"
+        " FROM orders o JOIN distributions d ON d.id = o.distribution_id"
+        " WHERE o.user_id = $1 ORDER BY d.starts_at, o.id",
+        user_id,
+    )
+    lines = await conn.fetch(
+        "SELECT l.order_id, l.product_id, l.product_name, l.category, l.unit_label, l.bulk,"
+        " l.quantity, l.unit_price_cents, l.line_total_cents"
+        " FROM order_lines l JOIN orders o ON o.id = l.order_id"
+        " WHERE o.user_id = $1 ORDER BY l.category, l.product_name",
+        user_id,
+    )
+    by_order: dict[uuid.UUID, list[ExportedOrderLine]] = {}
+    for line in lines:
+        values = dict(line)
+        by_order.setdefault(values.pop("order_id"), []).append(ExportedOrderLine(**values))
+    return [ExportedOrder(**dict(r), lines=by_order.get(r["order_id"], [])) for r in rows]
+
+
+async def export_queries(conn: Connection, user_id: uuid.UUID) -> OrderingExport:
+    """The person's rows of every ordering table that names them."""
+    orders = await _orders(conn, user_id)
+    cart = await conn.fetch(
+        "SELECT d.group_id, c.distribution_id, d.starts_at AS distribution_starts_at,"
+        " c.product_id, p.name AS product_name, p.unit_label, c.quantity, c.updated_at"
+        " FROM cart_lines c JOIN distributions d ON d.id = c.distribution_id"
+        " JOIN products p ON p.id = c.product_id"
+        " WHERE c.user_id = $1 ORDER BY d.starts_at, p.name",
+        user_id,
+    )
+    # recorded_by (the coordinator who entered a payment) is another person: left out.
+    ledger = await conn.fetch(
+        "SELECT entry_id, group_id, kind, amount_cents, method, order_id, distribution_id,"
+        " note, created_at FROM ledger_entries WHERE user_id = $1 ORDER BY id",
+        user_id,
+    )
+    created = await conn.fetch(
+        "SELECT id AS distribution_id, group_id, starts_at, place_name, created_at"
+        " FROM distributions WHERE created_by = $1 ORDER BY starts_at",
+        user_id,
+    )
+    ended = await conn.fetch(
+        "SELECT group_id, ended_at FROM membership_revocations WHERE user_id = $1"
+        " ORDER BY ended_at",
+        user_id,
+    )
+    groups = {o.group_id for o in orders}
+    groups |= {r["group_id"] for rows in (cart, ledger, created, ended) for r in rows}
+    return OrderingExport(
+        user_id=user_id,
+        group_ids=sorted(groups, key=str),
+        orders=orders,
+        cart_lines=[ExportedCartLine(**dict(r)) for r in cart],
+        ledger=[ExportedLedgerEntry(**dict(r)) for r in ledger],
+        distributions_created=[ExportedDistribution(**dict(r)) for r in created],
+        memberships_ended=[EndedMembership(**dict(r)) for r in ended],
+    )
