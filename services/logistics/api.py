@@ -1,17 +1,19 @@
-"""HTTP API of logistics: parse, check the caller's group and role, call a handler."""
+"""HTTP API of logistics: parse, check the caller's group and role, call one use case
+(slots, pickup, pairing, coordination, export), serialise."""
 
 import uuid
 
 from aiohttp import web
 
+from services.logistics import coordination, pairing, pickup, slots
 from services.logistics import export as personal_export
-from services.logistics import handlers
 from services.logistics.domain import no_booking, request_not_found
 from services.logistics.models import (
     BookingOut,
     CoordinationView,
     DefaultCapacityIn,
     InternalRequest,
+    LogisticsExport,
     PickupIn,
     PickupView,
     RequestList,
@@ -63,7 +65,7 @@ def _is_coordinator(p: Principal, group_id: uuid.UUID) -> bool:
 @operation("Slots of a distribution with bookings and capacity", response=SlotsView, tags=["slots"])
 async def get_slots(request: web.Request) -> web.Response:
     p, group_id, distribution_id = await _caller(request)
-    view = await handlers.slots_view(_db(request), group_id, distribution_id, p.user_id)
+    view = await slots.slots_view(_db(request), group_id, distribution_id, p.user_id)
     return json_ok(view.model_dump(mode="json"))
 
 
@@ -71,7 +73,7 @@ async def get_slots(request: web.Request) -> web.Response:
 @operation("My slot for this distribution", response=BookingOut, tags=["slots"])
 async def get_booking(request: web.Request) -> web.Response:
     p, group_id, distribution_id = await _caller(request)
-    booking = await handlers.my_booking(_db(request), group_id, distribution_id, p.user_id)
+    booking = await slots.my_booking(_db(request), group_id, distribution_id, p.user_id)
     return json_ok(booking.model_dump(mode="json"))
 
 
@@ -86,7 +88,7 @@ async def get_booking(request: web.Request) -> web.Response:
 async def post_booking(request: web.Request) -> web.Response:
     p, group_id, distribution_id = await _caller(request)
     body = await parse_json(request, SlotChoice)
-    booking = await handlers.book_slot(
+    booking = await slots.book_slot(
         _db(request), group_id, distribution_id, p.user_id, body.slot_id, idempotency_key(request)
     )
     return json_ok(booking.model_dump(mode="json"), status=201)
@@ -99,7 +101,7 @@ async def post_booking(request: web.Request) -> web.Response:
 async def put_booking(request: web.Request) -> web.Response:
     p, group_id, distribution_id = await _caller(request)
     body = await parse_json(request, SlotChoice)
-    booking = await handlers.move_booking(
+    booking = await slots.move_booking(
         _db(request), group_id, distribution_id, p.user_id, body.slot_id
     )
     return json_ok(booking.model_dump(mode="json"))
@@ -109,7 +111,7 @@ async def put_booking(request: web.Request) -> web.Response:
 @operation("Release my slot", status=204, tags=["slots"])
 async def delete_booking(request: web.Request) -> web.Response:
     p, group_id, distribution_id = await _caller(request)
-    await handlers.release_booking(_db(request), group_id, distribution_id, p.user_id)
+    await slots.release_booking(_db(request), group_id, distribution_id, p.user_id)
     return web.Response(status=204)
 
 
@@ -118,7 +120,7 @@ async def delete_booking(request: web.Request) -> web.Response:
 @operation("My pickup choice", response=PickupView, tags=["pickup"])
 async def get_pickup(request: web.Request) -> web.Response:
     p, group_id, distribution_id = await _caller(request)
-    view = await handlers.pickup_view(_db(request), group_id, distribution_id, p.user_id)
+    view = await pickup.pickup_view(_db(request), group_id, distribution_id, p.user_id)
     return json_ok(view.model_dump(mode="json"))
 
 
@@ -127,7 +129,7 @@ async def get_pickup(request: web.Request) -> web.Response:
 async def put_pickup(request: web.Request) -> web.Response:
     p, group_id, distribution_id = await _caller(request)
     body = await parse_json(request, PickupIn)
-    view = await handlers.set_pickup(
+    view = await pickup.set_pickup(
         _db(request), group_id, distribution_id, p.user_id, body, first_name=p.first_name
     )
     return json_ok(view.model_dump(mode="json"))
@@ -137,7 +139,7 @@ async def put_pickup(request: web.Request) -> web.Response:
 @operation("Withdraw my pickup choice and consent", status=204, tags=["pickup"])
 async def delete_pickup(request: web.Request) -> web.Response:
     p, group_id, distribution_id = await _caller(request)
-    await handlers.withdraw_pickup(_db(request), group_id, distribution_id, p.user_id)
+    await pickup.withdraw_pickup(_db(request), group_id, distribution_id, p.user_id)
     return web.Response(status=204)
 
 
@@ -146,7 +148,7 @@ async def delete_pickup(request: web.Request) -> web.Response:
 @operation("Delivery requests a volunteer can take", response=RequestList, tags=["delivery"])
 async def get_requests(request: web.Request) -> web.Response:
     p, group_id, distribution_id = await _caller(request)
-    listing = await handlers.list_requests(
+    listing = await pairing.list_requests(
         _db(request), group_id, distribution_id, p.user_id, _is_coordinator(p, group_id)
     )
     return json_ok(listing.model_dump(mode="json"))
@@ -157,7 +159,7 @@ async def get_requests(request: web.Request) -> web.Response:
 async def post_claim(request: web.Request) -> web.Response:
     p, group_id, distribution_id = await _caller(request)
     request_id = path_uuid(request, "request_id")
-    summary = await handlers.claim_request(
+    summary = await pairing.claim_request(
         _db(request), group_id, distribution_id, request_id, p.user_id, p.issued_at
     )
     return json_ok(summary.model_dump(mode="json"))
@@ -168,7 +170,7 @@ async def post_claim(request: web.Request) -> web.Response:
 async def delete_claim(request: web.Request) -> web.Response:
     p, group_id, distribution_id = await _caller(request)
     request_id = path_uuid(request, "request_id")
-    await handlers.withdraw_claim(_db(request), group_id, distribution_id, request_id, p.user_id)
+    await pairing.withdraw_claim(_db(request), group_id, distribution_id, request_id, p.user_id)
     return web.Response(status=204)
 
 
@@ -181,7 +183,7 @@ async def delete_claim(request: web.Request) -> web.Response:
 )
 async def get_coordination(request: web.Request) -> web.Response:
     _, group_id, distribution_id = await _caller(request, coordinator=True)
-    view = await handlers.coordination_view(_db(request), group_id, distribution_id)
+    view = await coordination.coordination_view(_db(request), group_id, distribution_id)
     return json_ok(view.model_dump(mode="json"))
 
 
@@ -195,7 +197,7 @@ async def get_coordination(request: web.Request) -> web.Response:
 async def put_capacity(request: web.Request) -> web.Response:
     _, group_id, distribution_id = await _caller(request, coordinator=True)
     body = await parse_json(request, DefaultCapacityIn)
-    view = await handlers.set_default_capacity(
+    view = await slots.set_default_capacity(
         _db(request), group_id, distribution_id, body.default_capacity
     )
     return json_ok(view.model_dump(mode="json"))
@@ -212,7 +214,7 @@ async def put_slot_capacity(request: web.Request) -> web.Response:
     _, group_id, distribution_id = await _caller(request, coordinator=True)
     slot_id = path_uuid(request, "slot_id")
     body = await parse_json(request, SlotCapacityIn)
-    slot = await handlers.set_slot_capacity(
+    slot = await slots.set_slot_capacity(
         _db(request), group_id, distribution_id, slot_id, body.capacity
     )
     return json_ok(slot.model_dump(mode="json"))
@@ -223,7 +225,7 @@ async def put_slot_capacity(request: web.Request) -> web.Response:
 async def post_revoke(request: web.Request) -> web.Response:
     _, group_id, distribution_id = await _caller(request, coordinator=True)
     request_id = path_uuid(request, "request_id")
-    await handlers.revoke_request(_db(request), group_id, distribution_id, request_id)
+    await pairing.revoke_request(_db(request), group_id, distribution_id, request_id)
     return web.Response(status=204)
 
 
@@ -237,7 +239,7 @@ async def post_revoke(request: web.Request) -> web.Response:
 async def internal_request(request: web.Request) -> web.Response:
     await service_principal(request)
     request_id = path_uuid(request, "request_id")
-    found = await handlers.internal_request(_db(request), request_id)
+    found = await coordination.internal_request(_db(request), request_id)
     if found is None:
         raise request_not_found()
     return json_ok(found.model_dump(mode="json"))
@@ -249,7 +251,7 @@ async def internal_booking(request: web.Request) -> web.Response:
     await service_principal(request)
     distribution_id = path_uuid(request, "distribution_id")
     user_id = path_uuid(request, "user_id")
-    found = await handlers.internal_booking(_db(request), distribution_id, user_id)
+    found = await coordination.internal_booking(_db(request), distribution_id, user_id)
     if found is None:
         raise no_booking()
     return json_ok(found.model_dump(mode="json"))
@@ -258,7 +260,7 @@ async def internal_booking(request: web.Request) -> web.Response:
 @routes.get("/internal/users/{user_id}/export")
 @operation(
     "Everything logistics holds about a person, in every group including those left (the web)",
-    response=personal_export.LogisticsExport,
+    response=LogisticsExport,
     tags=["internal", "personal data"],
 )
 async def internal_export(request: web.Request) -> web.Response:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from services.logistics import ended
+from services.logistics import erasure
 from services.logistics.api import routes
 from services.logistics.consumers import build_handlers
 from services.logistics.settings import LogisticsSettings
@@ -25,7 +25,7 @@ async def build_app(
         settings,
         SERVICE_DIR,
         build_handlers(settings),
-        background=[ended.purge_job],
+        background=[erasure.purge_job],
         end_access_on_leave=True,
     ).install(app, verifier)
     app.add_routes(routes)

@@ -1,15 +1,15 @@
 """Events logistics consumes: routing key -> handler (runs inside the inbox transaction)."""
 
-from typing import Any
-
 from pydantic import BaseModel
 
-from services.logistics import handlers, repository
+from services.logistics import erasure
 from services.logistics.domain import MAX_SLOTS, slot_count
+from services.logistics.repository import distributions as dist_repo
 from services.logistics.settings import LogisticsSettings
 from shared.amqp import Handler, PoisonMessage
 from shared.contracts.accounts import MemberJoinedV1, MemberLeftV1, MemberUpdatedV1, UserErasedV1
 from shared.contracts.ordering import DistributionV1, OrderV1
+from shared.db import Connection
 from shared.envelope import CloudEvent
 
 STATES = {
@@ -20,7 +20,7 @@ STATES = {
 
 
 def build_handlers(settings: LogisticsSettings) -> dict[str, Handler]:
-    async def on_distribution(conn: Any, event: CloudEvent, data: BaseModel) -> None:
+    async def on_distribution(conn: Connection, event: CloudEvent, data: BaseModel) -> None:
         if not isinstance(data, DistributionV1):
             raise PoisonMessage(f"unexpected payload for {event.type}")
         if data.ends_at <= data.starts_at:
@@ -29,7 +29,7 @@ def build_handlers(settings: LogisticsSettings) -> dict[str, Handler]:
         count = slot_count(data.starts_at, data.ends_at, settings.slot_minutes)
         if count > MAX_SLOTS:
             raise PoisonMessage(f"distribution window gives {count} slots, more than {MAX_SLOTS}")
-        await repository.upsert_distribution(
+        await dist_repo.upsert_distribution(
             conn,
             distribution_id=data.distribution_id,
             group_id=data.group_id,
@@ -42,14 +42,11 @@ def build_handlers(settings: LogisticsSettings) -> dict[str, Handler]:
             slot_minutes=settings.slot_minutes,
         )
 
-    async def on_order(conn: Any, event: CloudEvent, data: BaseModel) -> None:
+    async def on_order(conn: Connection, event: CloudEvent, data: BaseModel) -> None:
         if not isinstance(data, OrderV1):
             raise PoisonMessage(f"unexpected payload for {event.type}")
-        await conn.execute(
-            "INSERT INTO order_sizes (distribution_id, user_id, items, total_cents, at)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (distribution_id, user_id) DO UPDATE"
-            " SET items = EXCLUDED.items, total_cents = EXCLUDED.total_cents, at = EXCLUDED.at"
-            " WHERE order_sizes.at <= EXCLUDED.at",
+        await dist_repo.upsert_order_size(
+            conn,
             data.distribution_id,
             data.user_id,
             len(data.lines),
@@ -57,27 +54,25 @@ def build_handlers(settings: LogisticsSettings) -> dict[str, Handler]:
             data.at,
         )
 
-    async def on_member(conn: Any, event: CloudEvent, data: BaseModel) -> None:
+    async def on_member(conn: Connection, event: CloudEvent, data: BaseModel) -> None:
         if not isinstance(data, MemberJoinedV1 | MemberUpdatedV1):
             raise PoisonMessage(f"unexpected payload for {event.type}")
-        await conn.execute(
-            "INSERT INTO members (user_id, first_name, postcode) VALUES ($1, $2, $3)"
-            " ON CONFLICT (user_id) DO UPDATE SET first_name = EXCLUDED.first_name,"
-            " postcode = EXCLUDED.postcode, updated_at = now()",
+        await dist_repo.upsert_member(
+            conn,
             data.user_id,
             data.first_name,
             data.postcode,
         )
 
-    async def on_member_left(conn: Any, event: CloudEvent, data: BaseModel) -> None:
+    async def on_member_left(conn: Connection, event: CloudEvent, data: BaseModel) -> None:
         if not isinstance(data, MemberLeftV1):
             raise PoisonMessage(f"unexpected payload for {event.type}")
-        await handlers.forget_person(conn, data.user_id, data.group_id, erased=False)
+        await erasure.forget_person(conn, data.user_id, data.group_id, erased=False)
 
-    async def on_user_erased(conn: Any, event: CloudEvent, data: BaseModel) -> None:
+    async def on_user_erased(conn: Connection, event: CloudEvent, data: BaseModel) -> None:
         if not isinstance(data, UserErasedV1):
             raise PoisonMessage(f"unexpected payload for {event.type}")
-        await handlers.forget_person(conn, data.user_id, None, erased=True)
+        await erasure.forget_person(conn, data.user_id, None, erased=True)
 
     return {
         "ordering.distribution.scheduled.v1": on_distribution,

@@ -3,164 +3,16 @@ its copy of the person (first name, postcode), slots booked, pickup choices with
 delivery requests on both sides of a pairing, and the order sizes it keeps for volunteers.
 
 Looked up by user id, never by membership, so groups the member has left are included. Of the
-other person in a pairing only ids are given: their details are theirs."""
+other person in a pairing only ids are given: their details are theirs. The queries are in
+repository/export.py, the answer's models in models.py."""
 
 import uuid
-from datetime import datetime
-from typing import Any, Literal
 
-from pydantic import BaseModel
-
+from services.logistics.models import LogisticsExport
+from services.logistics.repository import export as export_repo
 from shared.db import Database
-
-
-class ExportedProfileCopy(BaseModel):
-    """What logistics copied from accounts for the volunteer list."""
-
-    first_name: str
-    postcode: str | None
-    updated_at: datetime
-
-
-class ExportedBooking(BaseModel):
-    group_id: uuid.UUID
-    distribution_id: uuid.UUID
-    slot_id: uuid.UUID
-    slot_starts_at: datetime
-    slot_ends_at: datetime
-    booked_at: datetime
-
-
-class ExportedPickupChoice(BaseModel):
-    group_id: uuid.UUID
-    distribution_id: uuid.UUID
-    distribution_starts_at: datetime
-    choice: str
-    consent_fields: list[str] | None
-    consent_text_version: str | None
-    consented_at: datetime | None
-    chosen_at: datetime
-
-
-class ExportedDeliveryRequest(BaseModel):
-    """`role`: "requester" (the person asked for delivery) or "volunteer" (they deliver it)."""
-
-    request_id: uuid.UUID
-    role: Literal["requester", "volunteer"]
-    group_id: uuid.UUID
-    distribution_id: uuid.UUID
-    distribution_starts_at: datetime
-    requested_at: datetime
-    assigned_at: datetime | None
-    # For a requester: whether someone volunteered; for a volunteer: always true.
-    paired: bool
-
-
-class ExportedEndedPairing(BaseModel):
-    """A pairing that ended other than by delivery, and why."""
-
-    request_id: uuid.UUID
-    role: Literal["requester", "volunteer"]
-    group_id: uuid.UUID
-    distribution_id: uuid.UUID
-    reason: str
-    ended_by: str
-    ended_at: datetime
-
-
-class ExportedOrderSize(BaseModel):
-    group_id: uuid.UUID | None
-    distribution_id: uuid.UUID
-    items: int
-    total_cents: int
-    at: datetime
-
-
-class EndedMembership(BaseModel):
-    group_id: uuid.UUID
-    ended_at: datetime
-
-
-class LogisticsExport(BaseModel):
-    service: Literal["logistics"] = "logistics"
-    user_id: uuid.UUID
-    group_ids: list[uuid.UUID]
-    profile_copy: ExportedProfileCopy | None
-    bookings: list[ExportedBooking]
-    pickup_choices: list[ExportedPickupChoice]
-    delivery_requests: list[ExportedDeliveryRequest]
-    ended_pairings: list[ExportedEndedPairing]
-    order_sizes: list[ExportedOrderSize]
-    memberships_ended: list[EndedMembership]
-
-
-async def export_queries(conn: Any, user_id: uuid.UUID) -> LogisticsExport:
-    """The person's rows of every logistics table that names them."""
-    profile = await conn.fetchrow(
-        "SELECT first_name, postcode, updated_at FROM members WHERE user_id = $1", user_id
-    )
-    bookings = await conn.fetch(
-        "SELECT d.group_id, b.distribution_id, b.slot_id, s.starts_at AS slot_starts_at,"
-        " s.ends_at AS slot_ends_at, b.booked_at"
-        " FROM bookings b JOIN slots s ON s.id = b.slot_id"
-        " JOIN distributions d ON d.id = b.distribution_id"
-        " WHERE b.user_id = $1 ORDER BY s.starts_at",
-        user_id,
-    )
-    choices = await conn.fetch(
-        "SELECT d.group_id, c.distribution_id, d.starts_at AS distribution_starts_at, c.choice,"
-        " c.consent_fields, c.consent_text_version, c.consented_at, c.chosen_at"
-        " FROM pickup_choices c JOIN distributions d ON d.id = c.distribution_id"
-        " WHERE c.user_id = $1 ORDER BY d.starts_at",
-        user_id,
-    )
-    requests = await conn.fetch(
-        "SELECT r.id AS request_id,"
-        " CASE WHEN r.requester_id = $1 THEN 'requester' ELSE 'volunteer' END AS role,"
-        " r.group_id, r.distribution_id, d.starts_at AS distribution_starts_at,"
-        " r.requested_at, r.assigned_at, r.volunteer_id IS NOT NULL AS paired"
-        " FROM delivery_requests r JOIN distributions d ON d.id = r.distribution_id"
-        " WHERE r.requester_id = $1 OR r.volunteer_id = $1 ORDER BY d.starts_at, r.id",
-        user_id,
-    )
-    ended_pairings = await conn.fetch(
-        "SELECT request_id,"
-        " CASE WHEN requester_id = $1 THEN 'requester' ELSE 'volunteer' END AS role,"
-        " group_id, distribution_id, reason, ended_by, ended_at FROM ended_pairings"
-        " WHERE requester_id = $1 OR volunteer_id = $1 ORDER BY ended_at",
-        user_id,
-    )
-    # order_sizes has no group: the distribution gives it when logistics knows it.
-    sizes = await conn.fetch(
-        "SELECT d.group_id, o.distribution_id, o.items, o.total_cents, o.at"
-        " FROM order_sizes o LEFT JOIN distributions d ON d.id = o.distribution_id"
-        " WHERE o.user_id = $1 ORDER BY o.at",
-        user_id,
-    )
-    ended = await conn.fetch(
-        "SELECT group_id, ended_at FROM membership_revocations WHERE user_id = $1"
-        " ORDER BY ended_at",
-        user_id,
-    )
-    groups = {
-        r["group_id"]
-        for rows in (bookings, choices, requests, ended_pairings, sizes, ended)
-        for r in rows
-        if r["group_id"] is not None
-    }
-    return LogisticsExport(
-        user_id=user_id,
-        group_ids=sorted(groups, key=str),
-        profile_copy=ExportedProfileCopy(**dict(profile)) if profile else None,
-        bookings=[ExportedBooking(**dict(r)) for r in bookings],
-        pickup_choices=[ExportedPickupChoice(**dict(r)) for r in choices],
-        delivery_requests=[ExportedDeliveryRequest(**dict(r)) for r in requests],
-        ended_pairings=[ExportedEndedPairing(**dict(r)) for r in ended_pairings],
-        order_sizes=[ExportedOrderSize(**dict(r)) for r in sizes],
-        memberships_ended=[EndedMembership(**dict(r)) for r in ended],
-    )
 
 
 async def export_user(db: Database, user_id: uuid.UUID) -> LogisticsExport:
     async with db.transaction("repeatable_read") as conn:
-        return await export_queries(conn, user_id)
+        return await export_repo.export_queries(conn, user_id)

@@ -188,3 +188,84 @@ class InternalRequest(BaseModel):
     volunteer_id: uuid.UUID | None
     consented_fields: list[SharedField]
     consented_at: datetime | None
+
+
+# --- personal data export (GDPR Art. 15/20) ---------------------------------------------
+class ExportedProfileCopy(BaseModel):
+    """What logistics copied from accounts for the volunteer list."""
+
+    first_name: str
+    postcode: str | None
+    updated_at: datetime
+
+
+class ExportedBooking(BaseModel):
+    group_id: uuid.UUID
+    distribution_id: uuid.UUID
+    slot_id: uuid.UUID
+    slot_starts_at: datetime
+    slot_ends_at: datetime
+    booked_at: datetime
+
+
+class ExportedPickupChoice(BaseModel):
+    group_id: uuid.UUID
+    distribution_id: uuid.UUID
+    distribution_starts_at: datetime
+    choice: str
+    consent_fields: list[str] | None
+    consent_text_version: str | None
+    consented_at: datetime | None
+    chosen_at: datetime
+
+
+class ExportedDeliveryRequest(BaseModel):
+    """`role`: "requester" (the person asked for delivery) or "volunteer" (they deliver it)."""
+
+    request_id: uuid.UUID
+    role: Literal["requester", "volunteer"]
+    group_id: uuid.UUID
+    distribution_id: uuid.UUID
+    distribution_starts_at: datetime
+    requested_at: datetime
+    assigned_at: datetime | None
+    # For a requester: whether someone volunteered; for a volunteer: always true.
+    paired: bool
+
+
+class ExportedEndedPairing(BaseModel):
+    """A pairing that ended other than by delivery, and why."""
+
+    request_id: uuid.UUID
+    role: Literal["requester", "volunteer"]
+    group_id: uuid.UUID
+    distribution_id: uuid.UUID
+    reason: str
+    ended_by: str
+    ended_at: datetime
+
+
+class ExportedOrderSize(BaseModel):
+    group_id: uuid.UUID | None
+    distribution_id: uuid.UUID
+    items: int
+    total_cents: int
+    at: datetime
+
+
+class EndedMembership(BaseModel):
+    group_id: uuid.UUID
+    ended_at: datetime
+
+
+class LogisticsExport(BaseModel):
+    service: Literal["logistics"] = "logistics"
+    user_id: uuid.UUID
+    group_ids: list[uuid.UUID]
+    profile_copy: ExportedProfileCopy | None
+    bookings: list[ExportedBooking]
+    pickup_choices: list[ExportedPickupChoice]
+    delivery_requests: list[ExportedDeliveryRequest]
+    ended_pairings: list[ExportedEndedPairing]
+    order_sizes: list[ExportedOrderSize]
+    memberships_ended: list[EndedMembership]

@@ -6,7 +6,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from services.logistics import handlers
+from services.logistics import slots as slot_cases
 from shared.db import Database
 from shared.problems import Problem
 from tests.integration.logistics.conftest import Client, People, make_distribution, slot_ids
@@ -43,7 +43,7 @@ async def test_200_concurrent_bookings_on_slots_of_8_and_3_repeated_20_times(
             slot = slots[rep]
             statuses = await asyncio.gather(
                 *(
-                    attempt(handlers.book_slot(db, group_id, distribution_id, uuid.uuid4(), slot))
+                    attempt(slot_cases.book_slot(db, group_id, distribution_id, uuid.uuid4(), slot))
                     for _ in range(200)
                 )
             )
@@ -78,12 +78,14 @@ async def test_100_bookings_and_50_cancellations_at_once_never_exceed_capacity(
     slot = (await slot_ids(db, distribution_id))[0]
     holders = [uuid.uuid4() for _ in range(8)]
     for user in holders:
-        await handlers.book_slot(db, group_id, distribution_id, user, slot)
+        await slot_cases.book_slot(db, group_id, distribution_id, user, slot)
     # 50 cancellations: the 8 holders release, 42 others have nothing to release (404).
     cancellers = holders + [uuid.uuid4() for _ in range(42)]
     bookers = [uuid.uuid4() for _ in range(100)]
-    calls: list[Any] = [handlers.book_slot(db, group_id, distribution_id, u, slot) for u in bookers]
-    calls += [handlers.release_booking(db, group_id, distribution_id, u) for u in cancellers]
+    calls: list[Any] = [
+        slot_cases.book_slot(db, group_id, distribution_id, u, slot) for u in bookers
+    ]
+    calls += [slot_cases.release_booking(db, group_id, distribution_id, u) for u in cancellers]
     order = list(range(len(calls)))
     random.Random(7).shuffle(order)
     results = await asyncio.gather(*(attempt(calls[i]) for i in order))
@@ -105,7 +107,7 @@ async def test_10_parallel_bookings_by_one_member_make_one_booking(db: Database)
     # Five times the same slot and five different slots, all at once.
     targets = [slots[0]] * 5 + slots[1:6]
     statuses = await asyncio.gather(
-        *(attempt(handlers.book_slot(db, group_id, distribution_id, member, s)) for s in targets)
+        *(attempt(slot_cases.book_slot(db, group_id, distribution_id, member, s)) for s in targets)
     )
     assert Counter(statuses) == {201: 1, 409: 9}
     async with db.connection() as conn:
@@ -125,19 +127,22 @@ async def test_move_is_atomic(db: Database) -> None:
     group_id, distribution_id = await make_distribution(db, capacity=3)
     a, b, c = (await slot_ids(db, distribution_id))[:3]
     member = uuid.uuid4()
-    await handlers.book_slot(db, group_id, distribution_id, member, a)
+    await slot_cases.book_slot(db, group_id, distribution_id, member, a)
     for _ in range(3):
-        await handlers.book_slot(db, group_id, distribution_id, uuid.uuid4(), b)
+        await slot_cases.book_slot(db, group_id, distribution_id, uuid.uuid4(), b)
     # A failed move to a full slot keeps the old booking: never zero.
-    status = await attempt(handlers.move_booking(db, group_id, distribution_id, member, b))
+    status = await attempt(slot_cases.move_booking(db, group_id, distribution_id, member, b))
     assert status == 409
-    assert (await handlers.my_booking(db, group_id, distribution_id, member)).slot_id == a
+    assert (await slot_cases.my_booking(db, group_id, distribution_id, member)).slot_id == a
     assert await slot_state(db, a) == (1, 3, 1)
     assert await slot_state(db, b) == (3, 3, 3)
     # Many concurrent moves of one member: always exactly one slot held, counts consistent.
     targets = [c, a, c, a, c, b, c, a] * 3
     statuses = await asyncio.gather(
-        *(attempt(handlers.move_booking(db, group_id, distribution_id, member, t)) for t in targets)
+        *(
+            attempt(slot_cases.move_booking(db, group_id, distribution_id, member, t))
+            for t in targets
+        )
     )
     assert 500 not in statuses
     async with db.connection() as conn:
@@ -161,12 +166,12 @@ async def test_opposite_moves_of_many_members_do_not_deadlock(db: Database) -> N
     left = [uuid.uuid4() for _ in range(15)]
     right = [uuid.uuid4() for _ in range(15)]
     for u in left:
-        await handlers.book_slot(db, group_id, distribution_id, u, a)
+        await slot_cases.book_slot(db, group_id, distribution_id, u, a)
     for u in right:
-        await handlers.book_slot(db, group_id, distribution_id, u, b)
+        await slot_cases.book_slot(db, group_id, distribution_id, u, b)
     statuses = await asyncio.gather(
-        *(attempt(handlers.move_booking(db, group_id, distribution_id, u, b)) for u in left),
-        *(attempt(handlers.move_booking(db, group_id, distribution_id, u, a)) for u in right),
+        *(attempt(slot_cases.move_booking(db, group_id, distribution_id, u, b)) for u in left),
+        *(attempt(slot_cases.move_booking(db, group_id, distribution_id, u, a)) for u in right),
     )
     assert 500 not in statuses
     booked_a, _, rows_a = await slot_state(db, a)

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from services.logistics import handlers
+from services.logistics import pairing
 from shared.auth import TokenIssuer
 from shared.contracts.accounts import MemberLeftV1
 from shared.db import Database
@@ -62,12 +62,12 @@ async def test_the_claim_checks_the_membership_in_its_transaction(
             group_id,
         )
     with pytest.raises(Problem) as refused:
-        await handlers.claim_request(
+        await pairing.claim_request(
             db, group_id, distribution_id, uuid.UUID(request_id), vol, issued_at
         )
     assert refused.value.status == 403
     # A token issued after the end (re-joined) claims again.
-    summary = await handlers.claim_request(
+    summary = await pairing.claim_request(
         db, group_id, distribution_id, uuid.UUID(request_id), vol, time.time() + 1
     )
     assert summary.volunteer_id == vol

@@ -1,25 +1,16 @@
-"""Pairings that ended other than by delivery, for the coordinator's page « Créneaux et
-livraisons ». A row keeps both ids so the coordinator can see who is no longer delivered or
-delivering; erasure blanks the erased person's id and keeps only the fact and its reason."""
+"""SQL of ended pairings: pairings that ended other than by delivery, for the coordinator's
+page « Créneaux et livraisons ». A row keeps both ids so the coordinator can see who is no longer
+delivered or delivering; erasure blanks the erased person's id and keeps only the fact and its
+reason."""
 
-import asyncio
 import uuid
-from typing import Any
 
 from services.logistics.models import EndedPairing
-from shared.db import Database
-from shared.logging import get_logger
-
-log = get_logger(__name__)
-Conn = Any
-# Long enough for the coordinator to settle the distribution's deliveries and answer questions;
-# past that the rows say nothing useful (docs/personal-data.md).
-KEEP_DAYS_AFTER_DISTRIBUTION = 30
-PURGE_SECONDS = 3600.0
+from shared.db import Connection
 
 
 async def record(
-    conn: Conn,
+    conn: Connection,
     request_id: uuid.UUID,
     distribution_id: uuid.UUID,
     group_id: uuid.UUID,
@@ -42,7 +33,7 @@ async def record(
     )
 
 
-async def of_distribution(conn: Conn, distribution_id: uuid.UUID) -> list[EndedPairing]:
+async def of_distribution(conn: Connection, distribution_id: uuid.UUID) -> list[EndedPairing]:
     rows = await conn.fetch(
         "SELECT e.request_id, e.requester_id, m.first_name AS requester_first_name,"
         " e.volunteer_id, e.reason, e.ended_by, e.ended_at"
@@ -53,7 +44,7 @@ async def of_distribution(conn: Conn, distribution_id: uuid.UUID) -> list[EndedP
     return [EndedPairing.model_validate(dict(r)) for r in rows]
 
 
-async def forget(conn: Conn, user_id: uuid.UUID) -> None:
+async def forget(conn: Connection, user_id: uuid.UUID) -> None:
     """Erasure: the pairing stays ended for the coordinator, without the erased person's id."""
     await conn.execute(
         "UPDATE ended_pairings SET requester_id = NULL WHERE requester_id = $1", user_id
@@ -63,7 +54,8 @@ async def forget(conn: Conn, user_id: uuid.UUID) -> None:
     )
 
 
-async def purge_old(conn: Conn, keep_days: int = KEEP_DAYS_AFTER_DISTRIBUTION) -> int:
+async def purge_old(conn: Connection, keep_days: int) -> int:
+    """Ended pairings of distributions over for more than keep_days: how many went."""
     gone = await conn.fetchval(
         "WITH gone AS (DELETE FROM ended_pairings e USING distributions d"
         " WHERE d.id = e.distribution_id AND d.ends_at < now() - make_interval(days => $1)"
@@ -71,18 +63,3 @@ async def purge_old(conn: Conn, keep_days: int = KEEP_DAYS_AFTER_DISTRIBUTION) -
         keep_days,
     )
     return int(gone)
-
-
-async def purge_job(db: Database) -> None:
-    """Worker job: ended pairings of distributions over for KEEP_DAYS_AFTER_DISTRIBUTION days."""
-    while True:
-        try:
-            async with db.transaction() as conn:
-                gone = await purge_old(conn)
-            if gone:
-                log.info("ended_pairings_purged", rows=gone)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("ended_pairings_purge_failed", error=repr(exc))
-        await asyncio.sleep(PURGE_SECONDS)

@@ -1,0 +1,106 @@
+"""A pairing that ends other than by delivery: recorded for the coordinator (ended_pairings) and
+told through events. Both events carry both ids and who ended it: notifications writes to the
+other side from the event alone, whatever it has already forgotten (an erasure handled first).
+
+The rows come from one of the fixed statements of repository/requests.py (one per case)."""
+
+import uuid
+from typing import Literal
+
+from services.logistics.repository import ended as ended_repo
+from services.logistics.repository.requests import EndedRequest
+from services.logistics.usecase import SOURCE
+from shared.contracts.logistics import DeliveryCancelledV1, DeliveryUnassignedV1, EndedBy
+from shared.db import Connection
+from shared.outbox import add_event
+
+UnassignReason = Literal[
+    "volunteer_withdrew", "requester_cancelled", "revoked", "member_left", "erased"
+]
+CancelReason = Literal["requester_cancelled", "revoked", "member_left", "erased"]
+
+
+async def _unassigned(
+    conn: Connection,
+    r: EndedRequest,
+    volunteer_id: uuid.UUID,
+    reason: UnassignReason,
+    ended_by: EndedBy,
+) -> None:
+    await add_event(
+        conn,
+        "logistics.delivery.unassigned.v1",
+        SOURCE,
+        DeliveryUnassignedV1(
+            request_id=r.id,
+            distribution_id=r.distribution_id,
+            group_id=r.group_id,
+            requester_id=r.requester_id,
+            volunteer_id=volunteer_id,
+            reason=reason,
+            ended_by=ended_by,
+        ),
+        subject=str(r.distribution_id),
+        group_id=r.group_id,
+    )
+
+
+async def requests_cancelled(
+    conn: Connection,
+    rows: list[EndedRequest],
+    cancel: CancelReason,
+    unassign: UnassignReason,
+    ended_by: EndedBy,
+) -> int:
+    """Requests deleted: tell the volunteer (unassigned) and everyone (cancelled)."""
+    for r in rows:
+        if r.volunteer_id is not None:
+            await ended_repo.record(
+                conn,
+                r.id,
+                r.distribution_id,
+                r.group_id,
+                r.requester_id,
+                r.volunteer_id,
+                cancel,
+                ended_by,
+            )
+            await _unassigned(conn, r, r.volunteer_id, unassign, ended_by)
+        await add_event(
+            conn,
+            "logistics.delivery.cancelled.v1",
+            SOURCE,
+            DeliveryCancelledV1(
+                request_id=r.id,
+                distribution_id=r.distribution_id,
+                group_id=r.group_id,
+                requester_id=r.requester_id,
+                reason=cancel,
+                volunteer_id=r.volunteer_id,
+                ended_by=ended_by,
+            ),
+            subject=str(r.distribution_id),
+            group_id=r.group_id,
+        )
+    return len(rows)
+
+
+async def claims_handed_back(
+    conn: Connection, rows: list[EndedRequest], reason: UnassignReason
+) -> int:
+    """The requests a volunteer had taken reopen (event unassigned, the volunteer's side ended:
+    the requester is the one to tell)."""
+    for r in rows:
+        assert r.volunteer_id is not None  # the statements return the volunteer handed back
+        await ended_repo.record(
+            conn,
+            r.id,
+            r.distribution_id,
+            r.group_id,
+            r.requester_id,
+            r.volunteer_id,
+            reason,
+            "volunteer",
+        )
+        await _unassigned(conn, r, r.volunteer_id, reason, "volunteer")
+    return len(rows)

@@ -1,0 +1,144 @@
+"""Use cases of the pickup choice: how a member's order is collected (pickup, need delivery with
+consent, can deliver), and withdrawing it. Changing one's mind ends the pairings it no longer
+allows (endings.py)."""
+
+import uuid
+
+from services.logistics import endings
+from services.logistics.domain import consent_not_allowed, consent_required, no_pickup_choice
+from services.logistics.models import ConsentOut, PickupIn, PickupView, RequestState
+from services.logistics.repository import distributions as dist_repo
+from services.logistics.repository import pickup as pickup_repo
+from services.logistics.repository import requests as request_repo
+from services.logistics.usecase import SOURCE, retrying
+from shared.contracts.logistics import DeliveryRequestedV1
+from shared.db import Connection, Database
+from shared.outbox import add_event
+
+
+async def pickup_view(
+    db: Database, group_id: uuid.UUID, distribution_id: uuid.UUID, user_id: uuid.UUID
+) -> PickupView:
+    async with db.connection() as conn:
+        await dist_repo.distribution_window(conn, group_id, distribution_id)
+        return await _pickup_view(conn, group_id, distribution_id, user_id)
+
+
+async def _pickup_view(
+    conn: Connection, group_id: uuid.UUID, distribution_id: uuid.UUID, user_id: uuid.UUID
+) -> PickupView:
+    choice = await pickup_repo.pickup_choice(conn, distribution_id, user_id)
+    request = await request_repo.own_request(conn, distribution_id, user_id)
+    consent = None
+    if choice is not None and choice.consent_fields is not None:
+        # Set together with the fields (the table's CHECK).
+        assert choice.consent_text_version is not None and choice.consented_at is not None
+        consent = ConsentOut(
+            fields=choice.consent_fields,
+            text_version=choice.consent_text_version,
+            consented_at=choice.consented_at,
+        )
+    return PickupView(
+        distribution_id=distribution_id,
+        group_id=group_id,
+        user_id=user_id,
+        choice=None if choice is None else choice.choice,
+        consent=consent,
+        request=None
+        if request is None
+        else RequestState(
+            request_id=request.id,
+            status="open" if request.volunteer_id is None else "assigned",
+            volunteer_id=request.volunteer_id,
+        ),
+    )
+
+
+async def _end_requests_and_claims(
+    conn: Connection,
+    distribution_id: uuid.UUID,
+    user_id: uuid.UUID,
+    requests: bool = True,
+    claims: bool = True,
+) -> None:
+    """The member no longer needs delivery (their requests are cancelled) or no longer delivers
+    (the requests they took reopen), in this distribution."""
+    if requests:
+        rows = await request_repo.delete_requests_in_distribution(conn, user_id, distribution_id)
+        await endings.requests_cancelled(
+            conn, rows, "requester_cancelled", "requester_cancelled", "requester"
+        )
+    if claims:
+        rows = await request_repo.unassign_claims_in_distribution(conn, user_id, distribution_id)
+        await endings.claims_handed_back(conn, rows, "volunteer_withdrew")
+
+
+async def set_pickup(
+    db: Database,
+    group_id: uuid.UUID,
+    distribution_id: uuid.UUID,
+    user_id: uuid.UUID,
+    body: PickupIn,
+    first_name: str = "",
+) -> PickupView:
+    if body.choice == "need_delivery" and body.consent is None:
+        raise consent_required()
+    if body.choice != "need_delivery" and body.consent is not None:
+        raise consent_not_allowed()
+
+    async def work() -> PickupView:
+        async with db.transaction() as conn:
+            _, window = await dist_repo.distribution_window(conn, group_id, distribution_id)
+            window.require_not_over()
+            consent = body.consent
+            await pickup_repo.upsert_pickup_choice(
+                conn,
+                distribution_id,
+                user_id,
+                body.choice,
+                None if consent is None else list(consent.fields),
+                None if consent is None else consent.text_version,
+            )
+            if body.choice == "need_delivery":
+                if first_name:
+                    await dist_repo.add_member_if_missing(conn, user_id, first_name)
+                request_id = await request_repo.insert_request(
+                    conn, distribution_id, group_id, user_id
+                )
+                if request_id is not None:
+                    await add_event(
+                        conn,
+                        "logistics.delivery.requested.v1",
+                        SOURCE,
+                        DeliveryRequestedV1(
+                            request_id=request_id,
+                            distribution_id=distribution_id,
+                            group_id=group_id,
+                            requester_id=user_id,
+                        ),
+                        subject=str(distribution_id),
+                        group_id=group_id,
+                    )
+            await _end_requests_and_claims(
+                conn,
+                distribution_id,
+                user_id,
+                requests=body.choice != "need_delivery",
+                claims=body.choice != "can_deliver",
+            )
+            return await _pickup_view(conn, group_id, distribution_id, user_id)
+
+    return await retrying(work)
+
+
+async def withdraw_pickup(
+    db: Database, group_id: uuid.UUID, distribution_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
+    async def work() -> None:
+        async with db.transaction() as conn:
+            await dist_repo.distribution_window(conn, group_id, distribution_id)
+            if not await pickup_repo.delete_pickup_choice(conn, distribution_id, user_id):
+                raise no_pickup_choice()
+            await _end_requests_and_claims(conn, distribution_id, user_id)
+
+    await retrying(work)

@@ -1,0 +1,275 @@
+"""SQL of slots and bookings. « A slot never has more bookings than its capacity » is enforced
+here on purpose: a conditional increment (`booked < capacity`) with the table's CHECK as a
+backstop, so concurrent bookings never need a lock held across round trips."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.logistics.models import SlotAttendance
+from shared.db import Connection, Record
+
+
+@dataclass(frozen=True)
+class SlotRow:
+    id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    booked: int
+    capacity_overridden: bool
+
+
+@dataclass(frozen=True)
+class BookedSlot:
+    """The slot a member booked, and the group of its distribution."""
+
+    id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    group_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class ReleasedBooking:
+    slot_id: uuid.UUID
+    distribution_id: uuid.UUID
+    group_id: uuid.UUID
+
+
+def _slot_row(r: Record) -> SlotRow:
+    return SlotRow(
+        id=r["id"],
+        starts_at=r["starts_at"],
+        ends_at=r["ends_at"],
+        capacity=r["capacity"],
+        booked=r["booked"],
+        capacity_overridden=r["o"],
+    )
+
+
+async def slots_of(conn: Connection, distribution_id: uuid.UUID) -> list[SlotRow]:
+    rows = await conn.fetch(
+        "SELECT id, starts_at, ends_at, capacity, booked, capacity_override IS NOT NULL AS o"
+        " FROM slots WHERE distribution_id = $1 ORDER BY starts_at",
+        distribution_id,
+    )
+    return [_slot_row(r) for r in rows]
+
+
+async def booked_slot_id(
+    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID
+) -> uuid.UUID | None:
+    slot_id: uuid.UUID | None = await conn.fetchval(
+        "SELECT slot_id FROM bookings WHERE distribution_id = $1 AND user_id = $2",
+        distribution_id,
+        user_id,
+    )
+    return slot_id
+
+
+async def booked_slot_id_for_update(
+    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID
+) -> uuid.UUID | None:
+    slot_id: uuid.UUID | None = await conn.fetchval(
+        "SELECT slot_id FROM bookings WHERE distribution_id = $1 AND user_id = $2 FOR UPDATE",
+        distribution_id,
+        user_id,
+    )
+    return slot_id
+
+
+async def booked_slot(
+    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID
+) -> BookedSlot | None:
+    row = await conn.fetchrow(
+        "SELECT s.id, s.starts_at, s.ends_at, d.group_id FROM bookings b"
+        " JOIN slots s ON s.id = b.slot_id JOIN distributions d ON d.id = b.distribution_id"
+        " WHERE b.distribution_id = $1 AND b.user_id = $2",
+        distribution_id,
+        user_id,
+    )
+    if row is None:
+        return None
+    return BookedSlot(
+        id=row["id"], starts_at=row["starts_at"], ends_at=row["ends_at"], group_id=row["group_id"]
+    )
+
+
+async def insert_booking(
+    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID, slot_id: uuid.UUID
+) -> tuple[bool, int | None]:
+    """(inserted, places booked now): the booking row and the conditional increment of its slot
+    in one statement. Not inserted: the member already holds a slot of this distribution (the
+    primary key makes twin requests wait for each other). Booked None: the slot is full, and the
+    caller must roll back the inserted row."""
+    row = await conn.fetchrow(
+        "WITH booking AS (INSERT INTO bookings (distribution_id, user_id, slot_id)"
+        " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING slot_id),"
+        " taken AS (UPDATE slots SET booked = booked + 1"
+        " WHERE id = (SELECT slot_id FROM booking) AND booked < capacity RETURNING booked)"
+        " SELECT EXISTS (SELECT 1 FROM booking) AS inserted, (SELECT booked FROM taken) AS booked",
+        distribution_id,
+        user_id,
+        slot_id,
+    )
+    assert row is not None  # a SELECT without FROM always gives one row
+    return bool(row["inserted"]), row["booked"]
+
+
+async def lock_slots(conn: Connection, slot_ids: list[uuid.UUID]) -> None:
+    """Slot rows locked in one order: two opposite moves cannot deadlock."""
+    await conn.execute(
+        "SELECT 1 FROM slots WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE", slot_ids
+    )
+
+
+async def take_place(conn: Connection, slot_id: uuid.UUID) -> int | None:
+    """The conditional increment: places booked now, None when the slot is full."""
+    booked: int | None = await conn.fetchval(
+        "UPDATE slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity RETURNING booked",
+        slot_id,
+    )
+    return booked
+
+
+async def give_place_back(conn: Connection, slot_id: uuid.UUID) -> datetime:
+    """One place freed; the slot's start, for the event."""
+    starts_at: datetime = await conn.fetchval(
+        "UPDATE slots SET booked = booked - 1 WHERE id = $1 RETURNING starts_at", slot_id
+    )
+    return starts_at
+
+
+async def move_booking(
+    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID, slot_id: uuid.UUID
+) -> None:
+    await conn.execute(
+        "UPDATE bookings SET slot_id = $3, booked_at = now()"
+        " WHERE distribution_id = $1 AND user_id = $2",
+        distribution_id,
+        user_id,
+        slot_id,
+    )
+
+
+async def delete_booking(
+    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID
+) -> uuid.UUID | None:
+    """The booking's slot, None when the member had none."""
+    slot_id: uuid.UUID | None = await conn.fetchval(
+        "DELETE FROM bookings WHERE distribution_id = $1 AND user_id = $2 RETURNING slot_id",
+        distribution_id,
+        user_id,
+    )
+    return slot_id
+
+
+async def most_booked_on_default(conn: Connection, distribution_id: uuid.UUID) -> int:
+    """The most places booked on a slot that follows the default capacity; those slots stay
+    locked until the end of the transaction."""
+    rows = await conn.fetch(
+        "SELECT id, booked FROM slots WHERE distribution_id = $1"
+        " AND capacity_override IS NULL ORDER BY id FOR UPDATE",
+        distribution_id,
+    )
+    return max((int(r["booked"]) for r in rows), default=0)
+
+
+async def set_default_capacity(conn: Connection, distribution_id: uuid.UUID, capacity: int) -> None:
+    await conn.execute(
+        "UPDATE distributions SET default_capacity = $2, updated_at = now() WHERE id = $1",
+        distribution_id,
+        capacity,
+    )
+    await conn.execute(
+        "UPDATE slots SET capacity = $2 WHERE distribution_id = $1 AND capacity_override IS NULL",
+        distribution_id,
+        capacity,
+    )
+
+
+async def booked_on_slot_for_update(
+    conn: Connection, distribution_id: uuid.UUID, slot_id: uuid.UUID
+) -> int | None:
+    """Places booked on that slot of the distribution (locked), None when it is not one."""
+    booked: int | None = await conn.fetchval(
+        "SELECT booked FROM slots WHERE id = $1 AND distribution_id = $2 FOR UPDATE",
+        slot_id,
+        distribution_id,
+    )
+    return booked
+
+
+async def set_slot_capacity(
+    conn: Connection, slot_id: uuid.UUID, capacity: int, override: int | None
+) -> SlotRow:
+    row = await conn.fetchrow(
+        "UPDATE slots SET capacity = $2, capacity_override = $3 WHERE id = $1"
+        " RETURNING id, starts_at, ends_at, capacity, booked, capacity_override IS NOT NULL AS o",
+        slot_id,
+        capacity,
+        override,
+    )
+    assert row is not None  # the slot row is locked by booked_on_slot_for_update
+    return _slot_row(row)
+
+
+async def attendance(conn: Connection, distribution_id: uuid.UUID) -> list[SlotAttendance]:
+    """Per slot, who comes (in booking order)."""
+    rows = await conn.fetch(
+        "SELECT s.id, s.starts_at, s.ends_at, s.capacity, s.booked,"
+        " coalesce(array_agg(b.user_id ORDER BY b.booked_at, b.user_id)"
+        "          FILTER (WHERE b.user_id IS NOT NULL), '{}') AS user_ids"
+        " FROM slots s LEFT JOIN bookings b ON b.slot_id = s.id"
+        " WHERE s.distribution_id = $1 GROUP BY s.id ORDER BY s.starts_at",
+        distribution_id,
+    )
+    return [
+        SlotAttendance(
+            slot_id=s["id"],
+            starts_at=s["starts_at"],
+            ends_at=s["ends_at"],
+            capacity=s["capacity"],
+            booked=s["booked"],
+            user_ids=list(s["user_ids"]),
+        )
+        for s in rows
+    ]
+
+
+async def delete_bookings_of_member(
+    conn: Connection, user_id: uuid.UUID, group_id: uuid.UUID
+) -> list[ReleasedBooking]:
+    """A member left the group: their bookings in its distributions."""
+    rows = await conn.fetch(
+        "DELETE FROM bookings b USING distributions d"
+        " WHERE d.id = b.distribution_id AND b.user_id = $1 AND d.group_id = $2"
+        " RETURNING b.slot_id, b.distribution_id, d.group_id",
+        user_id,
+        group_id,
+    )
+    return [ReleasedBooking(r["slot_id"], r["distribution_id"], r["group_id"]) for r in rows]
+
+
+async def delete_bookings_of_user(conn: Connection, user_id: uuid.UUID) -> list[ReleasedBooking]:
+    """A person erased: their bookings everywhere."""
+    rows = await conn.fetch(
+        "DELETE FROM bookings b USING distributions d"
+        " WHERE d.id = b.distribution_id AND b.user_id = $1"
+        " RETURNING b.slot_id, b.distribution_id, d.group_id",
+        user_id,
+    )
+    return [ReleasedBooking(r["slot_id"], r["distribution_id"], r["group_id"]) for r in rows]
+
+
+async def set_demo_capacity(conn: Connection, group_ids: list[uuid.UUID]) -> None:
+    """Demo: capacity 3 at 16:45 (Paris) in those groups' distributions, where no booking
+    exceeds it and no override was set yet (idempotent)."""
+    await conn.execute(
+        "UPDATE slots s SET capacity = 3, capacity_override = 3 FROM distributions d"
+        " WHERE d.id = s.distribution_id AND d.group_id = ANY($1::uuid[])"
+        " AND s.capacity_override IS NULL AND s.booked <= 3"
+        " AND to_char(s.starts_at AT TIME ZONE 'Europe/Paris', 'HH24:MI') = '16:45'",
+        group_ids,
+    )
