@@ -20,8 +20,32 @@ from .csrf import CsrfSigner
 from .rendering import CSRF_COOKIE_SET, CSRF_SIGNER, CSRF_VALUE, render, setup_jinja
 from .sessions import CLEAR_SESSION, SETTINGS_KEY, clear_session_cookie, load_user, login_url
 from .settings import WebSettings
+from .views import admin, association, dev, login, password, personal_data, public
+from .views.coord import catalog, corrections, distributions, logistics, sheets
+from .views.member import account, cart, delivery, orders, pickup
 
 log = get_logger(__name__)
+# Every page's route table (one per module of views/). No two routes of different tables match
+# the same path and method, so the order is only the reading order.
+ROUTE_TABLES: tuple[web.RouteTableDef, ...] = (
+    public.routes,
+    login.routes,
+    password.routes,
+    orders.routes,
+    cart.routes,
+    pickup.routes,
+    delivery.routes,
+    account.routes,
+    personal_data.routes,
+    catalog.routes,
+    distributions.routes,
+    sheets.routes,
+    logistics.routes,
+    corrections.routes,
+    admin.routes,
+    association.routes,
+    dev.routes,
+)
 STATIC = Path(__file__).parent / "static"
 SIGNER_KEY = web.AppKey("csrf_signer", CsrfSigner)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -222,8 +246,6 @@ async def build_app(
     settings: WebSettings | None = None,
     verifier: TokenVerifier | None = None,
 ) -> web.Application:
-    from .views import routes
-
     settings = settings or WebSettings()
     app = web.Application(
         middlewares=[observe_requests, security_headers, page_context],
@@ -251,5 +273,6 @@ async def build_app(
 
     app.cleanup_ctx.append(http_client)
     app.router.add_static("/static", STATIC)
-    app.add_routes(routes)
+    for table in ROUTE_TABLES:
+        app.add_routes(table)
     return app

@@ -1,16 +1,2 @@
-"""Page handlers; importing the modules registers their routes."""
-
-from . import account, admin, coordinator, coordinator_tools, dev, member, personal_data, public
-from .common import routes
-
-__all__ = [
-    "account",
-    "admin",
-    "coordinator",
-    "coordinator_tools",
-    "dev",
-    "member",
-    "personal_data",
-    "public",
-    "routes",
-]
+"""Page handlers, by area. Each module has its own route table; `bootstrap.ROUTE_TABLES` lists
+them all."""

@@ -12,7 +12,9 @@ from ..groups import public_group
 from ..i18n import _
 from ..rendering import render
 from ..sessions import User, require_user
-from .common import as_list, form_values, redirect, routes
+from .common import as_list, form_values, redirect
+
+routes = web.RouteTableDef()
 
 GROUP_FLAGS = ("phone_required", "address_required")
 

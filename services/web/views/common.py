@@ -5,12 +5,12 @@ from typing import Any
 
 from aiohttp import web
 
-from ..apiclient import ApiError
+from ..apiclient import API_KEY, ApiError
+from ..clientaddr import request_client_address
+from ..groups import GroupContext
 from ..i18n import _
-from ..sessions import is_local_path
+from ..sessions import SETTINGS_KEY, is_local_path
 from ..validation import field_message
-
-routes = web.RouteTableDef()
 
 
 async def form_values(request: web.Request) -> dict[str, str]:
@@ -32,6 +32,20 @@ def api_field_errors(error: ApiError, lang: str, known: set[str]) -> dict[str, s
     return found
 
 
+async def forwarded_for(request: web.Request) -> dict[str, str]:
+    """The member's address for accounts' per-address throttling (log-in, sign-up, reset).
+
+    X-Client-Address is believed by accounts only with the web's service token beside it;
+    X-Forwarded-For carries the same address for an accounts that lists the web among its
+    trusted proxies instead."""
+    address = request_client_address(request, request.app[SETTINGS_KEY].trusted_networks)
+    headers = {"X-Forwarded-For": address, "X-Client-Address": address}
+    token = await request.app[API_KEY].service_tokens.get()
+    if token is not None:
+        headers["X-Service-Token"] = token
+    return headers
+
+
 def redirect(location: str) -> web.Response:
     """A 303 See Other (after a POST, the browser GETs the next page)."""
     return web.Response(status=303, headers={"Location": location})
@@ -51,6 +65,32 @@ def valid_idempotency_key(value: str | None) -> str:
         return str(uuid.UUID(value or ""))
     except ValueError:
         return idempotency_key()
+
+
+def uuid_or_none(text: str | None) -> str | None:
+    """A form's id in its canonical text; None when it is missing or malformed."""
+    try:
+        return str(uuid.UUID(text or ""))
+    except ValueError:
+        return None
+
+
+def path_uuid(request: web.Request, name: str) -> str:
+    """An id from the path, checked (it goes into the APIs' paths); a 404 when malformed."""
+    try:
+        return str(uuid.UUID(request.match_info[name]))
+    except ValueError:
+        raise web.HTTPNotFound() from None
+
+
+def distribution_param(request: web.Request) -> str:
+    """The distribution id from the path (a 404 when malformed)."""
+    return path_uuid(request, "distribution_id")
+
+
+def distribution_api(g: GroupContext, distribution_id: str) -> str:
+    """The APIs' path of one distribution of the group (ordering's and logistics')."""
+    return f"/v1/groups/{g.id}/distributions/{distribution_id}"
 
 
 def as_list(value: Any, key: str) -> list[dict[str, Any]]:

@@ -9,7 +9,8 @@ from ..apiclient import API_KEY, ServiceDown
 from ..clientaddr import is_loopback_client
 from ..rendering import render
 from ..sessions import SETTINGS_KEY
-from .common import routes
+
+routes = web.RouteTableDef()
 
 
 @routes.get("/dev/mail")

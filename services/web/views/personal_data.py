@@ -14,7 +14,10 @@ from ..groups import get_me
 from ..i18n import _
 from ..rendering import render
 from ..sessions import SETTINGS_KEY, User, clear_session_cookie, require_user
-from .common import as_list, form_values, redirect, routes, safe_next
+from .common import as_list, form_values, redirect, safe_next
+from .forms import EraseForm, check_form, erase_messages
+
+routes = web.RouteTableDef()
 
 ERASED_LANDING = "/?compte=supprime"
 # Each answers `GET /internal/users/{id}/export` with everything it holds about the person.
@@ -194,16 +197,15 @@ async def erase(request: web.Request) -> web.StreamResponse:
     user = await require_user(request)
     values = await form_values(request)
     back = safe_next(values.get("next"), "/groupes")
-    errors: dict[str, str] = {}
-    password = values.get("password", "")
-    if not password:
-        errors["password"] = _("Indiquez votre mot de passe.")
-    if values.get("confirm") != "yes":
-        errors["confirm"] = _("Cochez la case pour confirmer la suppression de votre compte.")
-    if not errors:
+    form, errors = check_form(EraseForm, values, erase_messages)
+    if form is not None:
         try:
             await request.app[API_KEY].call(
-                "accounts", "POST", "/v1/me/erase", token=user.token, json={"password": password}
+                "accounts",
+                "POST",
+                "/v1/me/erase",
+                token=user.token,
+                json={"password": form.password},
             )
         except ApiError as error:
             # 403 wrong-password; 422 for a password longer than any can be.

@@ -384,9 +384,9 @@ async def test_association_purchase_order_sums_two_groups(stack: Stack, browser:
 
 
 def test_month_defaults():
-    from services.web.views.coordinator_tools import _month, parse_day
+    from services.web.views.coord.parsing import month_of, parse_day
 
-    assert _month(date(2024, 2, 10)) == (date(2024, 2, 1), date(2024, 2, 29))
+    assert month_of(date(2024, 2, 10)) == (date(2024, 2, 1), date(2024, 2, 29))
     assert parse_day("30/09/2024") == date(2024, 9, 30)
     assert parse_day("2024-09-30") == date(2024, 9, 30)
     assert parse_day("31/02/2024") is None

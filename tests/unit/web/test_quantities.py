@@ -34,7 +34,7 @@ def test_piece_accepts_whole_numbers():
 
 
 def test_coordinator_amounts_and_slot_overrides():
-    from services.web.views.coordinator import parse_money, parse_overrides
+    from services.web.views.coord.parsing import parse_money, parse_overrides
 
     assert parse_money("9,68") == 968
     assert parse_money("9.68 €") == 968

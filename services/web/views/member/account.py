@@ -4,14 +4,16 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import i18n
-from ..apiclient import API_KEY, ApiError, ServiceDown
-from ..formatting import phone as phone_text
-from ..groups import get_me, member_page
-from ..rendering import render
-from ..sessions import require_user
-from ..validation import check_person, same_phone
-from .common import api_field_errors, as_list, form_values, redirect, routes, safe_next
+from ... import i18n
+from ...apiclient import API_KEY, ApiError, ServiceDown
+from ...formatting import phone as phone_text
+from ...groups import get_me, member_page
+from ...rendering import render
+from ...sessions import require_user
+from ...validation import check_person, same_phone
+from ..common import api_field_errors, as_list, form_values, redirect, safe_next
+
+routes = web.RouteTableDef()
 
 PROFILE_FIELDS = ("first_name", "last_name", "email", "phone", "street", "postcode", "city")
 

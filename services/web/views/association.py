@@ -1,0 +1,115 @@
+"""« Bon de commande de l'association »: the total quantity per product across groups (and per
+group) for the distributions between two dates; association admins only."""
+
+from datetime import date, datetime
+from typing import Any
+
+from aiohttp import web
+
+from .. import i18n
+from ..apiclient import API_KEY, ApiError
+from ..csvsafe import sanitise_csv
+from ..formatting import PARIS
+from ..i18n import _
+from ..rendering import render
+from .admin import admin_user, forbidden_to_non_admins
+from .common import as_list
+from .coord.parsing import month_of, parse_day
+
+routes = web.RouteTableDef()
+
+
+def _range(request: web.Request) -> tuple[dict[str, str], dict[str, str], tuple[date, date] | None]:
+    first, last = month_of(datetime.now(PARIS).date())
+    values = {
+        "du": request.query.get("du", first.isoformat()).strip(),
+        "au": request.query.get("au", last.isoformat()).strip(),
+    }
+    errors: dict[str, str] = {}
+    start, end = parse_day(values["du"]), parse_day(values["au"])
+    if start is None:
+        errors["du"] = _("Indiquez une date, par exemple 01/09/2024.")
+    if end is None:
+        errors["au"] = _("Indiquez une date, par exemple 30/09/2024.")
+    elif start is not None and end < start:
+        errors["au"] = _("La date de fin doit être après la date de début.")
+    elif start is not None and (end - start).days > 366:
+        errors["au"] = _("Au plus un an à la fois.")
+    if errors or start is None or end is None:
+        return values, errors, None
+    return values, errors, (start, end)
+
+
+@routes.get("/association/bon-de-commande")
+async def association_purchase_order(request: web.Request) -> web.StreamResponse:
+    # Ordering answers the association's purchase order to its administrators only.
+    user = await admin_user(request)
+    if user is None:
+        return forbidden_to_non_admins(request)
+    values, errors, dates = _range(request)
+    lines: list[dict[str, Any]] = []
+    total_cents = 0
+    api = request.app[API_KEY]
+    groups = {
+        str(g["id"]): str(g["name"])
+        for g in as_list(await api.call("accounts", "GET", "/v1/groups"), "groups")
+    }
+    if dates is not None:
+        try:
+            answer = await api.call(
+                "ordering",
+                "GET",
+                "/v1/purchase-order",
+                token=user.token,
+                params={"from": dates[0].isoformat(), "to": dates[1].isoformat()},
+            )
+        except ApiError as error:
+            if error.status not in (403, 422):
+                raise
+            errors["_form"] = error.message(i18n.current_language())
+        else:
+            lines = as_list(answer, "lines")
+            total_cents = int(answer.get("total_cents", 0))
+    return render(
+        request,
+        "coord/association_purchase.html",
+        {
+            "lines": lines,
+            "total_cents": total_cents,
+            "groups": groups,
+            "dates": dates,
+            "values": values,
+            "errors": errors,
+        },
+        status=200 if not errors else 422,
+    )
+
+
+@routes.get("/association/bon-de-commande.csv")
+async def association_purchase_order_csv(request: web.Request) -> web.StreamResponse:
+    # Ordering answers the association's purchase order to its administrators only.
+    user = await admin_user(request)
+    if user is None:
+        return forbidden_to_non_admins(request)
+    _values, errors, dates = _range(request)
+    if dates is None:
+        return render(
+            request,
+            "error.html",
+            {"title": _("Dates incorrectes"), "message": " ".join(errors.values())},
+            status=422,
+        )
+    raw = await request.app[API_KEY].raw(
+        "ordering",
+        "/v1/purchase-order.csv",
+        token=user.token,
+        params={"from": dates[0].isoformat(), "to": dates[1].isoformat()},
+    )
+    filename = f"bon-de-commande-vrac-{dates[0].isoformat()}-{dates[1].isoformat()}.csv"
+    return web.Response(
+        body=sanitise_csv(raw.body),
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
+    )

@@ -1,0 +1,2 @@
+"""Coordinator pages: catalog, distributions, per-distribution sheets and exports, logistics,
+order corrections."""

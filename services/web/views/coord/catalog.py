@@ -1,0 +1,260 @@
+"""The group's catalog: products (create; price, stock, active flag), and « Copier le catalogue
+vers un autre groupe »."""
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from aiohttp import web
+
+from ... import i18n
+from ...apiclient import API_KEY, Api, ApiError
+from ...groups import GroupContext
+from ...i18n import _
+from ...rendering import render
+from ...sessions import User
+from ..common import as_list, form_values, path_uuid, redirect, uuid_or_none
+from .common import catalog_products, coordinator_page
+from .parsing import parse_money
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/g/{slug}/coord/produits")
+async def products(request: web.Request) -> web.StreamResponse:
+    user, g = await coordinator_page(request)
+    return await _products_page(request, user, g)
+
+
+async def _products_page(
+    request: web.Request,
+    user: User,
+    g: GroupContext,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> web.Response:
+    items = await catalog_products(request.app[API_KEY], user, g.id)
+    return render(
+        request,
+        "coord/products.html",
+        {
+            "products": items,
+            "errors": errors or {},
+            "values": values or {"category": "Autres"},
+            "saved": request.query.get("ok", ""),
+            "tab": "coord",
+        },
+        status=status,
+    )
+
+
+def _product_body(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for name in ("name", "category", "unit_label"):
+        if not values.get(name):
+            errors[name] = _("Ce champ est obligatoire.")
+        body[name] = values.get(name, "")
+    cents = parse_money(values.get("price", ""))
+    if cents is None or cents <= 0:
+        errors["price"] = _("Indiquez un prix en euros, par exemple 2,25.")
+    body["unit_price_cents"] = cents or 0
+    body["bulk"] = values.get("bulk") == "on"
+    stock = values.get("stock", "").replace(",", ".")
+    if stock:
+        try:
+            if Decimal(stock) < 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            errors["stock"] = _("Indiquez un stock en chiffres, ou laissez vide (illimité).")
+        body["stock"] = stock
+    else:
+        body["stock"] = None
+    body["active"] = values.get("active", "on") == "on"
+    return body
+
+
+def _product_refusal(error: ApiError) -> dict[str, str]:
+    """Ordering's refusal next to the product form's fields, in the catalog's words (its field
+    messages are pydantic's English)."""
+    messages = {
+        "price": _("Indiquez un prix en euros, par exemple 2,25."),
+        "stock": _("Indiquez un stock en chiffres, ou laissez vide (illimité)."),
+    }
+    errors: dict[str, str] = {}
+    for name in error.field_errors():
+        key = "price" if name == "unit_price_cents" else name
+        errors.setdefault(key, messages.get(key) or _("Cette valeur n'est pas valide."))
+    errors.setdefault("_form", error.message(i18n.current_language()))
+    return errors
+
+
+@routes.post("/g/{slug}/coord/produits")
+async def create_product(request: web.Request) -> web.StreamResponse:
+    user, g = await coordinator_page(request)
+    values = await form_values(request)
+    errors: dict[str, str] = {}
+    body = _product_body(values, errors)
+    if not errors:
+        try:
+            await request.app[API_KEY].call(
+                "ordering", "POST", f"/v1/groups/{g.id}/products", token=user.token, json=body
+            )
+        except ApiError as error:
+            if error.status not in (409, 422):
+                raise
+            errors = _product_refusal(error)
+        else:
+            return redirect(f"/g/{g.slug}/coord/produits?ok=1")
+    return await _products_page(request, user, g, errors, values, status=422)
+
+
+@routes.post("/g/{slug}/coord/produits/{product_id}")
+async def update_product(request: web.Request) -> web.StreamResponse:
+    """Price, stock and active flag of one product."""
+    user, g = await coordinator_page(request)
+    product_id = path_uuid(request, "product_id")
+    values = await form_values(request)
+    body: dict[str, Any] = {"active": values.get("active") == "on"}
+    cents = parse_money(values.get("price", ""))
+    errors: dict[str, str] = {}
+    if cents is None or cents <= 0:
+        errors["_form"] = _("Indiquez un prix en euros, par exemple 2,25.")
+    body["unit_price_cents"] = cents
+    stock = values.get("stock", "").replace(",", ".")
+    body["stock"] = stock or None
+    if not errors:
+        try:
+            await request.app[API_KEY].call(
+                "ordering",
+                "PATCH",
+                f"/v1/groups/{g.id}/products/{product_id}",
+                token=user.token,
+                json=body,
+            )
+        except ApiError as error:
+            if error.status not in (404, 409, 422):
+                raise
+            errors["_form"] = error.message(i18n.current_language())
+        else:
+            return redirect(f"/g/{g.slug}/coord/produits?ok=1#p-{product_id}")
+    return await _products_page(request, user, g, errors, status=422)
+
+
+# --- copy the catalog to another group ------------------------------------------------------------
+
+
+async def _copy_targets(api: Api, user: User, g: GroupContext) -> list[dict[str, Any]]:
+    """The groups this coordinator may copy into: the other groups they coordinate (an
+    association admin may copy into any group)."""
+    if g.me.get("admin"):
+        answer = await api.call("accounts", "GET", "/v1/groups")
+        found = as_list(answer, "groups")
+    else:
+        found = [
+            m["group"]
+            for m in g.me.get("memberships") or []
+            if isinstance(m, dict) and m.get("role") == "coordinator"
+        ]
+    targets = [group for group in found if str(group["id"]) != g.id]
+    return sorted(targets, key=lambda group: str(group["name"]).upper())
+
+
+async def _copy_page(
+    request: web.Request,
+    user: User,
+    g: GroupContext,
+    target_id: str | None,
+    errors: dict[str, str] | None = None,
+    result: tuple[int, int] | None = None,
+    status: int = 200,
+) -> web.Response:
+    api = request.app[API_KEY]
+    targets = await _copy_targets(api, user, g)
+    errors = dict(errors or {})
+    target = next((t for t in targets if str(t["id"]) == target_id), None)
+    if target_id is not None and target is None and "target_group_id" not in errors:
+        errors["target_group_id"] = _("Choisissez un groupe dont vous êtes coordinateur.")
+        status = 403 if status == 200 else status
+    source = await catalog_products(api, user, g.id)
+    to_copy: list[dict[str, Any]] = []
+    to_skip: list[dict[str, Any]] = []
+    if target is not None and result is None:
+        existing = {str(p["name"]) for p in await catalog_products(api, user, str(target["id"]))}
+        for product in source:
+            (to_skip if str(product["name"]) in existing else to_copy).append(product)
+    return render(
+        request,
+        "coord/copy_catalog.html",
+        {
+            "targets": targets,
+            "target": target,
+            "source": source,
+            "to_copy": to_copy,
+            "to_skip": to_skip,
+            "result": result,
+            "errors": errors,
+            "values": {"target_group_id": target_id or ""},
+            "tab": "coord",
+        },
+        status=status,
+    )
+
+
+@routes.get("/g/{slug}/coord/catalogue/copier")
+async def copy_catalog_form(request: web.Request) -> web.StreamResponse:
+    """The target group (a GET form: choosing only shows what would happen), then the
+    confirmation: which products will be added, which are already there and stay as they are."""
+    user, g = await coordinator_page(request)
+    raw = request.query.get("vers")
+    target_id = uuid_or_none(raw) if raw else None
+    if raw and target_id is None:
+        return await _copy_page(
+            request,
+            user,
+            g,
+            None,
+            {"target_group_id": _("Choisissez un groupe dans la liste.")},
+            status=422,
+        )
+    result = None
+    copied, skipped = request.query.get("copies", ""), request.query.get("ignores", "")
+    if target_id and copied.isdigit() and skipped.isdigit():
+        result = (int(copied), int(skipped))
+    return await _copy_page(request, user, g, target_id, result=result)
+
+
+@routes.post("/g/{slug}/coord/catalogue/copier")
+async def copy_catalog(request: web.Request) -> web.StreamResponse:
+    user, g = await coordinator_page(request)
+    values = await form_values(request)
+    target_id = uuid_or_none(values.get("target_group_id"))
+    api = request.app[API_KEY]
+    if target_id is None:
+        errors = {"target_group_id": _("Choisissez un groupe dans la liste.")}
+        return await _copy_page(request, user, g, None, errors, status=422)
+    if target_id not in {str(t["id"]) for t in await _copy_targets(api, user, g)}:
+        errors = {"target_group_id": _("Choisissez un groupe dont vous êtes coordinateur.")}
+        return await _copy_page(request, user, g, None, errors, status=403)
+    try:
+        # Ordering serialises copies into one group: a double click copies once.
+        answer = await api.call(
+            "ordering",
+            "POST",
+            f"/v1/groups/{g.id}/products/copy",
+            token=user.token,
+            json={"target_group_id": target_id},
+        )
+    except ApiError as error:
+        if error.status not in (403, 404, 409, 422):
+            raise
+        message = (
+            _("Choisissez un groupe dont vous êtes coordinateur.")
+            if error.status == 403
+            else error.message(i18n.current_language())
+        )
+        errors = {"target_group_id": message}
+        return await _copy_page(request, user, g, None, errors, status=error.status)
+    copied, skipped = int(answer.get("copied", 0)), int(answer.get("skipped", 0))
+    return redirect(
+        f"/g/{g.slug}/coord/catalogue/copier?vers={target_id}&copies={copied}&ignores={skipped}"
+    )

@@ -1,0 +1,228 @@
+"""« Corriger la commande »: a member's order corrected by a coordinator (new quantities, a
+product added, the reason), with the member's balance and the corrections recorded."""
+
+import asyncio
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from aiohttp import web
+
+from ... import i18n
+from ...apiclient import API_KEY, Api, ApiError
+from ...formatting import quantity
+from ...groups import GroupContext
+from ...i18n import _
+from ...quantities import QuantityError, parse_quantity
+from ...rendering import render
+from ...sessions import User
+from ..common import (
+    as_list,
+    distribution_api,
+    distribution_param,
+    form_values,
+    path_uuid,
+    redirect,
+    uuid_or_none,
+    valid_idempotency_key,
+)
+from .common import coordinator_page, distribution, member_names
+
+routes = web.RouteTableDef()
+
+_FIELD = "q-"
+_BASE = "b-"
+
+
+def _decimal(text: Any) -> Decimal:
+    try:
+        return Decimal(str(text))
+    except (InvalidOperation, ValueError):
+        return Decimal(0)
+
+
+def _parse_correction(text: str, bulk: bool) -> Decimal:
+    """A corrected quantity: like the order page ("1", "0,5", "0.5"), and 0 (or empty) removes."""
+    raw = text.strip().replace(" ", "")
+    if raw == "" or re.fullmatch(r"0+([.,]0*)?", raw):
+        return Decimal(0)
+    return parse_quantity(raw, bulk)
+
+
+async def _order(api: Api, user: User, g: GroupContext, did: str, oid: str) -> dict[str, Any]:
+    order: dict[str, Any] = await api.call(
+        "ordering", "GET", f"/v1/groups/{g.id}/orders/{oid}", token=user.token
+    )
+    if str(order.get("distribution_id")) != did:
+        raise web.HTTPNotFound()
+    return order
+
+
+async def _correction_page(
+    request: web.Request,
+    user: User,
+    g: GroupContext,
+    did: str,
+    order: dict[str, Any],
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> web.Response:
+    api = request.app[API_KEY]
+    member_id = str(order["user_id"])
+    d, names, ledger, offer = await asyncio.gather(
+        distribution(api, user, g, did),
+        member_names(api, user, g),
+        api.call(
+            "ordering", "GET", f"/v1/groups/{g.id}/members/{member_id}/ledger", token=user.token
+        ),
+        api.call("ordering", "GET", f"{distribution_api(g, did)}/offer", token=user.token),
+    )
+    lines = as_list(order, "lines")
+    in_order = {str(line["product_id"]) for line in lines}
+    addable = [
+        p
+        for category in as_list(offer, "categories")
+        for p in as_list(category, "products")
+        if str(p["product_id"]) not in in_order and not p.get("out_of_stock")
+    ]
+    if values is None:
+        values = {f"{_FIELD}{line['product_id']}": quantity(line["quantity"]) for line in lines}
+    corrections = [
+        e
+        for e in as_list(ledger, "entries")
+        if e.get("kind") == "correction" and str(e.get("order_id")) == str(order["order_id"])
+    ]
+    return render(
+        request,
+        "coord/correct_order.html",
+        {
+            "d": d,
+            "order": order,
+            "lines": lines,
+            "addable": addable,
+            "name": names.get(member_id, _("Adhérent parti")),
+            "balance_cents": int((ledger or {}).get("balance_cents", 0)),
+            "corrections": corrections,
+            "values": values,
+            # Kept when the form comes back with errors: nothing was recorded under it.
+            "idem": valid_idempotency_key(values.get("idem")),
+            "errors": errors or {},
+            "saved": request.query.get("ok", "") if status == 200 else "",
+            "tab": "coord",
+        },
+        status=status,
+    )
+
+
+@routes.get("/g/{slug}/coord/d/{distribution_id}/commandes/{order_id}")
+async def correction_form(request: web.Request) -> web.StreamResponse:
+    user, g = await coordinator_page(request)
+    did = distribution_param(request)
+    order = await _order(request.app[API_KEY], user, g, did, path_uuid(request, "order_id"))
+    return await _correction_page(request, user, g, did, order)
+
+
+@routes.post("/g/{slug}/coord/d/{distribution_id}/commandes/{order_id}")
+async def correct_order(request: web.Request) -> web.StreamResponse:
+    """New quantities with a reason. The form carries the quantities the coordinator saw: a second
+    click of the same form finds them already applied and changes nothing more; a change made
+    meanwhile by someone else is shown instead of being overwritten."""
+    user, g = await coordinator_page(request)
+    did = distribution_param(request)
+    oid = path_uuid(request, "order_id")
+    api = request.app[API_KEY]
+    order = await _order(api, user, g, did, oid)
+    values = await form_values(request)
+    current = {str(ln["product_id"]): ln for ln in as_list(order, "lines")}
+    bulk_of = {pid: bool(ln.get("bulk")) for pid, ln in current.items()}
+    errors: dict[str, str] = {}
+    seen: dict[str, Decimal] = {}
+    wanted: dict[str, Decimal] = {}
+    for name, text in values.items():
+        if not name.startswith(_FIELD):
+            continue
+        pid = uuid_or_none(name[len(_FIELD) :])
+        if pid is None:
+            continue
+        seen[pid] = _decimal(values.get(f"{_BASE}{pid}", "0"))
+        if pid not in bulk_of and seen[pid] == 0:
+            # A line the form did not show as ordered: it can only be added below.
+            continue
+        try:
+            wanted[pid] = _parse_correction(text, bulk_of.get(pid, True))
+        except QuantityError as error:
+            errors[name] = str(error)
+    added = uuid_or_none(values.get("add_product"))
+    add_text = values.get("add_quantity", "")
+    if added is not None and add_text:
+        offer = await api.call(
+            "ordering", "GET", f"{distribution_api(g, did)}/offer", token=user.token
+        )
+        offered = {
+            str(p["product_id"]): bool(p.get("bulk"))
+            for c in as_list(offer, "categories")
+            for p in as_list(c, "products")
+        }
+        if added not in offered:
+            errors["add_product"] = _("Ce produit n'est pas proposé à cette distribution.")
+        else:
+            try:
+                quantity_added = parse_quantity(add_text, offered[added])
+            except QuantityError as error:
+                errors["add_quantity"] = str(error)
+            else:
+                seen.setdefault(added, Decimal(0))
+                wanted[added] = quantity_added
+    elif add_text and added is None:
+        errors["add_product"] = _("Choisissez le produit à ajouter.")
+    note = values.get("note", "")
+    if not note:
+        errors["note"] = _("Indiquez la raison de la correction.")
+    elif len(note) > 500:
+        errors["note"] = _("Au plus 500 caractères.")
+    if not errors and all(wanted[pid] == seen[pid] for pid in wanted):
+        errors["_form"] = _("Aucune quantité n'a changé.")
+    if errors:
+        return await _correction_page(request, user, g, did, order, values, errors, status=422)
+    now = {
+        pid: _decimal(current[pid]["quantity"]) if pid in current else Decimal(0) for pid in wanted
+    }
+    if all(now[pid] == wanted[pid] for pid in wanted):
+        # The same correction sent twice (double click): already done, nothing more to change.
+        return redirect(f"/g/{g.slug}/coord/d/{did}/commandes/{oid}?ok=1")
+    if any(now[pid] != seen[pid] for pid in wanted):
+        errors["_form"] = _(
+            "La commande a changé entre-temps : voici les quantités actuelles. "
+            "Vérifiez-les et recommencez."
+        )
+        return await _correction_page(request, user, g, did, order, None, errors, status=409)
+    changes = [
+        {"product_id": pid, "quantity": "0" if q == 0 else format(q, "f")}
+        for pid, q in wanted.items()
+        if q != now[pid]
+    ]
+    try:
+        await api.call(
+            "ordering",
+            "POST",
+            f"/v1/groups/{g.id}/orders/{oid}/corrections",
+            token=user.token,
+            json={"lines": changes, "note": note},
+            headers={"Idempotency-Key": valid_idempotency_key(values.get("idem"))},
+        )
+    except ApiError as error:
+        if error.status not in (404, 409, 422):
+            raise
+        message = error.message(i18n.current_language())
+        errors["_form"] = message
+        if error.code == "out-of-stock":
+            # ordering lists the products short of stock: {"field": "product_id", "message": id}
+            for item in error.errors:
+                pid = str(item.get("message") or "")
+                if f"{_FIELD}{pid}" in values:
+                    errors[f"{_FIELD}{pid}"] = message
+                elif pid and pid == added:
+                    errors["add_quantity"] = message
+        return await _correction_page(request, user, g, did, order, values, errors, status=422)
+    return redirect(f"/g/{g.slug}/coord/d/{did}/commandes/{oid}?ok=1")

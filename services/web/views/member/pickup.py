@@ -1,0 +1,158 @@
+"""After validation: the confirmation, the pickup status (« Besoin d'être livré », « Possibilité
+de livrer », « Récupérer sa commande uniquement ») and the « créneau de passage »."""
+
+from aiohttp import web
+
+from ... import i18n
+from ...apiclient import API_KEY, ApiError
+from ...groups import GroupContext, member_page
+from ...i18n import _
+from ...rendering import render
+from ...sessions import User
+from ..common import distribution_api, distribution_param, form_values, redirect
+from .common import distribution_page, logistics_state, order_or_none
+
+routes = web.RouteTableDef()
+
+PICKUP_CHOICES = ("need_delivery", "can_deliver", "pickup_only")
+
+
+async def _pickup_page(
+    request: web.Request,
+    user: User,
+    g: GroupContext,
+    distribution_id: str,
+    *,
+    saved: bool = False,
+    done: str = "",
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> web.Response:
+    api = request.app[API_KEY]
+    order = await order_or_none(api, user, g, distribution_id)
+    slots, pickup, reachable = await logistics_state(api, user, g, distribution_id)
+    return render(
+        request,
+        "pickup.html",
+        {
+            "distribution_id": distribution_id,
+            "order": order,
+            "slots": slots,
+            "pickup": pickup,
+            "logistics_down": not reachable,
+            "saved": saved,
+            "done": done,
+            "errors": errors or {},
+            "tab": "orders",
+        },
+        status=status,
+    )
+
+
+@routes.get("/g/{slug}/d/{distribution_id}/retrait")
+async def pickup_page(request: web.Request) -> web.StreamResponse:
+    """Confirmation, then the pickup status and the « créneau de passage »."""
+    user, g = await member_page(request)
+    return await _pickup_page(
+        request,
+        user,
+        g,
+        distribution_param(request),
+        saved=request.query.get("enregistree") == "1",
+        done=request.query.get("ok", ""),
+    )
+
+
+async def _pickup_refused(
+    request: web.Request,
+    user: User,
+    g: GroupContext,
+    distribution_id: str,
+    field: str,
+    error: ApiError,
+) -> web.Response:
+    """Logistics refused a pickup or slot change: its message next to the field."""
+    if error.status not in (404, 409, 422):
+        raise error
+    return await _pickup_page(
+        request,
+        user,
+        g,
+        distribution_id,
+        errors={field: error.message(i18n.current_language())},
+        status=error.status,
+    )
+
+
+@routes.post("/g/{slug}/d/{distribution_id}/retrait")
+async def choose_pickup(request: web.Request) -> web.StreamResponse:
+    """« Possibilité de livrer » or « Récupérer sa commande uniquement » (the need-delivery
+    choice has its own page: address, phone and consent)."""
+    user, g = await member_page(request)
+    distribution_id = distribution_param(request)
+    values = await form_values(request)
+    choice = values.get("choice", "")
+    if choice == "need_delivery":
+        return redirect(distribution_page(g, distribution_id, "/besoin-livraison"))
+    if choice not in PICKUP_CHOICES:
+        raise web.HTTPBadRequest()
+    try:
+        await request.app[API_KEY].call(
+            "logistics",
+            "PUT",
+            f"{distribution_api(g, distribution_id)}/pickup",
+            token=user.token,
+            json={"choice": choice},
+        )
+    except ApiError as error:
+        return await _pickup_refused(request, user, g, distribution_id, "choice", error)
+    if choice == "can_deliver":
+        return redirect(distribution_page(g, distribution_id, "/demandes"))
+    return redirect(distribution_page(g, distribution_id, "/retrait?ok=choix#creneau"))
+
+
+@routes.post("/g/{slug}/d/{distribution_id}/creneau")
+async def choose_slot(request: web.Request) -> web.StreamResponse:
+    user, g = await member_page(request)
+    distribution_id = distribution_param(request)
+    values = await form_values(request)
+    slot_id = values.get("slot_id", "")
+    if not slot_id:
+        return await _pickup_page(
+            request,
+            user,
+            g,
+            distribution_id,
+            errors={"slot_id": _("Choisissez un créneau dans la liste.")},
+            status=422,
+        )
+    api = request.app[API_KEY]
+    path = f"{distribution_api(g, distribution_id)}/booking"
+    try:
+        try:
+            await api.call("logistics", "POST", path, token=user.token, json={"slot_id": slot_id})
+        except ApiError as error:
+            if error.code != "already-booked":
+                raise
+            await api.call("logistics", "PUT", path, token=user.token, json={"slot_id": slot_id})
+    except ApiError as error:
+        return await _pickup_refused(request, user, g, distribution_id, "slot_id", error)
+    return redirect(distribution_page(g, distribution_id, "/retrait?ok=creneau#creneau"))
+
+
+@routes.post("/g/{slug}/d/{distribution_id}/creneau/liberer")
+async def release_slot(request: web.Request) -> web.StreamResponse:
+    """« Libérer mon créneau »: the place goes back to the others while the order is open."""
+    user, g = await member_page(request)
+    distribution_id = distribution_param(request)
+    await form_values(request)
+    try:
+        await request.app[API_KEY].call(
+            "logistics",
+            "DELETE",
+            f"{distribution_api(g, distribution_id)}/booking",
+            token=user.token,
+        )
+    except ApiError as error:
+        return await _pickup_refused(request, user, g, distribution_id, "slot_id", error)
+    return redirect(distribution_page(g, distribution_id, "/retrait?ok=libere#creneau"))

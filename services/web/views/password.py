@@ -1,0 +1,106 @@
+"""Password reset: « mot de passe oublié » (the link accounts has mailed) and the new password."""
+
+from aiohttp import web
+
+from .. import i18n
+from ..apiclient import API_KEY, ApiError
+from ..i18n import _
+from ..rendering import render
+from ..sessions import SETTINGS_KEY, clear_session_cookie
+from .common import api_field_errors, form_values, forwarded_for
+from .forms import PasswordResetForm, check_form, password_reset_messages
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/mot-de-passe/oublie")
+async def forgot_form(request: web.Request) -> web.StreamResponse:
+    return render(request, "forgot.html", {"sent": False})
+
+
+@routes.post("/mot-de-passe/oublie")
+async def forgot(request: web.Request) -> web.StreamResponse:
+    values = await form_values(request)
+    if not values.get("email") or "@" not in values["email"]:
+        return render(
+            request,
+            "forgot.html",
+            {
+                "sent": False,
+                "values": values,
+                "errors": {"email": _("Indiquez l'adresse e-mail de votre compte.")},
+            },
+            status=400,
+        )
+    try:
+        await request.app[API_KEY].call(
+            "accounts",
+            "POST",
+            "/v1/password-resets",
+            json={"email": values["email"]},
+            headers=await forwarded_for(request),
+        )
+    except ApiError as error:
+        if error.status == 429:
+            return render(
+                request,
+                "forgot.html",
+                {
+                    "sent": False,
+                    "values": values,
+                    "errors": {
+                        "_form": _("Trop d'essais. Attendez quelques minutes puis réessayez.")
+                    },
+                },
+                status=429,
+            )
+        if error.status != 422:
+            raise
+        return render(
+            request,
+            "forgot.html",
+            {
+                "sent": False,
+                "values": values,
+                "errors": {"email": _("Indiquez l'adresse e-mail de votre compte.")},
+            },
+            status=400,
+        )
+    return render(request, "forgot.html", {"sent": True})
+
+
+@routes.get("/mot-de-passe/nouveau")
+async def reset_form(request: web.Request) -> web.StreamResponse:
+    return render(request, "reset.html", {"token": request.query.get("token", "")[:512]})
+
+
+@routes.post("/mot-de-passe/nouveau")
+async def reset(request: web.Request) -> web.StreamResponse:
+    values = await form_values(request)
+    token = values.get("token", "")[:512]
+    form, errors = check_form(
+        PasswordResetForm,
+        {**values, "token": token},
+        password_reset_messages,
+        under={"token": "_form"},
+    )
+    if form is not None:
+        try:
+            await request.app[API_KEY].call(
+                "accounts",
+                "POST",
+                "/v1/password-resets/confirm",
+                json={"token": form.token, "new_password": form.new_password},
+            )
+        except ApiError as error:
+            if error.status == 422:
+                errors = api_field_errors(error, i18n.current_language(), {"new_password"})
+            elif error.status in (400, 404, 410):
+                errors["_form"] = _("Ce lien n'est plus valable. Demandez un nouveau lien.")
+            else:
+                raise
+        else:
+            response = render(request, "reset_done.html")
+            clear_session_cookie(response, request.app[SETTINGS_KEY])
+            return response
+    return render(request, "reset.html", {"token": token, "errors": errors}, status=400)
