@@ -84,34 +84,43 @@ def with_erasure(handlers: dict[str, EventHandler]) -> dict[str, EventHandler]:
     return {**handlers, ERASED_EVENT: erase}
 
 
-async def _delete_batch(conn: Any, table: str, condition: str, *args: Any) -> int:
-    # ctid: these tables have different keys; a bounded DELETE needs a row address.
-    count = await conn.fetchval(
-        f"WITH gone AS (DELETE FROM {table} WHERE ctid IN"
-        f" (SELECT ctid FROM {table} WHERE {condition} LIMIT {PURGE_BATCH})"
-        " RETURNING 1) SELECT count(*) FROM gone",
-        *args,
-    )
-    return int(count)
+# One fixed statement per platform table (no SQL built from strings). ctid: these tables have
+# different keys; a bounded DELETE needs a row address. $1: the age in seconds, $2: the batch.
+_PURGE_STATEMENTS = {
+    "outbox": "WITH gone AS (DELETE FROM outbox WHERE ctid IN (SELECT ctid FROM outbox"
+    " WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => $1)"
+    " LIMIT $2) RETURNING 1) SELECT count(*) FROM gone",
+    "inbox": "WITH gone AS (DELETE FROM inbox WHERE ctid IN (SELECT ctid FROM inbox"
+    " WHERE received_at < now() - make_interval(secs => $1)"
+    " LIMIT $2) RETURNING 1) SELECT count(*) FROM gone",
+    "idempotency_keys": "WITH gone AS (DELETE FROM idempotency_keys WHERE ctid IN"
+    " (SELECT ctid FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)"
+    " LIMIT $2) RETURNING 1) SELECT count(*) FROM gone",
+    "membership_revocations": "WITH gone AS (DELETE FROM membership_revocations WHERE ctid IN"
+    " (SELECT ctid FROM membership_revocations"
+    " WHERE ended_at < now() - make_interval(secs => $1)"
+    " LIMIT $2) RETURNING 1) SELECT count(*) FROM gone",
+}
 
 
 async def purge_expired(
     db: Database, retention_seconds: float, revocation_seconds: float = HORIZON_SECONDS
 ) -> dict[str, int]:
     """Delete what is past its retention, in batches (each its own short transaction)."""
-    age = "< now() - make_interval(secs => $1)"
-    targets = (
-        ("outbox", f"published_at IS NOT NULL AND published_at {age}", retention_seconds),
-        ("inbox", f"received_at {age}", retention_seconds),
-        ("idempotency_keys", f"created_at {age}", retention_seconds),
-        ("membership_revocations", f"ended_at {age}", revocation_seconds),
-    )
+    ages = {
+        "outbox": retention_seconds,
+        "inbox": retention_seconds,
+        "idempotency_keys": retention_seconds,
+        "membership_revocations": revocation_seconds,
+    }
     removed: dict[str, int] = {}
-    for table, condition, seconds in targets:
+    for table, seconds in ages.items():
         total = 0
         while True:
             async with db.transaction() as conn:
-                count = await _delete_batch(conn, table, condition, float(seconds))
+                count = int(
+                    await conn.fetchval(_PURGE_STATEMENTS[table], float(seconds), PURGE_BATCH)
+                )
             total += count
             if count < PURGE_BATCH:
                 break
