@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 import aio_pika
@@ -38,18 +39,29 @@ def database_url(role: str) -> str:
     return urlunsplit((parts.scheme, f"{role}@{host}:{port}", f"/{DATABASE}", "", ""))
 
 
+def unreachable(name: str, url: str, exc: Exception, start: str, variable: str) -> NoReturn:
+    """Stop `make run` with how to start the missing server."""
+    host = urlsplit(url).netloc.split("@")[-1]
+    sys.exit(
+        f"\n{name} is not reachable at {host} ({exc.__class__.__name__}: {exc}).\n"
+        "Start it with:\n"
+        f"    {start}\n"
+        "or, on a machine with Docker:\n"
+        "    docker compose -f deploy/compose.yaml up -d postgres rabbitmq\n"
+        f"(set {variable} if it runs elsewhere)."
+    )
+
+
 async def check_postgres() -> None:
     try:
         conn = await asyncpg.connect(ADMIN_URL, timeout=5)
     except Exception as exc:
-        host = urlsplit(ADMIN_URL).netloc.split("@")[-1]
-        sys.exit(
-            f"\nPostgres is not reachable at {host} ({exc.__class__.__name__}: {exc}).\n"
-            "Start it with:\n"
-            "    pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n"
-            "or, on a machine with Docker:\n"
-            "    docker compose -f deploy/compose.yaml up -d postgres rabbitmq\n"
-            "(set VRAC_ADMIN_DATABASE_URL if it runs elsewhere)."
+        unreachable(
+            "Postgres",
+            ADMIN_URL,
+            exc,
+            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+            "VRAC_ADMIN_DATABASE_URL",
         )
     await conn.close()
 
@@ -58,15 +70,7 @@ async def check_rabbitmq() -> None:
     try:
         connection = await aio_pika.connect(AMQP_URL, timeout=5)
     except Exception as exc:
-        host = urlsplit(AMQP_URL).netloc.split("@")[-1]
-        sys.exit(
-            f"\nRabbitMQ is not reachable at {host} ({exc.__class__.__name__}: {exc}).\n"
-            "Start it with:\n"
-            "    rabbitmq-server -detached\n"
-            "or, on a machine with Docker:\n"
-            "    docker compose -f deploy/compose.yaml up -d postgres rabbitmq\n"
-            "(set VRAC_AMQP_URL if it runs elsewhere)."
-        )
+        unreachable("RabbitMQ", AMQP_URL, exc, "rabbitmq-server -detached", "VRAC_AMQP_URL")
     await connection.close()
 
 

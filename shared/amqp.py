@@ -5,7 +5,6 @@ import contextlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import aio_pika
 from aio_pika.abc import (
@@ -19,7 +18,7 @@ from aio_pika.exceptions import ChannelPreconditionFailed
 from pydantic import BaseModel, ValidationError
 
 from shared.contracts import UnknownEventType, contract_for
-from shared.db import Database
+from shared.db import Connection, Database
 from shared.envelope import CloudEvent
 from shared.logging import get_logger
 from shared.metrics import BROKER_CONNECTED, CONSUMER_ERRORS, CONSUMER_MESSAGES
@@ -29,7 +28,8 @@ log = get_logger(__name__)
 RETRY_DELAYS_SECONDS = (1, 5, 30, 120)
 DELIVERY_LIMIT = 10
 
-Handler = Callable[[Any, CloudEvent, BaseModel], Awaitable[None]]
+# An event handler runs inside the consumer's transaction (the inbox row is in it too).
+Handler = Callable[[Connection, CloudEvent, BaseModel], Awaitable[None]]
 
 
 class PoisonMessage(Exception):

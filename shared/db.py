@@ -4,7 +4,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Literal, cast
 
 import asyncpg
 
@@ -15,6 +15,13 @@ IsolationLevel = Literal["read_committed", "repeatable_read", "serializable"]
 # (asyncpg-stubs), the proxy forwards every method.
 Connection = asyncpg.Connection
 Record = asyncpg.Record
+
+
+def _as_connection(proxy: "asyncpg.pool.PoolConnectionProxy[Record]") -> Connection:
+    # The stubs are wrong here: asyncpg-stubs types the pool's proxy as a class apart, while at run
+    # time it forwards every method and isinstance(proxy, asyncpg.Connection) is True
+    # (ConnectionMeta.__instancecheck__ accepts the proxy).
+    return cast(Connection, proxy)
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -64,11 +71,13 @@ class Database:
             self._gate.release()
 
     @asynccontextmanager
-    async def transaction(self, isolation: IsolationLevel = "read_committed") -> AsyncIterator[Any]:
+    async def transaction(
+        self, isolation: IsolationLevel = "read_committed"
+    ) -> AsyncIterator[Connection]:
         async with self._turn(), self.pool.acquire() as conn, conn.transaction(isolation=isolation):
-            yield conn
+            yield _as_connection(conn)
 
     @asynccontextmanager
-    async def connection(self) -> AsyncIterator[Any]:
+    async def connection(self) -> AsyncIterator[Connection]:
         async with self._turn(), self.pool.acquire() as conn:
-            yield conn
+            yield _as_connection(conn)

@@ -5,6 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
+from shared.db import Connection
 from shared.problems import Problem
 
 MAX_KEY_LENGTH = 200
@@ -25,7 +26,7 @@ def idempotency_key(request: web.Request) -> str | None:
     return key
 
 
-async def claim(conn: Any, scope: str, key: str) -> tuple[int, Any] | None:
+async def claim(conn: Connection, scope: str, key: str) -> tuple[int, Any] | None:
     """Inside a transaction: take the key (blocking on a concurrent twin) or return its answer.
 
     Returns None when this transaction owns the key and must do the work and `remember` it.
@@ -51,7 +52,7 @@ async def claim(conn: Any, scope: str, key: str) -> tuple[int, Any] | None:
     return int(row["status"]), row["response"]
 
 
-async def remember(conn: Any, scope: str, key: str, status: int, response: Any) -> None:
+async def remember(conn: Connection, scope: str, key: str, status: int, response: Any) -> None:
     await conn.execute(
         "UPDATE idempotency_keys SET status = $3, response = $4 WHERE scope = $1 AND key = $2",
         scope,
@@ -62,7 +63,7 @@ async def remember(conn: Any, scope: str, key: str, status: int, response: Any) 
 
 
 async def once(
-    conn: Any, scope: str, key: str | None, work: Callable[[], Awaitable[tuple[int, Any]]]
+    conn: Connection, scope: str, key: str | None, work: Callable[[], Awaitable[tuple[int, Any]]]
 ) -> tuple[int, Any]:
     """Inside a transaction: do `work` (status, JSON body) once per key; a replay gets its answer.
 

@@ -17,6 +17,7 @@ from shared.amqp import declare_events_exchange
 from shared.contracts import validate_event_data
 from shared.db import Connection
 from shared.envelope import CloudEvent, new_event
+from shared.listening import listen
 from shared.logging import get_logger
 from shared.metrics import BROKER_CONNECTED, OUTBOX_BACKLOG, OUTBOX_LAG, OUTBOX_PUBLISHED
 
@@ -173,24 +174,15 @@ class OutboxRelay:
         self._wake.clear()
 
     async def _listen(self) -> None:
-        """LISTEN on a dedicated connection (a pooled one would be UNLISTENed on release)."""
-        while not self._stopping.is_set():
-            conn: asyncpg.Connection | None = None
-            try:
-                conn = await asyncpg.connect(self.dsn)
-                lost = asyncio.Event()
-                conn.add_termination_listener(lambda *_, lost=lost: lost.set())
-                await conn.add_listener(f"{self.schema}_outbox", lambda *_: self._wake.set())
-                await lost.wait()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("outbox_listen_failed", schema=self.schema, error=str(exc))
-                await asyncio.sleep(2.0)
-            finally:
-                if conn is not None:
-                    with contextlib.suppress(Exception):
-                        await conn.close()
+        await listen(
+            self.dsn,
+            f"{self.schema}_outbox",
+            self._wake.set,
+            schema=self.schema,
+            failure="outbox_listen_failed",
+            error=str,
+            running=lambda: not self._stopping.is_set(),
+        )
 
     async def _publish_with_connection(self) -> None:
         self.connection_attempts += 1

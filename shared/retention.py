@@ -12,17 +12,17 @@ memberships (`membership_revocations`, which hold user ids) as soon as no access
 before them can still be alive (shared.revocations.HORIZON_SECONDS, about 20 minutes).
 """
 
-import asyncio
 import uuid
-from collections.abc import Callable, Coroutine
-from typing import Any
 
 from pydantic import BaseModel
 
-from shared.db import Database
+from shared.amqp import Handler
+from shared.db import Connection, Database
 from shared.envelope import CloudEvent
+from shared.jobs import BackgroundJob, periodic
 from shared.logging import get_logger
-from shared.revocations import HORIZON_SECONDS, EventHandler
+from shared.queries import counted
+from shared.revocations import HORIZON_SECONDS
 
 log = get_logger(__name__)
 ERASED_EVENT = "accounts.user.erased.v1"
@@ -31,7 +31,7 @@ RETENTION_INTERVAL_SECONDS = 600.0
 PURGE_BATCH = 5000
 
 
-async def forget_user(conn: Any, user_id: uuid.UUID) -> dict[str, int]:
+async def forget_user(conn: Connection, user_id: uuid.UUID) -> dict[str, int]:
     """Inside the erasure's transaction: the outbox rows and idempotency answers naming the person.
 
     Events name a person by their id (never by contact details), so a text search of the body for
@@ -41,30 +41,33 @@ async def forget_user(conn: Any, user_id: uuid.UUID) -> dict[str, int]:
     commit, removes it.
     """
     needle = str(user_id)
-    marked = await conn.fetchval(
+    marked = await counted(
+        conn,
         "WITH marked AS (UPDATE outbox SET forget_after_publish = true"
         " WHERE published_at IS NULL AND NOT forget_after_publish"
         " AND strpos(body::text, $1) > 0 RETURNING 1) SELECT count(*) FROM marked",
         needle,
     )
-    deleted = await conn.fetchval(
+    deleted = await counted(
+        conn,
         "WITH gone AS (DELETE FROM outbox WHERE published_at IS NOT NULL"
         " AND strpos(body::text, $1) > 0 RETURNING 1) SELECT count(*) FROM gone",
         needle,
     )
-    answers = await conn.fetchval(
+    answers = await counted(
+        conn,
         "WITH gone AS (DELETE FROM idempotency_keys WHERE strpos(scope, $1) > 0"
         " OR strpos(coalesce(response::text, ''), $1) > 0 RETURNING 1) SELECT count(*) FROM gone",
         needle,
     )
     return {
-        "outbox_deleted": int(deleted),
-        "outbox_deleted_after_publish": int(marked),
-        "idempotency_answers_deleted": int(answers),
+        "outbox_deleted": deleted,
+        "outbox_deleted_after_publish": marked,
+        "idempotency_answers_deleted": answers,
     }
 
 
-def with_erasure(handlers: dict[str, EventHandler]) -> dict[str, EventHandler]:
+def with_erasure(handlers: dict[str, Handler]) -> dict[str, Handler]:
     """The service's erasure handler, then `forget_user` in the same transaction.
 
     Last, so that the events the service's own handler emits about the person (a released slot, a
@@ -74,7 +77,7 @@ def with_erasure(handlers: dict[str, EventHandler]) -> dict[str, EventHandler]:
     if own is None:
         return handlers
 
-    async def erase(conn: Any, event: CloudEvent, data: BaseModel) -> None:
+    async def erase(conn: Connection, event: CloudEvent, data: BaseModel) -> None:
         await own(conn, event, data)
         user_id = getattr(data, "user_id", None)
         if isinstance(user_id, uuid.UUID):
@@ -118,9 +121,7 @@ async def purge_expired(
         total = 0
         while True:
             async with db.transaction() as conn:
-                count = int(
-                    await conn.fetchval(_PURGE_STATEMENTS[table], float(seconds), PURGE_BATCH)
-                )
+                count = await counted(conn, _PURGE_STATEMENTS[table], float(seconds), PURGE_BATCH)
             total += count
             if count < PURGE_BATCH:
                 break
@@ -130,19 +131,12 @@ async def purge_expired(
 
 def retention_job(
     retention_seconds: float, interval: float = RETENTION_INTERVAL_SECONDS
-) -> Callable[[Database], Coroutine[Any, Any, None]]:
+) -> BackgroundJob:
     """A worker background job; several workers running it at once is harmless."""
 
-    async def run(db: Database) -> None:
-        while True:
-            try:
-                removed = await purge_expired(db, retention_seconds)
-                if any(removed.values()):
-                    log.info("retention_rows_removed", **removed)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("retention_purge_failed", error=repr(exc))
-            await asyncio.sleep(interval)
+    async def purge(db: Database) -> None:
+        removed = await purge_expired(db, retention_seconds)
+        if any(removed.values()):
+            log.info("retention_rows_removed", **removed)
 
-    return run
+    return periodic(purge, interval, "retention_purge_failed")

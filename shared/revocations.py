@@ -11,28 +11,28 @@ the broker is away, at the latest when the token expires).
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 from aiohttp import web
 from pydantic import BaseModel
 
+from shared.amqp import Handler
 from shared.auth import ACCESS_TOKEN_SECONDS, Principal
 from shared.contracts.accounts import MemberLeftV1, UserErasedV1
+from shared.db import Connection
 from shared.envelope import CloudEvent
+from shared.listening import listen
 from shared.logging import get_logger
 
 log = get_logger(__name__)
-EventHandler = Callable[[Any, CloudEvent, BaseModel], Awaitable[None]]
 # Rows older than any living token are of no use; a margin covers clock skew between hosts.
 HORIZON_SECONDS = ACCESS_TOKEN_SECONDS + 300
 ENDING_EVENTS = ("accounts.member.left.v1", "accounts.user.erased.v1")
 
 
 async def record_membership_ends(
-    conn: Any, user_id: uuid.UUID, group_ids: list[uuid.UUID], ended_at: datetime
+    conn: Connection, user_id: uuid.UUID, group_ids: list[uuid.UUID], ended_at: datetime
 ) -> None:
     await conn.execute(
         "INSERT INTO membership_revocations (user_id, group_id, ended_at)"
@@ -45,21 +45,38 @@ async def record_membership_ends(
     )
 
 
-async def _on_membership_ended(conn: Any, event: CloudEvent, data: BaseModel) -> None:
+# A membership that ended, as every service's part of a person's data download lists it. (No
+# docstring: it would become the description of the model's schema in the OpenAPI documents.)
+class EndedMembership(BaseModel):
+    group_id: uuid.UUID
+    ended_at: datetime
+
+
+async def memberships_ended(conn: Connection, user_id: uuid.UUID) -> list[EndedMembership]:
+    """The person's ended memberships this schema still holds (oldest first)."""
+    rows = await conn.fetch(
+        "SELECT group_id, ended_at FROM membership_revocations WHERE user_id = $1"
+        " ORDER BY ended_at",
+        user_id,
+    )
+    return [EndedMembership(group_id=r["group_id"], ended_at=r["ended_at"]) for r in rows]
+
+
+async def _on_membership_ended(conn: Connection, event: CloudEvent, data: BaseModel) -> None:
     if isinstance(data, MemberLeftV1):
         await record_membership_ends(conn, data.user_id, [data.group_id], event.time)
     elif isinstance(data, UserErasedV1):
         await record_membership_ends(conn, data.user_id, list(data.group_ids), event.time)
 
 
-def with_membership_ends(handlers: dict[str, EventHandler]) -> dict[str, EventHandler]:
+def with_membership_ends(handlers: dict[str, Handler]) -> dict[str, Handler]:
     """The service's handlers, plus recording ended memberships (before the service's own)."""
     combined = dict(handlers)
     for routing_key in ENDING_EVENTS:
         own = handlers.get(routing_key)
 
         async def both(
-            conn: Any, event: CloudEvent, data: BaseModel, own: EventHandler | None = own
+            conn: Connection, event: CloudEvent, data: BaseModel, own: Handler | None = own
         ) -> None:
             await _on_membership_ended(conn, event, data)
             if own is not None:
@@ -128,25 +145,14 @@ class Revocations:
                 log.warning("revocations_refresh_failed", schema=self.schema, error=repr(exc))
 
     async def _listen(self) -> None:
-        """LISTEN on a dedicated connection (a pooled one would be UNLISTENed on release)."""
-        while True:
-            conn: asyncpg.Connection | None = None
-            try:
-                conn = await asyncpg.connect(self.dsn)
-                lost = asyncio.Event()
-                conn.add_termination_listener(lambda *_, lost=lost: lost.set())
-                await conn.add_listener(f"{self.schema}_revocations", lambda *_: self._wake.set())
-                self._wake.set()  # anything missed while not listening
-                await lost.wait()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("revocations_listen_failed", schema=self.schema, error=repr(exc))
-                await asyncio.sleep(2.0)
-            finally:
-                if conn is not None:
-                    with contextlib.suppress(Exception):
-                        await conn.close()
+        await listen(
+            self.dsn,
+            f"{self.schema}_revocations",
+            self._wake.set,
+            schema=self.schema,
+            failure="revocations_listen_failed",
+            catch_up=True,  # anything missed while not listening
+        )
 
 
 REVOCATIONS_KEY = web.AppKey("revocations", Revocations)

@@ -7,10 +7,9 @@ does both. Relays and consumers compete safely, so any number of workers may run
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
@@ -18,6 +17,7 @@ from shared.amqp import Consumer, Handler, QueueNames
 from shared.auth import PRINCIPAL_FILTER, VERIFIER_KEY, TokenVerifier
 from shared.db import Database, create_pool
 from shared.http import serve
+from shared.jobs import BackgroundJob
 from shared.lifecycle import LIFECYCLE, ROLES, DatabaseMonitor, Role
 from shared.logging import configure_logging, get_logger
 from shared.migrations import migrate
@@ -28,7 +28,6 @@ from shared.settings import ServiceSettings
 
 log = get_logger(__name__)
 DB_KEY = web.AppKey("db", Database)
-BackgroundJob = Callable[[Database], Coroutine[Any, Any, None]]
 
 
 @dataclass

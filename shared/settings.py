@@ -1,6 +1,10 @@
 """Settings common to every service; each service subclasses with its own env prefix."""
 
-from pydantic import Field
+from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import AfterValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Documented, hence public: accepted only in dev mode (accounts refuses it otherwise).
@@ -117,3 +121,33 @@ class ServiceSettings(BaseSettings):
     @property
     def effective_worker_port(self) -> int:
         return self.worker_port if self.worker_port is not None else self.port + 100
+
+
+def _normalised_networks(value: list[str]) -> list[str]:
+    # A typo must stop the start, not silently trust nobody (or everybody).
+    return [str(ip_network(item.strip(), strict=False)) for item in value]
+
+
+def local_proxies() -> list[str]:
+    """Default of `trusted_proxies`: a proxy on the same host only."""
+    return ["127.0.0.1/32", "::1/128"]
+
+
+# CIDR networks (a bare address means /32 or /128), checked and normalised at start.
+ProxyNetworks = Annotated[list[str], AfterValidator(_normalised_networks)]
+
+
+class BehindProxiesSettings(ServiceSettings):
+    """A service that believes X-Forwarded-For from its reverse proxies (accounts, web).
+
+    The subclass declares `trusted_proxies: ProxyNetworks = Field(default_factory=local_proxies,
+    description=...)` itself: its description is the service's own, and a field declared here
+    would move it in docs/configuration.md (fields are listed in declaration order).
+    """
+
+    if TYPE_CHECKING:
+        trusted_proxies: ProxyNetworks
+
+    @cached_property
+    def trusted_networks(self) -> list[IPv4Network | IPv6Network]:
+        return [ip_network(item) for item in self.trusted_proxies]

@@ -18,6 +18,7 @@ from services.accounts.repository import exports, users
 from services.accounts.settings import AccountsSettings
 from shared.db import Connection, Database
 from shared.problems import not_found
+from shared.revocations import EndedMembership, memberships_ended
 
 
 class ExportedProfile(BaseModel):
@@ -57,11 +58,6 @@ class ExportedReset(BaseModel):
     used_at: datetime | None
 
 
-class EndedMembership(BaseModel):
-    group_id: uuid.UUID
-    ended_at: datetime
-
-
 class AccountsExport(BaseModel):
     service: Literal["accounts"] = "accounts"
     user_id: uuid.UUID
@@ -82,7 +78,7 @@ async def export_queries(
     if user is None:
         raise not_found("Personne", "Person")
     memberships = await exports.memberships_of(conn, user_id)
-    ended = await exports.ended_memberships(conn, user_id)
+    ended = await memberships_ended(conn, user_id)
     groups = {m.group_id for m in memberships} | {e.group_id for e in ended}
     return AccountsExport(
         user_id=user_id,
@@ -112,7 +108,7 @@ async def export_queries(
         failed_log_ins=await exports.failed_log_ins(
             conn, throttle.account_key(settings, user.email)
         ),
-        memberships_ended=[EndedMembership.model_validate(asdict(e)) for e in ended],
+        memberships_ended=ended,
     )
 
 

@@ -4,7 +4,7 @@ needs from them, the details shown to them and to services."""
 import uuid
 
 from services.accounts.domain import display_name, missing_fields
-from services.accounts.models import Contact, Group
+from services.accounts.models import Contact, Group, PersonDetails
 from services.accounts.repository import users
 from services.accounts.repository.groups import GroupMember
 from services.accounts.repository.users import User
@@ -46,9 +46,9 @@ def missing_for(person: User | GroupMember, group: Group) -> list[str]:
     )
 
 
-def contact_of(user: User) -> Contact:
-    """A person's details, as the services' contact look-up shows them."""
-    return Contact(
+def details_of(user: User) -> PersonDetails:
+    """A person's details, as they see them (`/v1/me`) and as services look them up."""
+    return PersonDetails(
         first_name=user.first_name,
         last_name=user.last_name,
         display_name=display_name(user.first_name, user.last_name),
@@ -58,5 +58,9 @@ def contact_of(user: User) -> Contact:
         postcode=user.postcode,
         city=user.city,
         language=user.language,
-        user_id=user.id,
     )
+
+
+def contact_of(user: User) -> Contact:
+    """A person's details, as the services' contact look-up shows them."""
+    return Contact(**details_of(user).model_dump(), user_id=user.id)

@@ -4,9 +4,15 @@ import uuid
 
 import asyncpg
 
-from services.accounts.domain import display_name, email_key
+from services.accounts.domain import email_key
 from services.accounts.models import Contact, Me, Membership, ProfileUpdate
-from services.accounts.people import contact_of, load_user, load_user_for_update, missing_for
+from services.accounts.people import (
+    contact_of,
+    details_of,
+    load_user,
+    load_user_for_update,
+    missing_for,
+)
 from services.accounts.repository import groups, users
 from services.accounts.repository.users import ProfileChanges, User
 from shared.contracts.accounts import MemberUpdatedV1
@@ -19,15 +25,7 @@ SOURCE = "/accounts"
 
 async def _me(conn: Connection, user: User) -> Me:
     return Me(
-        first_name=user.first_name,
-        last_name=user.last_name,
-        display_name=display_name(user.first_name, user.last_name),
-        email=user.email,
-        phone=user.phone,
-        street=user.street,
-        postcode=user.postcode,
-        city=user.city,
-        language=user.language,
+        **details_of(user).model_dump(),
         id=user.id,
         admin=user.is_admin,
         memberships=[

@@ -1,13 +1,10 @@
-from functools import cached_property
-from ipaddress import IPv4Network, IPv6Network, ip_network
-
-from pydantic import Field, field_validator
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.settings import BehindProxiesSettings, ProxyNetworks, local_proxies
 
 
-class AccountsSettings(ServiceSettings):
+class AccountsSettings(BehindProxiesSettings):
     model_config = SettingsConfigDict(env_prefix="ACCOUNTS_", extra="ignore")
 
     port: int = Field(default=8081, description="Port of the `api` or `all` process.")
@@ -49,21 +46,11 @@ class AccountsSettings(ServiceSettings):
         ),
     )
     # Proxies (load balancer, web tier) in front of accounts; see client_address.py.
-    trusted_proxies: list[str] = Field(
-        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+    trusted_proxies: ProxyNetworks = Field(
+        default_factory=local_proxies,
         description=(
             "Networks of the proxies allowed to pass the client's address in X-Forwarded-For,"
             " for log-in throttling; a JSON list of CIDR networks (a bare address means /32 or"
             " /128). The right-most address that is not itself a trusted proxy is the client's."
         ),
     )
-
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _networks(cls, value: list[str]) -> list[str]:
-        # A typo must stop the start, not silently trust nobody (or everybody).
-        return [str(ip_network(item.strip(), strict=False)) for item in value]
-
-    @cached_property
-    def trusted_networks(self) -> list[IPv4Network | IPv6Network]:
-        return [ip_network(item) for item in self.trusted_proxies]

@@ -5,7 +5,6 @@ in clear, and nobody can test guesses against it without the key. Rows older tha
 removed by the worker's cleanup job.
 """
 
-import asyncio
 import hashlib
 import hmac
 from datetime import timedelta
@@ -14,9 +13,9 @@ from services.accounts.domain import email_key
 from services.accounts.repository import throttle as repo
 from services.accounts.settings import AccountsSettings
 from shared.db import Connection, Database
+from shared.jobs import BackgroundJob, periodic
 from shared.logging import get_logger
 from shared.problems import Problem
-from shared.runtime import BackgroundJob
 
 log = get_logger(__name__)
 CLEANUP_SECONDS = 60.0
@@ -87,17 +86,10 @@ async def forget_old_attempts(conn: Connection, settings: AccountsSettings) -> i
 def cleanup_job(settings: AccountsSettings, interval: float = CLEANUP_SECONDS) -> BackgroundJob:
     """A worker background job; several workers running it at once is harmless."""
 
-    async def run(db: Database) -> None:
-        while True:
-            try:
-                async with db.transaction() as conn:
-                    removed = await forget_old_attempts(conn, settings)
-                if removed:
-                    log.info("throttle_rows_removed", count=removed)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("throttle_cleanup_failed", error=str(exc))
-            await asyncio.sleep(interval)
+    async def cleanup(db: Database) -> None:
+        async with db.transaction() as conn:
+            removed = await forget_old_attempts(conn, settings)
+        if removed:
+            log.info("throttle_rows_removed", count=removed)
 
-    return run
+    return periodic(cleanup, interval, "throttle_cleanup_failed", error=str)

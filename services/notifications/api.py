@@ -8,7 +8,7 @@ from html import escape
 from aiohttp import web
 
 from services.notifications import export as personal_export
-from services.notifications import repository as repo
+from services.notifications import mailsink
 from services.notifications.mailsink import summary
 from services.notifications.models import SinkMails
 from shared.auth import service_principal
@@ -47,8 +47,7 @@ def require_local_peer(request: web.Request) -> None:
 )
 async def mail_json(request: web.Request) -> web.Response:
     require_local_peer(request)
-    async with request.app[DB_KEY].connection() as conn:
-        rows = await repo.list_sink_messages(conn, PAGE_SIZE)
+    rows = await mailsink.received(request.app[DB_KEY], PAGE_SIZE)
     return json_ok({"messages": [summary(r) for r in rows]})
 
 
@@ -61,8 +60,7 @@ async def mail_json(request: web.Request) -> web.Response:
 )
 async def mail_page(request: web.Request) -> web.Response:
     require_local_peer(request)
-    async with request.app[DB_KEY].connection() as conn:
-        rows = await repo.list_sink_messages(conn, PAGE_SIZE)
+    rows = await mailsink.received(request.app[DB_KEY], PAGE_SIZE)
     items = []
     for row in rows:
         mail = summary(row)
@@ -101,8 +99,7 @@ async def mail_html(request: web.Request) -> web.Response:
     message_id = int(request.match_info["message_id"])
     if message_id > MAX_MESSAGE_ID:
         raise not_found("E-mail", "Mail")
-    async with request.app[DB_KEY].connection() as conn:
-        row = await repo.get_sink_message(conn, message_id)
+    row = await mailsink.received_one(request.app[DB_KEY], message_id)
     if row is None:
         raise not_found("E-mail", "Mail")
     response = web.Response(text=summary(row)["html"], content_type="text/html")

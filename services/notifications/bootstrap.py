@@ -1,8 +1,6 @@
 """The one place where the notifications service is wired together."""
 
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -22,14 +20,14 @@ from shared.clients.accounts import AccountsClient
 from shared.clients.logistics import LogisticsClient
 from shared.db import Database
 from shared.http import create_app
+from shared.jobs import BackgroundJob
 from shared.runtime import Platform
 
-Job = Callable[[Database], Coroutine[Any, Any, None]]
 SERVICE_DIR = Path(__file__).parent
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=3)
 
 
-def sender_job(settings: NotificationsSettings) -> Job:
+def sender_job(settings: NotificationsSettings) -> BackgroundJob:
     """The sender with its own HTTP session to accounts and logistics."""
 
     async def run(db: Database) -> None:

@@ -31,6 +31,7 @@ from shared.envelope import CloudEvent
 from shared.logging import get_logger
 
 log = get_logger(__name__)
+DeliveryEvent = DeliveryAssignedV1 | DeliveryUnassignedV1 | DeliveryCancelledV1
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -43,6 +44,21 @@ def typed(
         await handler(conn, event, data)
 
     return run
+
+
+async def _mail(
+    conn: Connection,
+    event: CloudEvent,
+    data: DeliveryEvent | OrderV1,
+    to: uuid.UUID,
+    kind: Kind,
+    context: repo.JsonObject,
+    about: uuid.UUID | None = None,
+) -> None:
+    """A mail in the event's group to `to`; `about`: the other person it names (None: nobody)."""
+    await repo.queue_mail(
+        conn, event.id, to, kind, context, related_user_id=about, group_id=data.group_id
+    )
 
 
 def _pairing_context(data: DeliveryAssignedV1 | DeliveryUnassignedV1) -> repo.JsonObject:
@@ -67,23 +83,23 @@ async def delivery_assigned(conn: Connection, event: CloudEvent, data: DeliveryA
         data.requester_id,
         data.volunteer_id,
     )
-    await repo.queue_mail(
+    await _mail(
         conn,
-        event.id,
+        event,
+        data,
         data.volunteer_id,
         Kind.PAIRING_VOLUNTEER,
         context,
-        related_user_id=data.requester_id,
-        group_id=data.group_id,
+        about=data.requester_id,
     )
-    await repo.queue_mail(
+    await _mail(
         conn,
-        event.id,
+        event,
+        data,
         data.requester_id,
         Kind.PAIRING_REQUESTER,
         context,
-        related_user_id=data.volunteer_id,
-        group_id=data.group_id,
+        about=data.volunteer_id,
     )
 
 
@@ -115,14 +131,14 @@ async def delivery_unassigned(
         if data.ended_by == "volunteer" and data.reason != "volunteer_withdrew":
             context = _notice_context(data, data.volunteer_id, "volunteer_id")
             erased = data.reason == "erased"
-            await repo.queue_mail(
+            await _mail(
                 conn,
-                event.id,
+                event,
+                data,
                 data.requester_id,
                 Kind.VOLUNTEER_WITHDREW,
                 context,
-                related_user_id=None if erased else data.volunteer_id,
-                group_id=data.group_id,
+                about=None if erased else data.volunteer_id,
             )
             return
         if data.ended_by != "volunteer":
@@ -130,14 +146,7 @@ async def delivery_unassigned(
     context = _pairing_context(data)
     if data.reason == "volunteer_withdrew":
         # The request is back in the list: the person and the coordinators are told.
-        await repo.queue_mail(
-            conn,
-            event.id,
-            data.requester_id,
-            Kind.VOLUNTEER_WITHDREW,
-            context,
-            group_id=data.group_id,
-        )
+        await _mail(conn, event, data, data.requester_id, Kind.VOLUNTEER_WITHDREW, context)
         await repo.queue_fanout(
             conn,
             event.id,
@@ -148,14 +157,14 @@ async def delivery_unassigned(
         )
     elif still_assigned is not None:
         # An event from before v1.1 (no `ended_by`): tell the volunteer once.
-        await repo.queue_mail(
+        await _mail(
             conn,
-            event.id,
+            event,
+            data,
             data.volunteer_id,
             Kind.DELIVERY_NOT_NEEDED,
             context,
-            related_user_id=data.requester_id,
-            group_id=data.group_id,
+            about=data.requester_id,
         )
 
 
@@ -169,14 +178,14 @@ async def delivery_cancelled(
     if volunteer is None or (data.ended_by is None and data.reason == "erased"):
         return
     erased = data.reason == "erased"
-    await repo.queue_mail(
+    await _mail(
         conn,
-        event.id,
+        event,
+        data,
         volunteer,
         Kind.DELIVERY_NOT_NEEDED,
         _notice_context(data, volunteer, "requester_id"),
-        related_user_id=None if erased else data.requester_id,
-        group_id=data.group_id,
+        about=None if erased else data.requester_id,
     )
 
 
@@ -193,22 +202,15 @@ def _distribution_row(data: DistributionV1) -> repo.DistributionRow:
     )
 
 
-async def distribution_scheduled(
-    conn: Connection, event: CloudEvent, data: DistributionScheduledV1
-) -> None:
-    await repo.upsert_distribution(conn, _distribution_row(data), event.time)
-
-
-async def distribution_closed(
-    conn: Connection, event: CloudEvent, data: DistributionClosedV1
-) -> None:
+async def distribution_known(conn: Connection, event: CloudEvent, data: DistributionV1) -> None:
+    """Scheduled, opened or closed: its dates and place, for the mails and the reminder."""
     await repo.upsert_distribution(conn, _distribution_row(data), event.time)
 
 
 async def distribution_opened(
     conn: Connection, event: CloudEvent, data: DistributionOpenedV1
 ) -> None:
-    await repo.upsert_distribution(conn, _distribution_row(data), event.time)
+    await distribution_known(conn, event, data)
     await repo.queue_fanout(
         conn,
         event.id,
@@ -240,28 +242,12 @@ def _order_context(data: OrderV1, updated: bool) -> repo.JsonObject:
     }
 
 
-async def order_validated(conn: Connection, event: CloudEvent, data: OrderValidatedV1) -> None:
+async def order_confirmed(conn: Connection, event: CloudEvent, data: OrderV1) -> None:
+    """Validated or updated: the order is noted (the reminder skips its author), and confirmed."""
     await repo.record_order(conn, data.distribution_id, data.user_id)
-    await repo.queue_mail(
-        conn,
-        event.id,
-        data.user_id,
-        Kind.ORDER_CONFIRMATION,
-        _order_context(data, updated=False),
-        group_id=data.group_id,
-    )
-
-
-async def order_updated(conn: Connection, event: CloudEvent, data: OrderUpdatedV1) -> None:
-    await repo.record_order(conn, data.distribution_id, data.user_id)
-    await repo.queue_mail(
-        conn,
-        event.id,
-        data.user_id,
-        Kind.ORDER_CONFIRMATION,
-        _order_context(data, updated=True),
-        group_id=data.group_id,
-    )
+    updated = isinstance(data, OrderUpdatedV1)
+    context = _order_context(data, updated=updated)
+    await _mail(conn, event, data, data.user_id, Kind.ORDER_CONFIRMATION, context)
 
 
 async def password_reset_requested(
@@ -282,11 +268,11 @@ HANDLERS: dict[str, Handler] = {
     "logistics.delivery.assigned.v1": typed(DeliveryAssignedV1, delivery_assigned),
     "logistics.delivery.unassigned.v1": typed(DeliveryUnassignedV1, delivery_unassigned),
     "logistics.delivery.cancelled.v1": typed(DeliveryCancelledV1, delivery_cancelled),
-    "ordering.distribution.scheduled.v1": typed(DistributionScheduledV1, distribution_scheduled),
+    "ordering.distribution.scheduled.v1": typed(DistributionScheduledV1, distribution_known),
     "ordering.distribution.opened.v1": typed(DistributionOpenedV1, distribution_opened),
-    "ordering.distribution.closed.v1": typed(DistributionClosedV1, distribution_closed),
-    "ordering.order.validated.v1": typed(OrderValidatedV1, order_validated),
-    "ordering.order.updated.v1": typed(OrderUpdatedV1, order_updated),
+    "ordering.distribution.closed.v1": typed(DistributionClosedV1, distribution_known),
+    "ordering.order.validated.v1": typed(OrderValidatedV1, order_confirmed),
+    "ordering.order.updated.v1": typed(OrderUpdatedV1, order_confirmed),
     "accounts.password_reset.requested.v1": typed(
         PasswordResetRequestedV1, password_reset_requested
     ),

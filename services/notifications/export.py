@@ -25,6 +25,7 @@ from shared.clients.accounts import AccountsClient
 from shared.db import Database
 from shared.logging import get_logger
 from shared.problems import not_found
+from shared.revocations import EndedMembership
 
 log = get_logger(__name__)
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=3)
@@ -67,11 +68,6 @@ class ExportedPairing(BaseModel):
     role: Literal["requester", "volunteer"]
     group_id: uuid.UUID
     distribution_id: uuid.UUID
-
-
-class EndedMembership(BaseModel):
-    group_id: uuid.UUID
-    ended_at: datetime
 
 
 class NotificationsExport(BaseModel):
@@ -234,7 +230,5 @@ async def export_user(
             )
             for r in rows.pairings
         ],
-        memberships_ended=[
-            EndedMembership(group_id=r.group_id, ended_at=r.ended_at) for r in rows.ended
-        ],
+        memberships_ended=rows.ended,
     )

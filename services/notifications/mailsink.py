@@ -10,19 +10,18 @@ import asyncio
 import contextlib
 import email
 import logging
-from collections.abc import Callable, Coroutine
 from email import policy
 from email.message import EmailMessage
-from typing import Any
+from typing import TypedDict
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.notifications import repository as repo
 from services.notifications.settings import NotificationsSettings
 from shared.db import Database, create_pool
+from shared.jobs import BackgroundJob
 from shared.logging import get_logger
 
-Job = Callable[[Database], Coroutine[Any, Any, None]]
 log = get_logger(__name__)
 # aiosmtpd logs every command at INFO, recipients included: keep personal data out of the logs.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
@@ -93,9 +92,7 @@ async def start_sink(db: Database, host: str, port: int) -> asyncio.Server:
     return server
 
 
-def mailsink_job(
-    settings: NotificationsSettings,
-) -> Job:
+def mailsink_job(settings: NotificationsSettings) -> BackgroundJob:
     """Background job of the service in dev mode. With several replicas on one machine only
     the first can bind the port; the others log it and carry on without a sink."""
 
@@ -127,7 +124,35 @@ async def run_standalone(settings: NotificationsSettings) -> None:
         await pool.close()
 
 
-def summary(row: repo.SinkMessage) -> dict[str, Any]:
+# The JSON of one mail (models.SinkMail); "from" is a keyword, hence the functional form.
+SinkMailJson = TypedDict(
+    "SinkMailJson",
+    {
+        "id": int,
+        "received_at": str,
+        "from": str,
+        "to": str,
+        "envelope_to": list[str],
+        "subject": str,
+        "language": str,
+        "text": str,
+        "html": str,
+    },
+)
+
+
+async def received(db: Database, limit: int) -> list[repo.SinkMessage]:
+    """The mails the sink kept, newest first."""
+    async with db.connection() as conn:
+        return await repo.list_sink_messages(conn, limit)
+
+
+async def received_one(db: Database, message_id: int) -> repo.SinkMessage | None:
+    async with db.connection() as conn:
+        return await repo.get_sink_message(conn, message_id)
+
+
+def summary(row: repo.SinkMessage) -> SinkMailJson:
     """The JSON of one mail (models.SinkMail), `received_at` as Python writes it."""
     text, html = parts(row.raw)
     message = parse(row.raw)

@@ -2,19 +2,16 @@
 ordered get a reminder. Safe with several replicas: a `reminders_sent` row is claimed with
 INSERT ... ON CONFLICT DO NOTHING in the same transaction as the fan-out job it creates."""
 
-import asyncio
-from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Any
 
 from services.notifications import repository as repo
 from services.notifications.domain import Kind, reminder_due, reminder_event_id
 from services.notifications.settings import NotificationsSettings
 from shared.db import Database
+from shared.jobs import BackgroundJob, periodic
 from shared.logging import get_logger
 from shared.metrics import EMAIL_OLDEST_UNSENT, EMAIL_QUEUE_LENGTH
 
-Job = Callable[[Database], Coroutine[Any, Any, None]]
 log = get_logger(__name__)
 
 
@@ -45,20 +42,11 @@ async def schedule_reminders(db: Database, hours_before: float) -> int:
     return scheduled
 
 
-def reminder_job(
-    settings: NotificationsSettings,
-) -> Job:
-    async def run(db: Database) -> None:
-        while True:
-            try:
-                await schedule_reminders(db, settings.reminder_hours_before_close)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("reminder_scheduler_failed", error=repr(exc))
-            await asyncio.sleep(settings.reminder_check_seconds)
+def reminder_job(settings: NotificationsSettings) -> BackgroundJob:
+    async def schedule(db: Database) -> None:
+        await schedule_reminders(db, settings.reminder_hours_before_close)
 
-    return run
+    return periodic(schedule, settings.reminder_check_seconds, "reminder_scheduler_failed")
 
 
 async def measure_mail_queue(db: Database) -> None:
@@ -69,15 +57,5 @@ async def measure_mail_queue(db: Database) -> None:
     EMAIL_OLDEST_UNSENT.set(state.oldest_seconds)
 
 
-def mail_queue_job(interval: float = 10.0) -> Job:
-    async def run(db: Database) -> None:
-        while True:
-            try:
-                await measure_mail_queue(db)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("mail_queue_measure_failed", error=repr(exc))
-            await asyncio.sleep(interval)
-
-    return run
+def mail_queue_job(interval: float = 10.0) -> BackgroundJob:
+    return periodic(measure_mail_queue, interval, "mail_queue_measure_failed")

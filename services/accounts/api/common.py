@@ -1,16 +1,32 @@
 """What every route module of the accounts API shares: the answer's serialisation and who may
 call."""
 
+import uuid
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 from pydantic import BaseModel
 
-from shared.auth import Principal, principal
+from shared.auth import Principal, principal, service_principal
+from shared.bodies import path_uuid
+from shared.db import Database
 from shared.http import json_ok
 from shared.problems import Problem
+from shared.runtime import DB_KEY
 
 
 def dump(model: BaseModel, status: int = 200) -> web.Response:
     return json_ok(model.model_dump(mode="json"), status=status)
+
+
+async def for_services(
+    request: web.Request,
+    path_id: str,
+    look_up: Callable[[Database, uuid.UUID], Awaitable[BaseModel]],
+) -> web.Response:
+    """A service's look-up by one id of the path: a service token, the use case, its answer."""
+    await service_principal(request)
+    return dump(await look_up(request.app[DB_KEY], path_uuid(request, path_id)))
 
 
 async def person(request: web.Request) -> Principal:

@@ -4,7 +4,7 @@ link's token, a person's data download."""
 from aiohttp import web
 
 from services.accounts import export, groups, password_reset, profile
-from services.accounts.api.common import dump
+from services.accounts.api.common import dump, for_services
 from services.accounts.keys import SETTINGS_KEY
 from services.accounts.models import Contact, Group, InternalMemberList, ResetDelivery
 from shared.auth import service_principal
@@ -22,17 +22,13 @@ routes = web.RouteTableDef()
     tags=["internal"],
 )
 async def internal_contact(request: web.Request) -> web.Response:
-    await service_principal(request)
-    return dump(await profile.contact(request.app[DB_KEY], path_uuid(request, "user_id")))
+    return await for_services(request, "user_id", profile.contact)
 
 
 @routes.get("/internal/groups/{group_id}")
 @operation("A group, for services", response=Group, tags=["internal"])
 async def internal_group(request: web.Request) -> web.Response:
-    await service_principal(request)
-    return dump(
-        await groups.group_for_services(request.app[DB_KEY], path_uuid(request, "group_id"))
-    )
+    return await for_services(request, "group_id", groups.group_for_services)
 
 
 @routes.get("/internal/groups/{group_id}/members")
@@ -42,10 +38,7 @@ async def internal_group(request: web.Request) -> web.Response:
     tags=["internal"],
 )
 async def internal_members(request: web.Request) -> web.Response:
-    await service_principal(request)
-    return dump(
-        await groups.members_for_services(request.app[DB_KEY], path_uuid(request, "group_id"))
-    )
+    return await for_services(request, "group_id", groups.members_for_services)
 
 
 @routes.get("/internal/password-resets/{reset_id}")
@@ -55,12 +48,7 @@ async def internal_members(request: web.Request) -> web.Response:
     tags=["internal"],
 )
 async def internal_reset(request: web.Request) -> web.Response:
-    await service_principal(request)
-    return dump(
-        await password_reset.hand_out_reset_token(
-            request.app[DB_KEY], path_uuid(request, "reset_id")
-        )
-    )
+    return await for_services(request, "reset_id", password_reset.hand_out_reset_token)
 
 
 @routes.get("/internal/users/{user_id}/export")

@@ -3,6 +3,7 @@
 import uuid
 
 from shared.db import Connection
+from shared.queries import returned
 
 
 async def insert_admin(
@@ -73,10 +74,10 @@ async def insert_coordinator(
 
 async def add_coordinator(conn: Connection, user_id: uuid.UUID, group_id: uuid.UUID) -> bool:
     """False when the membership was there already."""
-    joined: bool | None = await conn.fetchval(
+    return await returned(
+        conn,
         "INSERT INTO memberships (user_id, group_id, role)"
         " VALUES ($1, $2, 'coordinator') ON CONFLICT DO NOTHING RETURNING true",
         user_id,
         group_id,
     )
-    return bool(joined)

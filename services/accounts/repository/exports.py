@@ -32,12 +32,6 @@ class MembershipRecord:
     joined_at: datetime
 
 
-@dataclass(frozen=True)
-class EndedMembershipRecord:
-    group_id: uuid.UUID
-    ended_at: datetime
-
-
 async def sessions_of(conn: Connection, user_id: uuid.UUID) -> list[SessionRecord]:
     rows = await conn.fetch(
         "SELECT created_at, last_seen_at, expires_at, ended_at FROM sessions"
@@ -73,12 +67,3 @@ async def failed_log_ins(conn: Connection, throttle_key: str) -> list[datetime]:
         throttle_key,
     )
     return [r["failed_at"] for r in rows]
-
-
-async def ended_memberships(conn: Connection, user_id: uuid.UUID) -> list[EndedMembershipRecord]:
-    rows = await conn.fetch(
-        "SELECT group_id, ended_at FROM membership_revocations WHERE user_id = $1"
-        " ORDER BY ended_at",
-        user_id,
-    )
-    return [EndedMembershipRecord(**dict(r)) for r in rows]

@@ -8,6 +8,7 @@ from services.accounts.domain import Language
 from services.accounts.models import Group
 from shared.auth import Role
 from shared.db import Connection, Record
+from shared.queries import returned
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,8 @@ async def insert_group(conn: Connection, group: NewGroup) -> None:
 async def update_group(conn: Connection, group_id: uuid.UUID, changes: GroupChanges) -> bool:
     """One fixed statement: a column not named in `changes.fields` keeps its value.
     False when there is no such group."""
-    updated: bool | None = await conn.fetchval(
+    return await returned(
+        conn,
         "UPDATE groups SET"
         " name = CASE WHEN 'name' = ANY($2::text[]) THEN $3::text ELSE name END,"
         " city = CASE WHEN 'city' = ANY($2::text[]) THEN $4::text ELSE city END,"
@@ -159,7 +161,6 @@ async def update_group(conn: Connection, group_id: uuid.UUID, changes: GroupChan
         changes.phone_required,
         changes.address_required,
     )
-    return bool(updated)
 
 
 async def memberships_of(conn: Connection, user_id: uuid.UUID) -> list[GroupRole]:
@@ -198,23 +199,23 @@ async def add_member(conn: Connection, user_id: uuid.UUID, group_id: uuid.UUID) 
 
 
 async def remove_member(conn: Connection, user_id: uuid.UUID, group_id: uuid.UUID) -> bool:
-    left: bool | None = await conn.fetchval(
+    return await returned(
+        conn,
         "DELETE FROM memberships WHERE user_id = $1 AND group_id = $2 RETURNING true",
         user_id,
         group_id,
     )
-    return bool(left)
 
 
 async def make_coordinator(conn: Connection, group_id: uuid.UUID, user_id: uuid.UUID) -> bool:
     """False when the person is not a member of the group."""
-    updated: bool | None = await conn.fetchval(
+    return await returned(
+        conn,
         "UPDATE memberships SET role = 'coordinator' WHERE group_id = $1 AND user_id = $2"
         " RETURNING true",
         group_id,
         user_id,
     )
-    return bool(updated)
 
 
 async def members_of_group(conn: Connection, group_id: uuid.UUID) -> list[GroupMember]:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from services.accounts.domain import Language
 from shared.db import Connection
+from shared.queries import counted, returned
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,12 @@ async def touch_session(conn: Connection, id_hash: bytes) -> uuid.UUID | None:
 
 async def end_session(conn: Connection, id_hash: bytes) -> bool:
     """False when no live session goes by this hash."""
-    ended: bool | None = await conn.fetchval(
+    return await returned(
+        conn,
         "UPDATE sessions SET ended_at = now() WHERE id_hash = $1 AND ended_at IS NULL"
         " RETURNING true",
         id_hash,
     )
-    return bool(ended)
 
 
 async def end_sessions_of(conn: Connection, user_id: uuid.UUID) -> None:
@@ -56,12 +57,12 @@ async def end_sessions_of(conn: Connection, user_id: uuid.UUID) -> None:
 
 
 async def resets_in_last_hour(conn: Connection, user_id: uuid.UUID) -> int:
-    sent: int = await conn.fetchval(
+    return await counted(
+        conn,
         "SELECT count(*) FROM password_resets"
         " WHERE user_id = $1 AND created_at > now() - interval '1 hour'",
         user_id,
     )
-    return sent
 
 
 async def insert_reset(

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.db import Connection
+from shared.queries import deleted
 
 
 @dataclass(frozen=True)
@@ -45,18 +46,17 @@ async def forget_key(conn: Connection, key: str) -> None:
 
 
 async def delete_failures_before(conn: Connection, within: timedelta) -> int:
-    failures: int = await conn.fetchval(
-        "WITH gone AS (DELETE FROM login_failures WHERE failed_at <= now() - $1::interval"
-        " RETURNING 1) SELECT count(*) FROM gone",
+    return await deleted(
+        conn,
+        "DELETE FROM login_failures WHERE failed_at <= now() - $1::interval",
         within,
     )
-    return failures
 
 
 async def delete_spent_resets(conn: Connection) -> int:
     """Reset links past their use (and past the reset-mail hour, which counts them)."""
-    resets: int = await conn.fetchval(
-        "WITH gone AS (DELETE FROM password_resets WHERE expires_at < now()"
-        " AND created_at < now() - interval '1 hour' RETURNING 1) SELECT count(*) FROM gone"
+    return await deleted(
+        conn,
+        "DELETE FROM password_resets WHERE expires_at < now() AND created_at < now() -"
+        " interval '1 hour'",
     )
-    return resets

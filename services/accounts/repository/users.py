@@ -6,6 +6,7 @@ from datetime import datetime
 
 from services.accounts.domain import Language
 from shared.db import Connection, Record
+from shared.queries import returned
 
 
 @dataclass(frozen=True)
@@ -176,10 +177,7 @@ async def set_password(conn: Connection, user_id: uuid.UUID, password_hash: str)
 
 async def delete_user(conn: Connection, user_id: uuid.UUID) -> bool:
     """The person and, by cascade, their memberships, sessions and reset links."""
-    deleted: bool | None = await conn.fetchval(
-        "DELETE FROM users WHERE id = $1 RETURNING true", user_id
-    )
-    return bool(deleted)
+    return await returned(conn, "DELETE FROM users WHERE id = $1 RETURNING true", user_id)
 
 
 async def non_ascii_emails(conn: Connection) -> list[EmailKey]:

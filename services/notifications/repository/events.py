@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.db import Connection, Record
+from shared.queries import returned
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,9 @@ async def distributions_needing_reminder(
 
 
 async def claim_reminder(conn: Connection, distribution_id: uuid.UUID) -> bool:
-    claimed = await conn.fetchval(
+    return await returned(
+        conn,
         "INSERT INTO reminders_sent (distribution_id) VALUES ($1)"
         " ON CONFLICT DO NOTHING RETURNING true",
         distribution_id,
     )
-    return bool(claimed)

@@ -7,6 +7,7 @@ from typing import Any
 
 from services.notifications.domain import Kind
 from shared.db import Connection, Record
+from shared.queries import returned
 
 # The `context` of a mail or fan-out: non-personal event data (ids, amounts, order lines) kept as
 # jsonb; its keys depend on the mail's kind (compose.py reads them).
@@ -55,7 +56,8 @@ async def queue_mail(
     group_id: uuid.UUID | None = None,
 ) -> bool:
     """One row per (event, recipient, kind); a second insert of the same is a no-op."""
-    inserted = await conn.fetchval(
+    return await returned(
+        conn,
         "INSERT INTO email_outbox (event_id, recipient_id, kind, context, related_user_id,"
         " group_id) VALUES ($1, $2, $3, $4, $5, $6)"
         " ON CONFLICT ON CONSTRAINT email_outbox_once DO NOTHING RETURNING true",
@@ -66,7 +68,6 @@ async def queue_mail(
         related_user_id,
         group_id,
     )
-    return bool(inserted)
 
 
 async def queue_fanout(
@@ -77,7 +78,8 @@ async def queue_fanout(
     audience: str,
     context: JsonObject,
 ) -> bool:
-    inserted = await conn.fetchval(
+    return await returned(
+        conn,
         "INSERT INTO fanouts (event_id, kind, group_id, audience, context)"
         " VALUES ($1, $2, $3, $4, $5)"
         " ON CONFLICT ON CONSTRAINT fanouts_once DO NOTHING RETURNING true",
@@ -87,7 +89,6 @@ async def queue_fanout(
         audience,
         context,
     )
-    return bool(inserted)
 
 
 # --- the sender ------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from typing import Literal
 
 from services.notifications.repository.mail import JsonObject
 from shared.db import Connection
+from shared.queries import deleted
+from shared.revocations import EndedMembership, memberships_ended
 
 # --- erasure ---------------------------------------------------------------------------------
 
@@ -23,12 +25,7 @@ class Mention:
 
 
 async def delete_mail_to(conn: Connection, user_id: uuid.UUID) -> int:
-    gone = await conn.fetchval(
-        "WITH gone AS (DELETE FROM email_outbox WHERE recipient_id = $1 RETURNING 1)"
-        " SELECT count(*) FROM gone",
-        user_id,
-    )
-    return int(gone)
+    return await deleted(conn, "DELETE FROM email_outbox WHERE recipient_id = $1", user_id)
 
 
 async def mails_mentioning(conn: Connection, user_id: uuid.UUID) -> list[Mention]:
@@ -71,21 +68,15 @@ async def set_fanout_context(conn: Connection, fanout_id: int, context: JsonObje
 
 
 async def delete_orders_of(conn: Connection, user_id: uuid.UUID) -> int:
-    gone = await conn.fetchval(
-        "WITH gone AS (DELETE FROM orders WHERE user_id = $1 RETURNING 1)"
-        " SELECT count(*) FROM gone",
-        user_id,
-    )
-    return int(gone)
+    return await deleted(conn, "DELETE FROM orders WHERE user_id = $1", user_id)
 
 
 async def delete_assignments_of(conn: Connection, user_id: uuid.UUID) -> int:
-    gone = await conn.fetchval(
-        "WITH gone AS (DELETE FROM assignments WHERE requester_id = $1 OR volunteer_id = $1"
-        " RETURNING 1) SELECT count(*) FROM gone",
+    return await deleted(
+        conn,
+        "DELETE FROM assignments WHERE requester_id = $1 OR volunteer_id = $1",
         user_id,
     )
-    return int(gone)
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -122,12 +113,6 @@ class Pairing:
 
 
 @dataclass(frozen=True)
-class EndedMembership:
-    group_id: uuid.UUID
-    ended_at: datetime
-
-
-@dataclass(frozen=True)
 class PersonalRows:
     """The person's rows of every notifications table that names them."""
 
@@ -161,11 +146,6 @@ async def personal_rows(conn: Connection, user_id: uuid.UUID) -> PersonalRows:
         " WHERE requester_id = $1 OR volunteer_id = $1 ORDER BY request_id",
         user_id,
     )
-    ended = await conn.fetch(
-        "SELECT group_id, ended_at FROM membership_revocations WHERE user_id = $1"
-        " ORDER BY ended_at",
-        user_id,
-    )
     return PersonalRows(
         mails=[
             MailToPerson(
@@ -196,7 +176,7 @@ async def personal_rows(conn: Connection, user_id: uuid.UUID) -> PersonalRows:
             Pairing(r["request_id"], r["role"], r["group_id"], r["distribution_id"])
             for r in pairings
         ],
-        ended=[EndedMembership(r["group_id"], r["ended_at"]) for r in ended],
+        ended=await memberships_ended(conn, user_id),
     )
 
 
@@ -205,16 +185,16 @@ async def personal_rows(conn: Connection, user_id: uuid.UUID) -> PersonalRows:
 
 async def purge_old_mail(conn: Connection, days: int) -> int:
     """Sent or dropped mail older than `days`, and the fan-outs done as long ago."""
-    mail = await conn.fetchval(
-        "WITH gone AS (DELETE FROM email_outbox WHERE status IN ('sent', 'dropped')"
-        " AND coalesce(sent_at, created_at) < now() - make_interval(days => $1)"
-        " RETURNING 1) SELECT count(*) FROM gone",
+    mail = await deleted(
+        conn,
+        "DELETE FROM email_outbox WHERE status IN ('sent', 'dropped') AND"
+        " coalesce(sent_at, created_at) < now() - make_interval(days => $1)",
         days,
     )
-    fanouts = await conn.fetchval(
-        "WITH gone AS (DELETE FROM fanouts WHERE status = 'done'"
-        " AND created_at < now() - make_interval(days => $1) RETURNING 1)"
-        " SELECT count(*) FROM gone",
+    fanouts = await deleted(
+        conn,
+        "DELETE FROM fanouts WHERE status = 'done' AND created_at < now() -"
+        " make_interval(days => $1)",
         days,
     )
-    return int(mail) + int(fanouts)
+    return mail + fanouts
