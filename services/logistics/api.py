@@ -2,8 +2,10 @@
 (slots, pickup, pairing, coordination, export), serialise."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from services.logistics import coordination, pairing, pickup, slots
 from services.logistics import export as personal_export
@@ -60,21 +62,32 @@ def _is_coordinator(p: Principal, group_id: uuid.UUID) -> bool:
     return p.admin or p.role_in(group_id) == "coordinator"
 
 
+def _answer(model: BaseModel, status: int = 200) -> web.Response:
+    return json_ok(model.model_dump(mode="json"), status=status)
+
+
+MyUseCase = Callable[[Database, uuid.UUID, uuid.UUID, uuid.UUID], Awaitable[BaseModel | None]]
+
+
+async def _mine(request: web.Request, use_case: MyUseCase) -> web.Response:
+    """A member's read or removal of their own thing in the path's distribution: its view, or
+    204 when the use case answers nothing."""
+    p, group_id, distribution_id = await _caller(request)
+    found = await use_case(_db(request), group_id, distribution_id, p.user_id)
+    return web.Response(status=204) if found is None else _answer(found)
+
+
 # --- slots ----------------------------------------------------------------------------------
 @routes.get(BASE + "/slots")
 @operation("Slots of a distribution with bookings and capacity", response=SlotsView, tags=["slots"])
 async def get_slots(request: web.Request) -> web.Response:
-    p, group_id, distribution_id = await _caller(request)
-    view = await slots.slots_view(_db(request), group_id, distribution_id, p.user_id)
-    return json_ok(view.model_dump(mode="json"))
+    return await _mine(request, slots.slots_view)
 
 
 @routes.get(BASE + "/booking")
 @operation("My slot for this distribution", response=BookingOut, tags=["slots"])
 async def get_booking(request: web.Request) -> web.Response:
-    p, group_id, distribution_id = await _caller(request)
-    booking = await slots.my_booking(_db(request), group_id, distribution_id, p.user_id)
-    return json_ok(booking.model_dump(mode="json"))
+    return await _mine(request, slots.my_booking)
 
 
 @routes.post(BASE + "/booking")
@@ -91,7 +104,7 @@ async def post_booking(request: web.Request) -> web.Response:
     booking = await slots.book_slot(
         _db(request), group_id, distribution_id, p.user_id, body.slot_id, idempotency_key(request)
     )
-    return json_ok(booking.model_dump(mode="json"), status=201)
+    return _answer(booking, 201)
 
 
 @routes.put(BASE + "/booking")
@@ -104,24 +117,20 @@ async def put_booking(request: web.Request) -> web.Response:
     booking = await slots.move_booking(
         _db(request), group_id, distribution_id, p.user_id, body.slot_id
     )
-    return json_ok(booking.model_dump(mode="json"))
+    return _answer(booking)
 
 
 @routes.delete(BASE + "/booking")
 @operation("Release my slot", status=204, tags=["slots"])
 async def delete_booking(request: web.Request) -> web.Response:
-    p, group_id, distribution_id = await _caller(request)
-    await slots.release_booking(_db(request), group_id, distribution_id, p.user_id)
-    return web.Response(status=204)
+    return await _mine(request, slots.release_booking)
 
 
 # --- pickup choice --------------------------------------------------------------------------
 @routes.get(BASE + "/pickup")
 @operation("My pickup choice", response=PickupView, tags=["pickup"])
 async def get_pickup(request: web.Request) -> web.Response:
-    p, group_id, distribution_id = await _caller(request)
-    view = await pickup.pickup_view(_db(request), group_id, distribution_id, p.user_id)
-    return json_ok(view.model_dump(mode="json"))
+    return await _mine(request, pickup.pickup_view)
 
 
 @routes.put(BASE + "/pickup")
@@ -132,15 +141,13 @@ async def put_pickup(request: web.Request) -> web.Response:
     view = await pickup.set_pickup(
         _db(request), group_id, distribution_id, p.user_id, body, first_name=p.first_name
     )
-    return json_ok(view.model_dump(mode="json"))
+    return _answer(view)
 
 
 @routes.delete(BASE + "/pickup")
 @operation("Withdraw my pickup choice and consent", status=204, tags=["pickup"])
 async def delete_pickup(request: web.Request) -> web.Response:
-    p, group_id, distribution_id = await _caller(request)
-    await pickup.withdraw_pickup(_db(request), group_id, distribution_id, p.user_id)
-    return web.Response(status=204)
+    return await _mine(request, pickup.withdraw_pickup)
 
 
 # --- pairing --------------------------------------------------------------------------------
@@ -151,7 +158,7 @@ async def get_requests(request: web.Request) -> web.Response:
     listing = await pairing.list_requests(
         _db(request), group_id, distribution_id, p.user_id, _is_coordinator(p, group_id)
     )
-    return json_ok(listing.model_dump(mode="json"))
+    return _answer(listing)
 
 
 @routes.post(BASE + "/delivery-requests/{request_id}/claim")
@@ -162,7 +169,7 @@ async def post_claim(request: web.Request) -> web.Response:
     summary = await pairing.claim_request(
         _db(request), group_id, distribution_id, request_id, p.user_id, p.issued_at
     )
-    return json_ok(summary.model_dump(mode="json"))
+    return _answer(summary)
 
 
 @routes.delete(BASE + "/delivery-requests/{request_id}/claim")
@@ -184,7 +191,7 @@ async def delete_claim(request: web.Request) -> web.Response:
 async def get_coordination(request: web.Request) -> web.Response:
     _, group_id, distribution_id = await _caller(request, coordinator=True)
     view = await coordination.coordination_view(_db(request), group_id, distribution_id)
-    return json_ok(view.model_dump(mode="json"))
+    return _answer(view)
 
 
 @routes.put(BASE + "/capacity")
@@ -200,7 +207,7 @@ async def put_capacity(request: web.Request) -> web.Response:
     view = await slots.set_default_capacity(
         _db(request), group_id, distribution_id, body.default_capacity
     )
-    return json_ok(view.model_dump(mode="json"))
+    return _answer(view)
 
 
 @routes.put(BASE + "/slots/{slot_id}/capacity")
@@ -217,7 +224,7 @@ async def put_slot_capacity(request: web.Request) -> web.Response:
     slot = await slots.set_slot_capacity(
         _db(request), group_id, distribution_id, slot_id, body.capacity
     )
-    return json_ok(slot.model_dump(mode="json"))
+    return _answer(slot)
 
 
 @routes.post(BASE + "/delivery-requests/{request_id}/revoke")
@@ -242,7 +249,7 @@ async def internal_request(request: web.Request) -> web.Response:
     found = await coordination.internal_request(_db(request), request_id)
     if found is None:
         raise request_not_found()
-    return json_ok(found.model_dump(mode="json"))
+    return _answer(found)
 
 
 @routes.get("/internal/distributions/{distribution_id}/bookings/{user_id}")
@@ -254,7 +261,7 @@ async def internal_booking(request: web.Request) -> web.Response:
     found = await coordination.internal_booking(_db(request), distribution_id, user_id)
     if found is None:
         raise no_booking()
-    return json_ok(found.model_dump(mode="json"))
+    return _answer(found)
 
 
 @routes.get("/internal/users/{user_id}/export")
@@ -266,4 +273,4 @@ async def internal_booking(request: web.Request) -> web.Response:
 async def internal_export(request: web.Request) -> web.Response:
     await service_principal(request)
     found = await personal_export.export_user(_db(request), path_uuid(request, "user_id"))
-    return json_ok(found.model_dump(mode="json"))
+    return _answer(found)

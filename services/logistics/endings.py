@@ -9,10 +9,9 @@ from typing import Literal
 
 from services.logistics.repository import ended as ended_repo
 from services.logistics.repository.requests import EndedRequest
-from services.logistics.usecase import SOURCE
+from services.logistics.usecase import publish
 from shared.contracts.logistics import DeliveryCancelledV1, DeliveryUnassignedV1, EndedBy
 from shared.db import Connection
-from shared.outbox import add_event
 
 UnassignReason = Literal[
     "volunteer_withdrew", "requester_cancelled", "revoked", "member_left", "erased"
@@ -20,17 +19,28 @@ UnassignReason = Literal[
 CancelReason = Literal["requester_cancelled", "revoked", "member_left", "erased"]
 
 
-async def _unassigned(
+async def _pairing_ended(
     conn: Connection,
     r: EndedRequest,
     volunteer_id: uuid.UUID,
+    recorded: str,
     reason: UnassignReason,
     ended_by: EndedBy,
 ) -> None:
-    await add_event(
+    """A request loses its volunteer: recorded for the coordinator (reason `recorded`) and told
+    to both sides (event unassigned, reason `reason`)."""
+    await ended_repo.record(
         conn,
-        "logistics.delivery.unassigned.v1",
-        SOURCE,
+        r.id,
+        r.distribution_id,
+        r.group_id,
+        r.requester_id,
+        volunteer_id,
+        recorded,
+        ended_by,
+    )
+    await publish(
+        conn,
         DeliveryUnassignedV1(
             request_id=r.id,
             distribution_id=r.distribution_id,
@@ -40,8 +50,6 @@ async def _unassigned(
             reason=reason,
             ended_by=ended_by,
         ),
-        subject=str(r.distribution_id),
-        group_id=r.group_id,
     )
 
 
@@ -55,21 +63,9 @@ async def requests_cancelled(
     """Requests deleted: tell the volunteer (unassigned) and everyone (cancelled)."""
     for r in rows:
         if r.volunteer_id is not None:
-            await ended_repo.record(
-                conn,
-                r.id,
-                r.distribution_id,
-                r.group_id,
-                r.requester_id,
-                r.volunteer_id,
-                cancel,
-                ended_by,
-            )
-            await _unassigned(conn, r, r.volunteer_id, unassign, ended_by)
-        await add_event(
+            await _pairing_ended(conn, r, r.volunteer_id, cancel, unassign, ended_by)
+        await publish(
             conn,
-            "logistics.delivery.cancelled.v1",
-            SOURCE,
             DeliveryCancelledV1(
                 request_id=r.id,
                 distribution_id=r.distribution_id,
@@ -79,8 +75,6 @@ async def requests_cancelled(
                 volunteer_id=r.volunteer_id,
                 ended_by=ended_by,
             ),
-            subject=str(r.distribution_id),
-            group_id=r.group_id,
         )
     return len(rows)
 
@@ -92,15 +86,5 @@ async def claims_handed_back(
     the requester is the one to tell)."""
     for r in rows:
         assert r.volunteer_id is not None  # the statements return the volunteer handed back
-        await ended_repo.record(
-            conn,
-            r.id,
-            r.distribution_id,
-            r.group_id,
-            r.requester_id,
-            r.volunteer_id,
-            reason,
-            "volunteer",
-        )
-        await _unassigned(conn, r, r.volunteer_id, reason, "volunteer")
+        await _pairing_ended(conn, r, r.volunteer_id, reason, reason, "volunteer")
     return len(rows)

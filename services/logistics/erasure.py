@@ -12,11 +12,10 @@ from services.logistics.repository import people as people_repo
 from services.logistics.repository import pickup as pickup_repo
 from services.logistics.repository import requests as request_repo
 from services.logistics.repository import slots as slot_repo
-from services.logistics.usecase import SOURCE
+from services.logistics.usecase import publish
 from shared.contracts.logistics import SlotReleasedV1
 from shared.db import Connection, Database
 from shared.logging import get_logger
-from shared.outbox import add_event
 
 log = get_logger(__name__)
 # Long enough for the coordinator to settle the distribution's deliveries and answer questions;
@@ -37,10 +36,8 @@ async def forget_person(
         bookings = await slot_repo.delete_bookings_of_member(conn, user_id, group_id)
     for b in sorted(bookings, key=lambda r: r.slot_id):
         starts_at = await slot_repo.give_place_back(conn, b.slot_id)
-        await add_event(
+        await publish(
             conn,
-            "logistics.slot.released.v1",
-            SOURCE,
             SlotReleasedV1(
                 slot_id=b.slot_id,
                 distribution_id=b.distribution_id,
@@ -48,8 +45,6 @@ async def forget_person(
                 user_id=user_id,
                 starts_at=starts_at,
             ),
-            subject=str(b.distribution_id),
-            group_id=b.group_id,
         )
     reason: Literal["erased", "member_left"] = "erased" if erased else "member_left"
     if group_id is None:

@@ -17,10 +17,9 @@ from services.logistics.repository import people as people_repo
 from services.logistics.repository import pickup as pickup_repo
 from services.logistics.repository import requests as request_repo
 from services.logistics.repository.requests import RequestRow
-from services.logistics.usecase import SOURCE, retrying
+from services.logistics.usecase import in_transaction, publish
 from shared.contracts.logistics import DeliveryAssignedV1
-from shared.db import Database
-from shared.outbox import add_event
+from shared.db import Connection, Database
 
 
 def summary(r: RequestRow) -> RequestSummary:
@@ -72,51 +71,46 @@ async def claim_request(
     volunteer_id: uuid.UUID,
     token_issued_at: float | None = None,
 ) -> RequestSummary:
-    async def work() -> RequestSummary:
-        async with db.transaction() as conn:
-            _, window = await dist_repo.distribution_window(conn, group_id, distribution_id)
-            window.require_not_over()
-            # Checked in the claim's transaction, not only against the api's in-memory copy: a
-            # claim racing the membership's end is refused once the end is recorded here
-            # (shared.revocations).
-            if token_issued_at is not None and await people_repo.membership_ended_since(
-                conn, group_id, volunteer_id, token_issued_at
-            ):
-                raise membership_ended()
-            requester = await request_repo.requester_of(conn, request_id, distribution_id, group_id)
-            if requester is None:
-                raise request_not_found()
-            if requester == volunteer_id:
-                raise own_request()
-            # FOR SHARE: the volunteer's choice cannot change until this claim commits.
-            if not await pickup_repo.is_volunteer_for_share(conn, distribution_id, volunteer_id):
-                raise not_volunteer()
-            won = await request_repo.assign(conn, request_id, volunteer_id)
-            row = await request_repo.request_row(conn, request_id)
-            if row is None:
-                raise request_not_found()
-            if not won:
-                if row.volunteer_id == volunteer_id:
-                    return summary(row)  # already mine: nothing new to tell
-                raise already_taken()
-            await add_event(
-                conn,
-                "logistics.delivery.assigned.v1",
-                SOURCE,
-                DeliveryAssignedV1(
-                    request_id=request_id,
-                    distribution_id=distribution_id,
-                    group_id=group_id,
-                    requester_id=row.requester_id,
-                    volunteer_id=volunteer_id,
-                    consented_fields=list(row.consent_fields or []),
-                ),
-                subject=str(distribution_id),
+    async def work(conn: Connection) -> RequestSummary:
+        _, window = await dist_repo.distribution_window(conn, group_id, distribution_id)
+        window.require_not_over()
+        # Checked in the claim's transaction, not only against the api's in-memory copy: a
+        # claim racing the membership's end is refused once the end is recorded here
+        # (shared.revocations).
+        if token_issued_at is not None and await people_repo.membership_ended_since(
+            conn, group_id, volunteer_id, token_issued_at
+        ):
+            raise membership_ended()
+        requester = await request_repo.requester_of(conn, request_id, distribution_id, group_id)
+        if requester is None:
+            raise request_not_found()
+        if requester == volunteer_id:
+            raise own_request()
+        # FOR SHARE: the volunteer's choice cannot change until this claim commits.
+        if not await pickup_repo.is_volunteer(conn, distribution_id, volunteer_id, for_share=True):
+            raise not_volunteer()
+        won = await request_repo.assign(conn, request_id, volunteer_id)
+        row = await request_repo.request_row(conn, request_id)
+        if row is None:
+            raise request_not_found()
+        if not won:
+            if row.volunteer_id == volunteer_id:
+                return summary(row)  # already mine: nothing new to tell
+            raise already_taken()
+        await publish(
+            conn,
+            DeliveryAssignedV1(
+                request_id=request_id,
+                distribution_id=distribution_id,
                 group_id=group_id,
-            )
-            return summary(row)
+                requester_id=row.requester_id,
+                volunteer_id=volunteer_id,
+                consented_fields=list(row.consent_fields or []),
+            ),
+        )
+        return summary(row)
 
-    return await retrying(work)
+    return await in_transaction(db, work)
 
 
 async def withdraw_claim(
@@ -126,31 +120,29 @@ async def withdraw_claim(
     request_id: uuid.UUID,
     volunteer_id: uuid.UUID,
 ) -> None:
-    async def work() -> None:
-        async with db.transaction() as conn:
-            await dist_repo.distribution_window(conn, group_id, distribution_id)
-            rows = await request_repo.unassign_claim(
-                conn, request_id, distribution_id, group_id, volunteer_id
-            )
-            if not await endings.claims_handed_back(conn, rows, "volunteer_withdrew"):
-                raise request_not_found()
+    async def work(conn: Connection) -> None:
+        await dist_repo.distribution_window(conn, group_id, distribution_id)
+        rows = await request_repo.unassign_claim(
+            conn, request_id, distribution_id, group_id, volunteer_id
+        )
+        if not await endings.claims_handed_back(conn, rows, "volunteer_withdrew"):
+            raise request_not_found()
 
-    await retrying(work)
+    await in_transaction(db, work)
 
 
 async def revoke_request(
     db: Database, group_id: uuid.UUID, distribution_id: uuid.UUID, request_id: uuid.UUID
 ) -> None:
-    async def work() -> None:
-        async with db.transaction() as conn:
-            await dist_repo.distribution_window(conn, group_id, distribution_id)
-            requester = await request_repo.requester_of_for_update(
-                conn, request_id, distribution_id, group_id
-            )
-            if requester is None:
-                raise request_not_found()
-            await pickup_repo.delete_pickup_choice(conn, distribution_id, requester)
-            rows = await request_repo.delete_request(conn, request_id)
-            await endings.requests_cancelled(conn, rows, "revoked", "revoked", "coordinator")
+    async def work(conn: Connection) -> None:
+        await dist_repo.distribution_window(conn, group_id, distribution_id)
+        requester = await request_repo.requester_of(
+            conn, request_id, distribution_id, group_id, for_update=True
+        )
+        if requester is None:
+            raise request_not_found()
+        await pickup_repo.delete_pickup_choice(conn, distribution_id, requester)
+        rows = await request_repo.delete_request(conn, request_id)
+        await endings.requests_cancelled(conn, rows, "revoked", "revoked", "coordinator")
 
-    await retrying(work)
+    await in_transaction(db, work)

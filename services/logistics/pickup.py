@@ -10,10 +10,9 @@ from services.logistics.models import ConsentOut, PickupIn, PickupView, RequestS
 from services.logistics.repository import distributions as dist_repo
 from services.logistics.repository import pickup as pickup_repo
 from services.logistics.repository import requests as request_repo
-from services.logistics.usecase import SOURCE, retrying
+from services.logistics.usecase import in_transaction, publish
 from shared.contracts.logistics import DeliveryRequestedV1
 from shared.db import Connection, Database
-from shared.outbox import add_event
 
 
 async def pickup_view(
@@ -86,59 +85,51 @@ async def set_pickup(
     if body.choice != "need_delivery" and body.consent is not None:
         raise consent_not_allowed()
 
-    async def work() -> PickupView:
-        async with db.transaction() as conn:
-            _, window = await dist_repo.distribution_window(conn, group_id, distribution_id)
-            window.require_not_over()
-            consent = body.consent
-            await pickup_repo.upsert_pickup_choice(
-                conn,
-                distribution_id,
-                user_id,
-                body.choice,
-                None if consent is None else list(consent.fields),
-                None if consent is None else consent.text_version,
-            )
-            if body.choice == "need_delivery":
-                if first_name:
-                    await dist_repo.add_member_if_missing(conn, user_id, first_name)
-                request_id = await request_repo.insert_request(
-                    conn, distribution_id, group_id, user_id
-                )
-                if request_id is not None:
-                    await add_event(
-                        conn,
-                        "logistics.delivery.requested.v1",
-                        SOURCE,
-                        DeliveryRequestedV1(
-                            request_id=request_id,
-                            distribution_id=distribution_id,
-                            group_id=group_id,
-                            requester_id=user_id,
-                        ),
-                        subject=str(distribution_id),
+    async def work(conn: Connection) -> PickupView:
+        _, window = await dist_repo.distribution_window(conn, group_id, distribution_id)
+        window.require_not_over()
+        consent = body.consent
+        await pickup_repo.upsert_pickup_choice(
+            conn,
+            distribution_id,
+            user_id,
+            body.choice,
+            None if consent is None else list(consent.fields),
+            None if consent is None else consent.text_version,
+        )
+        if body.choice == "need_delivery":
+            if first_name:
+                await dist_repo.add_member_if_missing(conn, user_id, first_name)
+            request_id = await request_repo.insert_request(conn, distribution_id, group_id, user_id)
+            if request_id is not None:
+                await publish(
+                    conn,
+                    DeliveryRequestedV1(
+                        request_id=request_id,
+                        distribution_id=distribution_id,
                         group_id=group_id,
-                    )
-            await _end_requests_and_claims(
-                conn,
-                distribution_id,
-                user_id,
-                requests=body.choice != "need_delivery",
-                claims=body.choice != "can_deliver",
-            )
-            return await _pickup_view(conn, group_id, distribution_id, user_id)
+                        requester_id=user_id,
+                    ),
+                )
+        await _end_requests_and_claims(
+            conn,
+            distribution_id,
+            user_id,
+            requests=body.choice != "need_delivery",
+            claims=body.choice != "can_deliver",
+        )
+        return await _pickup_view(conn, group_id, distribution_id, user_id)
 
-    return await retrying(work)
+    return await in_transaction(db, work)
 
 
 async def withdraw_pickup(
     db: Database, group_id: uuid.UUID, distribution_id: uuid.UUID, user_id: uuid.UUID
 ) -> None:
-    async def work() -> None:
-        async with db.transaction() as conn:
-            await dist_repo.distribution_window(conn, group_id, distribution_id)
-            if not await pickup_repo.delete_pickup_choice(conn, distribution_id, user_id):
-                raise no_pickup_choice()
-            await _end_requests_and_claims(conn, distribution_id, user_id)
+    async def work(conn: Connection) -> None:
+        await dist_repo.distribution_window(conn, group_id, distribution_id)
+        if not await pickup_repo.delete_pickup_choice(conn, distribution_id, user_id):
+            raise no_pickup_choice()
+        await _end_requests_and_claims(conn, distribution_id, user_id)
 
-    await retrying(work)
+    await in_transaction(db, work)

@@ -19,11 +19,10 @@ from services.logistics.repository import distributions as dist_repo
 from services.logistics.repository import slots as slot_repo
 from services.logistics.repository.distributions import Slot
 from services.logistics.repository.slots import SlotRow
-from services.logistics.usecase import SOURCE, retrying
+from services.logistics.usecase import in_transaction, publish
 from shared.contracts.logistics import SlotBookedV1, SlotMovedV1, SlotReleasedV1
 from shared.db import Connection, Database
 from shared.idempotency import once
-from shared.outbox import add_event
 
 
 def slot_out(r: SlotRow, mine: uuid.UUID | None) -> SlotOut:
@@ -121,18 +120,17 @@ async def book_slot(
     """Book a slot; with an Idempotency-Key, a retry of a booking that went through gets the
     same booking back instead of « already booked »."""
 
-    async def work() -> BookingOut:
-        async with db.transaction() as conn:
-            scope = f"booking:{group_id}:{distribution_id}:{user_id}"
-            _, answer = await once(
-                conn,
-                scope,
-                idempotency_key,
-                lambda: _book(conn, group_id, distribution_id, user_id, slot_id),
-            )
-            return BookingOut.model_validate(answer)
+    async def work(conn: Connection) -> BookingOut:
+        scope = f"booking:{group_id}:{distribution_id}:{user_id}"
+        _, answer = await once(
+            conn,
+            scope,
+            idempotency_key,
+            lambda: _book(conn, group_id, distribution_id, user_id, slot_id),
+        )
+        return BookingOut.model_validate(answer)
 
-    return await retrying(work)
+    return await in_transaction(db, work)
 
 
 async def _book(
@@ -149,10 +147,8 @@ async def _book(
         raise already_booked()
     if taken is None:
         raise slot_full()
-    await add_event(
+    await publish(
         conn,
-        "logistics.slot.booked.v1",
-        SOURCE,
         SlotBookedV1(
             slot_id=slot_id,
             distribution_id=distribution_id,
@@ -160,8 +156,6 @@ async def _book(
             user_id=user_id,
             starts_at=slot.starts_at,
         ),
-        subject=str(distribution_id),
-        group_id=group_id,
     )
     return 201, _booking(slot, group_id, distribution_id, user_id).model_dump(mode="json")
 
@@ -173,82 +167,71 @@ async def move_booking(
     user_id: uuid.UUID,
     slot_id: uuid.UUID,
 ) -> BookingOut:
-    async def work() -> BookingOut:
-        async with db.transaction() as conn:
-            slot = await _bookable_slot(conn, group_id, distribution_id, slot_id)
-            previous = await slot_repo.booked_slot_id_for_update(conn, distribution_id, user_id)
-            if previous is None:
-                raise no_booking()
-            if previous == slot_id:
-                return _booking(slot, group_id, distribution_id, user_id)
-            # Both slot rows locked in one order: two opposite moves cannot deadlock.
-            await slot_repo.lock_slots(conn, [previous, slot_id])
-            if await slot_repo.take_place(conn, slot_id) is None:
-                raise slot_full()  # the transaction rolls back: the old booking stays
-            await slot_repo.give_place_back(conn, previous)
-            await slot_repo.move_booking(conn, distribution_id, user_id, slot_id)
-            await add_event(
-                conn,
-                "logistics.slot.moved.v1",
-                SOURCE,
-                SlotMovedV1(
-                    slot_id=slot_id,
-                    distribution_id=distribution_id,
-                    group_id=group_id,
-                    user_id=user_id,
-                    starts_at=slot.starts_at,
-                    previous_slot_id=previous,
-                ),
-                subject=str(distribution_id),
-                group_id=group_id,
-            )
+    async def work(conn: Connection) -> BookingOut:
+        slot = await _bookable_slot(conn, group_id, distribution_id, slot_id)
+        previous = await slot_repo.booked_slot_id(conn, distribution_id, user_id, for_update=True)
+        if previous is None:
+            raise no_booking()
+        if previous == slot_id:
             return _booking(slot, group_id, distribution_id, user_id)
+        # Both slot rows locked in one order: two opposite moves cannot deadlock.
+        await slot_repo.lock_slots(conn, [previous, slot_id])
+        if await slot_repo.take_place(conn, slot_id) is None:
+            raise slot_full()  # the transaction rolls back: the old booking stays
+        await slot_repo.give_place_back(conn, previous)
+        await slot_repo.move_booking(conn, distribution_id, user_id, slot_id)
+        await publish(
+            conn,
+            SlotMovedV1(
+                slot_id=slot_id,
+                distribution_id=distribution_id,
+                group_id=group_id,
+                user_id=user_id,
+                starts_at=slot.starts_at,
+                previous_slot_id=previous,
+            ),
+        )
+        return _booking(slot, group_id, distribution_id, user_id)
 
-    return await retrying(work)
+    return await in_transaction(db, work)
 
 
 async def release_booking(
     db: Database, group_id: uuid.UUID, distribution_id: uuid.UUID, user_id: uuid.UUID
 ) -> None:
-    async def work() -> None:
-        async with db.transaction() as conn:
-            _, window = await dist_repo.distribution_window(conn, group_id, distribution_id)
-            window.require_open()
-            slot_id = await slot_repo.delete_booking(conn, distribution_id, user_id)
-            if slot_id is None:
-                raise no_booking()
-            starts_at = await slot_repo.give_place_back(conn, slot_id)
-            await add_event(
-                conn,
-                "logistics.slot.released.v1",
-                SOURCE,
-                SlotReleasedV1(
-                    slot_id=slot_id,
-                    distribution_id=distribution_id,
-                    group_id=group_id,
-                    user_id=user_id,
-                    starts_at=starts_at,
-                ),
-                subject=str(distribution_id),
+    async def work(conn: Connection) -> None:
+        _, window = await dist_repo.distribution_window(conn, group_id, distribution_id)
+        window.require_open()
+        slot_id = await slot_repo.delete_booking(conn, distribution_id, user_id)
+        if slot_id is None:
+            raise no_booking()
+        starts_at = await slot_repo.give_place_back(conn, slot_id)
+        await publish(
+            conn,
+            SlotReleasedV1(
+                slot_id=slot_id,
+                distribution_id=distribution_id,
                 group_id=group_id,
-            )
+                user_id=user_id,
+                starts_at=starts_at,
+            ),
+        )
 
-    await retrying(work)
+    await in_transaction(db, work)
 
 
 async def set_default_capacity(
     db: Database, group_id: uuid.UUID, distribution_id: uuid.UUID, capacity: int
 ) -> SlotsView:
-    async def work() -> None:
-        async with db.transaction() as conn:
-            await dist_repo.distribution_window(conn, group_id, distribution_id, lock=True)
-            most = await slot_repo.most_booked_on_default(conn, distribution_id)
-            if most > capacity:
-                raise capacity_below_bookings(most)
-            await slot_repo.set_default_capacity(conn, distribution_id, capacity)
+    async def work(conn: Connection) -> None:
+        await dist_repo.distribution_window(conn, group_id, distribution_id, lock=True)
+        most = await slot_repo.most_booked_on_default(conn, distribution_id)
+        if most > capacity:
+            raise capacity_below_bookings(most)
+        await slot_repo.set_default_capacity(conn, distribution_id, capacity)
 
     try:
-        await retrying(work)
+        await in_transaction(db, work)
     except asyncpg.CheckViolationError:
         raise capacity_below_bookings(capacity + 1) from None
     return await slots_view(db, group_id, distribution_id, None)
@@ -261,19 +244,18 @@ async def set_slot_capacity(
     slot_id: uuid.UUID,
     capacity: int | None,
 ) -> SlotOut:
-    async def work() -> SlotRow:
-        async with db.transaction() as conn:
-            dist, _ = await dist_repo.distribution_window(conn, group_id, distribution_id)
-            booked = await slot_repo.booked_on_slot_for_update(conn, distribution_id, slot_id)
-            if booked is None:
-                raise slot_not_found()
-            effective = dist.default_capacity if capacity is None else capacity
-            if booked > effective:
-                raise capacity_below_bookings(booked)
-            return await slot_repo.set_slot_capacity(conn, slot_id, effective, capacity)
+    async def work(conn: Connection) -> SlotRow:
+        dist, _ = await dist_repo.distribution_window(conn, group_id, distribution_id)
+        booked = await slot_repo.booked_on_slot_for_update(conn, distribution_id, slot_id)
+        if booked is None:
+            raise slot_not_found()
+        effective = dist.default_capacity if capacity is None else capacity
+        if booked > effective:
+            raise capacity_below_bookings(booked)
+        return await slot_repo.set_slot_capacity(conn, slot_id, effective, capacity)
 
     try:
-        row = await retrying(work)
+        row = await in_transaction(db, work)
     except asyncpg.CheckViolationError:
         raise capacity_below_bookings(capacity or 0) from None
     return slot_out(row, None)

@@ -8,23 +8,19 @@ from services.ordering.distributions import require_distribution
 from services.ordering.domain import (
     DistributionState,
     LineLockedError,
-    QuantityError,
     check_member_sets_quantity,
-    check_quantity_limit,
     distribution_state,
-    line_total_cents,
-    parse_quantity,
     quantity_text,
 )
 from services.ordering.problems import (
+    check_total_quantity,
     distribution_not_found,
     locked_problem,
     not_offered_problem,
     not_open_problem,
     out_of_stock_problem,
     product_not_found,
-    quantity_problem,
-    quantity_status,
+    requested_quantity,
 )
 from services.ordering.repository import carts as repo
 from services.ordering.repository import catalog as catalog_repo
@@ -43,19 +39,6 @@ class _Merged:
     pending: Decimal
 
 
-def _with_quantity(line: Line, quantity: Decimal) -> Line:
-    return Line(
-        product_id=line.product_id,
-        product_name=line.product_name,
-        category=line.category,
-        unit_label=line.unit_label,
-        bulk=line.bulk,
-        quantity=quantity,
-        unit_price_cents=line.unit_price_cents,
-        line_total_cents=line_total_cents(quantity, line.unit_price_cents),
-    )
-
-
 async def cart_view(conn: Connection, distribution: Distribution, user_id: uuid.UUID) -> Json:
     state = distribution_state(distribution.opens_at, distribution.closes_at, distribution.db_now)
     order = await orders_repo.member_order(conn, distribution.id, user_id)
@@ -69,33 +52,13 @@ async def cart_view(conn: Connection, distribution: Distribution, user_id: uuid.
         entry = merged.get(c.product_id)
         if entry is None:
             price = c.price_cents if c.price_cents is not None else 0
-            as_line = Line(
-                product_id=c.product_id,
-                product_name=c.name,
-                category=c.category,
-                unit_label=c.unit_label,
-                bulk=c.bulk,
-                quantity=Decimal(0),
-                unit_price_cents=price,
-                line_total_cents=0,
-            )
+            as_line = c.as_line(price, Decimal(0))
             entry = merged[c.product_id] = _Merged(as_line, Decimal(0), Decimal(0))
         entry.pending = c.quantity
-        pending_lines.append(
-            Line(
-                product_id=c.product_id,
-                product_name=c.name,
-                category=c.category,
-                unit_label=c.unit_label,
-                bulk=c.bulk,
-                quantity=c.quantity,
-                unit_price_cents=entry.line.unit_price_cents,
-                line_total_cents=line_total_cents(c.quantity, entry.line.unit_price_cents),
-            )
-        )
+        pending_lines.append(c.as_line(entry.line.unit_price_cents, c.quantity))
     lines = []
     for entry in sorted(merged.values(), key=lambda e: (e.line.category, e.line.product_name)):
-        line = line_json(_with_quantity(entry.line, entry.validated + entry.pending))
+        line = line_json(entry.line.with_quantity(entry.validated + entry.pending))
         line["validated_quantity"] = quantity_text(entry.validated)
         line["pending_quantity"] = quantity_text(entry.pending)
         lines.append(line)
@@ -161,18 +124,11 @@ async def add_line(
     async with db.transaction() as conn:
         distribution = await _open_distribution(conn, group_id, distribution_id)
         product = await _orderable_product(conn, distribution_id, product_id)
-        try:
-            quantity = parse_quantity(raw_quantity, product.bulk)
-        except QuantityError as exc:
-            raise quantity_problem(exc, quantity_status(raw_quantity, product.bulk)) from None
+        quantity = requested_quantity(raw_quantity, product.bulk)
         await repo.lock_member_distribution(conn, distribution_id, user_id)
         validated = await orders_repo.validated_quantity(conn, distribution_id, user_id, product_id)
         pending = await repo.pending_quantity(conn, distribution_id, user_id, product_id)
-        try:
-            check_quantity_limit(validated + pending + quantity, product.bulk)
-        except QuantityError as exc:
-            # Too much with what the cart already holds: a conflict with its state.
-            raise quantity_problem(exc, 409) from None
+        check_total_quantity(validated + pending + quantity, product.bulk)
         await repo.add_to_cart(conn, distribution_id, user_id, product_id, quantity)
         return await cart_view(conn, distribution, user_id)
 
@@ -191,11 +147,7 @@ async def set_line(
         product = await catalog_repo.offered_product(conn, distribution_id, product_id)
         if product is None:
             raise product_not_found()
-        try:
-            quantity = parse_quantity(raw_quantity, product.bulk)
-            check_quantity_limit(quantity, product.bulk)
-        except QuantityError as exc:
-            raise quantity_problem(exc, quantity_status(raw_quantity, product.bulk)) from None
+        quantity = requested_quantity(raw_quantity, product.bulk, within_limit=True)
         await repo.lock_member_distribution(conn, distribution_id, user_id)
         validated = await orders_repo.validated_quantity(conn, distribution_id, user_id, product_id)
         try:

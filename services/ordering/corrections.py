@@ -3,28 +3,23 @@
 import uuid
 from decimal import Decimal
 
-from services.ordering.domain import QuantityError, line_total_cents, parse_quantity
+from services.ordering.events import publish
 from services.ordering.orders import order_view
 from services.ordering.problems import (
     not_offered_problem,
     order_not_found,
-    out_of_stock_problem,
-    quantity_problem,
-    quantity_status,
+    requested_quantity,
 )
 from services.ordering.repository import catalog as catalog_repo
 from services.ordering.repository import ledger as ledger_repo
 from services.ordering.repository import orders as repo
-from services.ordering.repository import stock as stock_repo
 from services.ordering.repository.rows import Line
+from services.ordering.validation import reserve_stock
 from services.ordering.views import Json, order_event_lines
 from shared.contracts.ordering import OrderUpdatedV1
 from shared.db import Connection, Database
 from shared.idempotency import once
-from shared.outbox import add_event
 from shared.problems import Problem
-
-SOURCE = "/ordering"
 
 
 async def correct_order(
@@ -65,7 +60,7 @@ async def _correct(
     note: str | None,
     recorded_by: uuid.UUID | None,
 ) -> Json:
-    order = await repo.lock_order(conn, group_id, order_id)
+    order = await repo.get_order(conn, group_id, order_id, for_update=True)
     if order is None:
         raise order_not_found()
     existing: dict[uuid.UUID, Line] = {
@@ -91,29 +86,15 @@ async def _correct(
             )
         else:
             template = before
-        try:
-            quantity = Decimal(0) if raw in ("0", 0) else parse_quantity(raw, template.bulk)
-        except QuantityError as exc:
-            raise quantity_problem(exc, quantity_status(raw, template.bulk)) from None
+        quantity = Decimal(0) if raw in ("0", 0) else requested_quantity(raw, template.bulk)
         deltas[product_id] = quantity - template.quantity
-        line = Line(
-            product_id=product_id,
-            product_name=template.product_name,
-            category=template.category,
-            unit_label=template.unit_label,
-            bulk=template.bulk,
-            quantity=quantity,
-            unit_price_cents=template.unit_price_cents,
-            line_total_cents=line_total_cents(quantity, template.unit_price_cents),
-        )
+        line = template.with_quantity(quantity)
         new_lines.append(line)
         existing[product_id] = line
     if not any(deltas.values()):
         # The quantities it already has (a correction sent twice): nothing to record.
         return await order_view(conn, group_id, order)
-    short = await stock_repo.take_stock(conn, {p: d for p, d in deltas.items() if d != 0})
-    if short:
-        raise out_of_stock_problem(short)
+    await reserve_stock(conn, {p: d for p, d in deltas.items() if d != 0})
     await repo.upsert_lines(conn, order_id, new_lines)
     total = sum(ln.line_total_cents for ln in existing.values())
     difference = total - order.total_cents
@@ -130,10 +111,8 @@ async def _correct(
         note=note,
     )
     lines = [ln for ln in existing.values() if ln.quantity > 0]
-    await add_event(
+    await publish(
         conn,
-        "ordering.order.updated.v1",
-        SOURCE,
         OrderUpdatedV1(
             order_id=order_id,
             distribution_id=order.distribution_id,
@@ -144,7 +123,6 @@ async def _correct(
             at=order.updated_at,
             change="coordinator_correction",
         ),
-        subject=str(order_id),
-        group_id=group_id,
+        order_id,
     )
     return await order_view(conn, group_id, order)

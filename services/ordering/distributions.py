@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime
 
 from services.ordering.domain import schedule_errors
+from services.ordering.events import publish
 from services.ordering.models import DistributionCreate
 from services.ordering.problems import distribution_not_found
 from services.ordering.repository import catalog as catalog_repo
@@ -17,10 +18,7 @@ from shared.contracts.ordering import (
     DistributionScheduledV1,
 )
 from shared.db import Connection, Database
-from shared.outbox import add_event
 from shared.problems import Problem
-
-SOURCE = "/ordering"
 
 
 async def require_distribution(
@@ -123,13 +121,10 @@ async def schedule_distribution(
     if row is None:
         return None
     await repo.insert_distribution_products(conn, row.id, prices)
-    await add_event(
+    await publish(
         conn,
-        "ordering.distribution.scheduled.v1",
-        SOURCE,
         DistributionScheduledV1(**distribution_event(row)),
-        subject=str(row.id),
-        group_id=group_id,
+        row.id,
     )
     return distribution_json(row)
 
@@ -162,23 +157,17 @@ async def announce_due(db: Database) -> int:
     async with db.transaction() as conn:
         for row in await repo.claim_opened(conn):
             if row.closes_at > row.db_now:  # a distribution created already closed never "opens"
-                await add_event(
+                await publish(
                     conn,
-                    "ordering.distribution.opened.v1",
-                    SOURCE,
                     DistributionOpenedV1(**distribution_event(row)),
-                    subject=str(row.id),
-                    group_id=row.group_id,
+                    row.id,
                 )
                 count += 1
         for row in await repo.claim_closed(conn):
-            await add_event(
+            await publish(
                 conn,
-                "ordering.distribution.closed.v1",
-                SOURCE,
                 DistributionClosedV1(**distribution_event(row)),
-                subject=str(row.id),
-                group_id=row.group_id,
+                row.id,
             )
             count += 1
     return count

@@ -3,24 +3,19 @@
 import uuid
 
 from services.ordering.distributions import require_distribution
-from services.ordering.domain import PaymentMethod
+from services.ordering.events import publish
+from services.ordering.models import PaymentCreate
 from services.ordering.repository import ledger as repo
 from services.ordering.views import Json, ledger_json
 from shared.contracts.ordering import PaymentRecordedV1
 from shared.db import Connection, Database
 from shared.idempotency import once
-from shared.outbox import add_event
-
-SOURCE = "/ordering"
 
 
 async def record_payment(
     db: Database,
     group_id: uuid.UUID,
-    user_id: uuid.UUID,
-    amount_cents: int,
-    method: PaymentMethod,
-    distribution_id: uuid.UUID | None,
+    payment: PaymentCreate,
     recorded_by: uuid.UUID,
     idempotency_key: str | None,
 ) -> tuple[int, Json]:
@@ -28,22 +23,15 @@ async def record_payment(
     async with db.transaction() as conn:
 
         async def record() -> tuple[int, Json]:
-            return 201, await _record(
-                conn, group_id, user_id, amount_cents, method, distribution_id, recorded_by
-            )
+            return 201, await _record(conn, group_id, payment, recorded_by)
 
         return await once(conn, f"payment:{group_id}:{recorded_by}", idempotency_key, record)
 
 
 async def _record(
-    conn: Connection,
-    group_id: uuid.UUID,
-    user_id: uuid.UUID,
-    amount_cents: int,
-    method: PaymentMethod,
-    distribution_id: uuid.UUID | None,
-    recorded_by: uuid.UUID,
+    conn: Connection, group_id: uuid.UUID, payment: PaymentCreate, recorded_by: uuid.UUID
 ) -> Json:
+    user_id, distribution_id = payment.user_id, payment.distribution_id
     if distribution_id is not None:
         await require_distribution(conn, group_id, distribution_id)
     payment_id = uuid.uuid4()
@@ -52,28 +40,25 @@ async def _record(
         group_id,
         user_id,
         "payment",
-        amount_cents,
+        payment.amount_cents,
         distribution_id=distribution_id,
         payment_id=payment_id,
-        method=method,
+        method=payment.method,
         recorded_by=recorded_by,
     )
-    await add_event(
+    await publish(
         conn,
-        "ordering.payment.recorded.v1",
-        SOURCE,
         PaymentRecordedV1(
             payment_id=payment_id,
             group_id=group_id,
             user_id=user_id,
-            amount_cents=amount_cents,
-            method=method,
+            amount_cents=payment.amount_cents,
+            method=payment.method,
             distribution_id=distribution_id,
             recorded_by=recorded_by,
             recorded_at=entry.created_at,
         ),
-        subject=str(payment_id),
-        group_id=group_id,
+        payment_id,
     )
     return {
         **ledger_json(entry),

@@ -1,11 +1,13 @@
 """The ordering service's refusals (application/problem+json), French and English."""
 
 import uuid
+from decimal import Decimal
 
 from services.ordering.domain import (
     DistributionState,
     LineLockedError,
     QuantityError,
+    check_quantity_limit,
     parse_quantity,
 )
 from shared.problems import Problem, not_found
@@ -29,6 +31,27 @@ def quantity_problem(exc: QuantityError, status: int = 422) -> Problem:
         exc.detail_en,
         errors=[{"field": "quantity", "message": f"{exc.detail_fr} / {exc.detail_en}"}],
     )
+
+
+def requested_quantity(raw: object, bulk: bool, *, within_limit: bool = False) -> Decimal:
+    """The quantity asked for a product (bulk or by the piece), or its refusal (422 or 409, see
+    quantity_status); `within_limit` also refuses one over the limit of one line."""
+    try:
+        quantity = parse_quantity(raw, bulk)
+        if within_limit:
+            check_quantity_limit(quantity, bulk)
+    except QuantityError as exc:
+        raise quantity_problem(exc, quantity_status(raw, bulk)) from None
+    return quantity
+
+
+def check_total_quantity(quantity: Decimal, bulk: bool) -> None:
+    """A line's total over the limit, with what the cart or order already holds: a conflict with
+    its state (409)."""
+    try:
+        check_quantity_limit(quantity, bulk)
+    except QuantityError as exc:
+        raise quantity_problem(exc, 409) from None
 
 
 def locked_problem() -> Problem:

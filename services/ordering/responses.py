@@ -171,23 +171,6 @@ class ProductOrder(BaseModel):
     quantity: Quantity
 
 
-class ByProductLine(BaseModel):
-    """reports.by_product."""
-
-    product_id: uuid.UUID
-    product_name: str
-    category: str
-    unit_label: str
-    bulk: bool
-    quantity: Quantity
-    total_cents: int
-    orders: list[ProductOrder]
-
-
-class ByProduct(BaseModel):
-    products: list[ByProductLine]
-
-
 class PurchaseLine(BaseModel):
     """reports.purchase_lines."""
 
@@ -198,6 +181,16 @@ class PurchaseLine(BaseModel):
     bulk: bool
     quantity: Quantity
     total_cents: int
+
+
+class ByProductLine(PurchaseLine):
+    """reports.by_product."""
+
+    orders: list[ProductOrder]
+
+
+class ByProduct(BaseModel):
+    products: list[ByProductLine]
 
 
 class PurchaseOrder(BaseModel):

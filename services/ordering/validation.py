@@ -7,12 +7,12 @@ import uuid
 from decimal import Decimal
 
 from services.ordering.cart import require_open
-from services.ordering.domain import QuantityError, check_quantity_limit, line_total_cents
+from services.ordering.events import publish
 from services.ordering.orders import order_answer, order_with_distribution
 from services.ordering.problems import (
+    check_total_quantity,
     not_offered_problem,
     out_of_stock_problem,
-    quantity_problem,
 )
 from services.ordering.repository import carts as carts_repo
 from services.ordering.repository import distributions as distributions_repo
@@ -23,10 +23,7 @@ from services.ordering.views import Json, order_event_lines
 from shared.contracts.ordering import OrderUpdatedV1, OrderV1, OrderValidatedV1
 from shared.db import Connection, Database
 from shared.idempotency import claim, remember
-from shared.outbox import add_event
 from shared.problems import Problem
-
-SOURCE = "/ordering"
 
 
 async def reserve_stock(conn: Connection, wanted: dict[uuid.UUID, Decimal]) -> None:
@@ -104,22 +101,10 @@ async def _validate(
     for ln in pending:
         before = by_product.get(ln.product_id)
         quantity = ln.quantity + (before.quantity if before else 0)
-        try:
-            check_quantity_limit(quantity, ln.bulk)
-        except QuantityError as exc:
-            raise quantity_problem(exc, 409) from None
+        check_total_quantity(quantity, ln.bulk)
         price = before.unit_price_cents if before else ln.price_cents
         assert price is not None, "not offered lines were refused above"
-        line = Line(
-            product_id=ln.product_id,
-            product_name=ln.name,
-            category=ln.category,
-            unit_label=ln.unit_label,
-            bulk=ln.bulk,
-            quantity=quantity,
-            unit_price_cents=price,
-            line_total_cents=line_total_cents(quantity, price),
-        )
+        line = ln.as_line(price, quantity)
         changed.append(line)
         by_product[ln.product_id] = line
     lines = sorted(by_product.values(), key=lambda x: (x.category, x.product_name))
@@ -149,7 +134,6 @@ async def _validate(
             total_cents=total,
             at=saved.updated_at,
         )
-        routing_key = "ordering.order.validated.v1"
     else:
         event = OrderUpdatedV1(
             order_id=saved.id,
@@ -161,8 +145,7 @@ async def _validate(
             at=saved.updated_at,
             change="member_added",
         )
-        routing_key = "ordering.order.updated.v1"
-    await add_event(conn, routing_key, SOURCE, event, subject=str(saved.id), group_id=group_id)
+    await publish(conn, event, saved.id)
     status = 201 if created else 200
     answer = order_with_distribution(saved, lines, saved.paid_cents, distribution)
     if idempotency is not None:

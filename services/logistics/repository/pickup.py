@@ -36,23 +36,18 @@ async def pickup_choice(
     )
 
 
-async def is_volunteer(conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID) -> bool:
-    choice = await conn.fetchval(
-        "SELECT choice FROM pickup_choices WHERE distribution_id = $1 AND user_id = $2",
-        distribution_id,
-        user_id,
-    )
-    return bool(choice == "can_deliver")
+_CHOICE = "SELECT choice FROM pickup_choices WHERE distribution_id = $1 AND user_id = $2"
+_CHOICE_FOR_SHARE = (
+    "SELECT choice FROM pickup_choices WHERE distribution_id = $1 AND user_id = $2 FOR SHARE"
+)
 
 
-async def is_volunteer_for_share(
-    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID
+async def is_volunteer(
+    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID, *, for_share: bool = False
 ) -> bool:
-    """FOR SHARE: the volunteer's choice cannot change until the caller's transaction ends."""
+    """`for_share`: the volunteer's choice cannot change until the caller's transaction ends."""
     choice = await conn.fetchval(
-        "SELECT choice FROM pickup_choices WHERE distribution_id = $1 AND user_id = $2 FOR SHARE",
-        distribution_id,
-        user_id,
+        _CHOICE_FOR_SHARE if for_share else _CHOICE, distribution_id, user_id
     )
     return bool(choice == "can_deliver")
 

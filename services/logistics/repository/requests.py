@@ -8,6 +8,7 @@ each returns the rows it ended so the caller can record them and tell both sides
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import LiteralString
 
 from services.logistics.domain import SharedField
 from shared.db import Connection, Record
@@ -55,7 +56,11 @@ def _request(r: Record) -> RequestRow:
     return RequestRow(**dict(r))
 
 
-def _ended(rows: list[Record]) -> list[EndedRequest]:
+async def _ended(
+    conn: Connection, statement: LiteralString, *args: uuid.UUID
+) -> list[EndedRequest]:
+    """Run one of the fixed statements below that end requests or claims; the rows it ended."""
+    rows = await conn.fetch(statement, *args)
     return [
         EndedRequest(
             id=r["id"],
@@ -133,25 +138,28 @@ async def insert_request(
     return request_id
 
 
+_REQUESTER = (
+    "SELECT requester_id FROM delivery_requests"
+    " WHERE id = $1 AND distribution_id = $2 AND group_id = $3"
+)
+_REQUESTER_FOR_UPDATE = (
+    "SELECT requester_id FROM delivery_requests"
+    " WHERE id = $1 AND distribution_id = $2 AND group_id = $3 FOR UPDATE"
+)
+
+
 async def requester_of(
-    conn: Connection, request_id: uuid.UUID, distribution_id: uuid.UUID, group_id: uuid.UUID
+    conn: Connection,
+    request_id: uuid.UUID,
+    distribution_id: uuid.UUID,
+    group_id: uuid.UUID,
+    *,
+    for_update: bool = False,
 ) -> uuid.UUID | None:
+    """The request's requester when it is in this distribution of this group; `for_update`
+    locks the request until the end of the transaction."""
     requester: uuid.UUID | None = await conn.fetchval(
-        "SELECT requester_id FROM delivery_requests"
-        " WHERE id = $1 AND distribution_id = $2 AND group_id = $3",
-        request_id,
-        distribution_id,
-        group_id,
-    )
-    return requester
-
-
-async def requester_of_for_update(
-    conn: Connection, request_id: uuid.UUID, distribution_id: uuid.UUID, group_id: uuid.UUID
-) -> uuid.UUID | None:
-    requester: uuid.UUID | None = await conn.fetchval(
-        "SELECT requester_id FROM delivery_requests"
-        " WHERE id = $1 AND distribution_id = $2 AND group_id = $3 FOR UPDATE",
+        _REQUESTER_FOR_UPDATE if for_update else _REQUESTER,
         request_id,
         distribution_id,
         group_id,
@@ -174,45 +182,45 @@ async def assign(conn: Connection, request_id: uuid.UUID, volunteer_id: uuid.UUI
 
 
 async def delete_request(conn: Connection, request_id: uuid.UUID) -> list[EndedRequest]:
-    rows = await conn.fetch(
+    return await _ended(
+        conn,
         "DELETE FROM delivery_requests r WHERE r.id = $1"
         " RETURNING r.id, r.distribution_id, r.group_id, r.requester_id, r.volunteer_id",
         request_id,
     )
-    return _ended(rows)
 
 
 async def delete_requests_in_distribution(
     conn: Connection, requester_id: uuid.UUID, distribution_id: uuid.UUID
 ) -> list[EndedRequest]:
-    rows = await conn.fetch(
+    return await _ended(
+        conn,
         "DELETE FROM delivery_requests r WHERE r.requester_id = $1 AND r.distribution_id = $2"
         " RETURNING r.id, r.distribution_id, r.group_id, r.requester_id, r.volunteer_id",
         requester_id,
         distribution_id,
     )
-    return _ended(rows)
 
 
 async def delete_requests_in_group(
     conn: Connection, requester_id: uuid.UUID, group_id: uuid.UUID
 ) -> list[EndedRequest]:
-    rows = await conn.fetch(
+    return await _ended(
+        conn,
         "DELETE FROM delivery_requests r WHERE r.requester_id = $1 AND r.group_id = $2"
         " RETURNING r.id, r.distribution_id, r.group_id, r.requester_id, r.volunteer_id",
         requester_id,
         group_id,
     )
-    return _ended(rows)
 
 
 async def delete_requests_of(conn: Connection, requester_id: uuid.UUID) -> list[EndedRequest]:
-    rows = await conn.fetch(
+    return await _ended(
+        conn,
         "DELETE FROM delivery_requests r WHERE r.requester_id = $1"
         " RETURNING r.id, r.distribution_id, r.group_id, r.requester_id, r.volunteer_id",
         requester_id,
     )
-    return _ended(rows)
 
 
 # --- claims handed back (the request reopens): one statement per case -----------------------
@@ -223,7 +231,8 @@ async def unassign_claim(
     group_id: uuid.UUID,
     volunteer_id: uuid.UUID,
 ) -> list[EndedRequest]:
-    rows = await conn.fetch(
+    return await _ended(
+        conn,
         "WITH old AS (SELECT id, volunteer_id FROM delivery_requests"
         " WHERE id = $1 AND distribution_id = $2 AND group_id = $3 AND volunteer_id = $4"
         " FOR UPDATE)"
@@ -235,13 +244,13 @@ async def unassign_claim(
         group_id,
         volunteer_id,
     )
-    return _ended(rows)
 
 
 async def unassign_claims_in_distribution(
     conn: Connection, volunteer_id: uuid.UUID, distribution_id: uuid.UUID
 ) -> list[EndedRequest]:
-    rows = await conn.fetch(
+    return await _ended(
+        conn,
         "WITH old AS (SELECT id, volunteer_id FROM delivery_requests"
         " WHERE volunteer_id = $1 AND distribution_id = $2 FOR UPDATE)"
         " UPDATE delivery_requests r SET volunteer_id = NULL, assigned_at = NULL FROM old"
@@ -250,13 +259,13 @@ async def unassign_claims_in_distribution(
         volunteer_id,
         distribution_id,
     )
-    return _ended(rows)
 
 
 async def unassign_claims_in_group(
     conn: Connection, volunteer_id: uuid.UUID, group_id: uuid.UUID
 ) -> list[EndedRequest]:
-    rows = await conn.fetch(
+    return await _ended(
+        conn,
         "WITH old AS (SELECT id, volunteer_id FROM delivery_requests"
         " WHERE volunteer_id = $1 AND group_id = $2 FOR UPDATE)"
         " UPDATE delivery_requests r SET volunteer_id = NULL, assigned_at = NULL FROM old"
@@ -265,11 +274,11 @@ async def unassign_claims_in_group(
         volunteer_id,
         group_id,
     )
-    return _ended(rows)
 
 
 async def unassign_claims_of(conn: Connection, volunteer_id: uuid.UUID) -> list[EndedRequest]:
-    rows = await conn.fetch(
+    return await _ended(
+        conn,
         "WITH old AS (SELECT id, volunteer_id FROM delivery_requests"
         " WHERE volunteer_id = $1 FOR UPDATE)"
         " UPDATE delivery_requests r SET volunteer_id = NULL, assigned_at = NULL FROM old"
@@ -277,4 +286,3 @@ async def unassign_claims_of(conn: Connection, volunteer_id: uuid.UUID) -> list[
         " RETURNING r.id, r.distribution_id, r.group_id, r.requester_id, old.volunteer_id",
         volunteer_id,
     )
-    return _ended(rows)

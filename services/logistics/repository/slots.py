@@ -57,22 +57,18 @@ async def slots_of(conn: Connection, distribution_id: uuid.UUID) -> list[SlotRow
     return [_slot_row(r) for r in rows]
 
 
+_BOOKED_SLOT_ID = "SELECT slot_id FROM bookings WHERE distribution_id = $1 AND user_id = $2"
+_BOOKED_SLOT_ID_FOR_UPDATE = (
+    "SELECT slot_id FROM bookings WHERE distribution_id = $1 AND user_id = $2 FOR UPDATE"
+)
+
+
 async def booked_slot_id(
-    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID
+    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID, *, for_update: bool = False
 ) -> uuid.UUID | None:
+    """The member's booked slot; `for_update` locks the booking until the transaction ends."""
     slot_id: uuid.UUID | None = await conn.fetchval(
-        "SELECT slot_id FROM bookings WHERE distribution_id = $1 AND user_id = $2",
-        distribution_id,
-        user_id,
-    )
-    return slot_id
-
-
-async def booked_slot_id_for_update(
-    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID
-) -> uuid.UUID | None:
-    slot_id: uuid.UUID | None = await conn.fetchval(
-        "SELECT slot_id FROM bookings WHERE distribution_id = $1 AND user_id = $2 FOR UPDATE",
+        _BOOKED_SLOT_ID_FOR_UPDATE if for_update else _BOOKED_SLOT_ID,
         distribution_id,
         user_id,
     )

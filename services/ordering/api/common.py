@@ -31,6 +31,24 @@ async def coordinator(request: web.Request) -> tuple[Principal, uuid.UUID]:
     return caller, group_id
 
 
+async def member_distribution(request: web.Request) -> tuple[Principal, uuid.UUID, uuid.UUID]:
+    """A member of the path's group, the group and the path's distribution."""
+    caller, group_id = await member(request)
+    return caller, group_id, path_uuid(request, "distribution_id")
+
+
+async def me(request: web.Request) -> tuple[uuid.UUID, uuid.UUID]:
+    """The path's group and the member (a person, not a service) calling."""
+    caller, group_id = await member(request)
+    return group_id, person(caller)
+
+
+async def my_distribution(request: web.Request) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+    """The group, the path's distribution and the member (a person) calling."""
+    group_id, user_id = await me(request)
+    return group_id, path_uuid(request, "distribution_id"), user_id
+
+
 def person(caller: Principal) -> uuid.UUID:
     """The member calling (a service cannot have a cart, an order or record a payment)."""
     if caller.service is not None:

@@ -1,5 +1,9 @@
 """Coordinator routes: the catalog, distributions and their reports."""
 
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from aiohttp import web
 
 from services.ordering import catalog, distributions, reports, responses
@@ -15,6 +19,7 @@ from services.ordering.api.common import (
 )
 from services.ordering.models import CopyCatalog, DistributionCreate, ProductCreate, ProductPatch
 from shared.bodies import parse_json, path_uuid
+from shared.db import Database
 from shared.http import json_ok
 from shared.openapi import operation
 
@@ -71,6 +76,16 @@ async def copy_products(request: web.Request) -> web.Response:
 
 # --- distributions and reports -------------------------------------------------------------------
 
+Report = TypeVar("Report")
+
+
+async def _report(
+    request: web.Request, make: Callable[[Database, uuid.UUID, uuid.UUID], Awaitable[Report]]
+) -> Report:
+    """A report on the path's distribution for whoever coordinates its group."""
+    _, group_id = await coordinator(request)
+    return await make(db(request), group_id, path_uuid(request, "distribution_id"))
+
 
 @routes.post(G + "/distributions")
 @operation(
@@ -96,27 +111,21 @@ async def create_distribution(request: web.Request) -> web.Response:
     response=responses.Orders,
 )
 async def distribution_orders(request: web.Request) -> web.Response:
-    _, group_id = await coordinator(request)
-    distribution_id = path_uuid(request, "distribution_id")
-    orders = await reports.distribution_orders(db(request), group_id, distribution_id)
+    orders = await _report(request, reports.distribution_orders)
     return json_ok({"orders": orders})
 
 
 @routes.get(D + "/orders.csv")
 @operation("Orders of a distribution as CSV", response="text/csv", tags=COORDINATOR)
 async def distribution_orders_csv(request: web.Request) -> web.Response:
-    _, group_id = await coordinator(request)
-    distribution_id = path_uuid(request, "distribution_id")
-    orders = await reports.distribution_orders(db(request), group_id, distribution_id)
+    orders = await _report(request, reports.distribution_orders)
     return csv_answer(reports.orders_csv(orders), "commandes.csv")
 
 
 @routes.get(D + "/by-product")
 @operation("Orders of a distribution, by product", tags=COORDINATOR, response=responses.ByProduct)
 async def distribution_by_product(request: web.Request) -> web.Response:
-    _, group_id = await coordinator(request)
-    distribution_id = path_uuid(request, "distribution_id")
-    products = await reports.by_product(db(request), group_id, distribution_id)
+    products = await _report(request, reports.by_product)
     return json_ok({"products": products})
 
 
@@ -127,17 +136,13 @@ async def distribution_by_product(request: web.Request) -> web.Response:
     response=responses.PurchaseOrder,
 )
 async def purchase_order(request: web.Request) -> web.Response:
-    _, group_id = await coordinator(request)
-    distribution_id = path_uuid(request, "distribution_id")
-    return json_ok(await reports.purchase_order(db(request), group_id, distribution_id))
+    return json_ok(await _report(request, reports.purchase_order))
 
 
 @routes.get(D + "/purchase-order.csv")
 @operation("Purchase order as CSV", response="text/csv", tags=COORDINATOR)
 async def purchase_order_csv(request: web.Request) -> web.Response:
-    _, group_id = await coordinator(request)
-    distribution_id = path_uuid(request, "distribution_id")
-    found = await reports.purchase_order(db(request), group_id, distribution_id)
+    found = await _report(request, reports.purchase_order)
     return csv_answer(reports.purchase_csv(found["lines"]), "bon-de-commande.csv")
 
 
@@ -148,15 +153,11 @@ async def purchase_order_csv(request: web.Request) -> web.Response:
     response=responses.Sheet,
 )
 async def day_sheet(request: web.Request) -> web.Response:
-    _, group_id = await coordinator(request)
-    distribution_id = path_uuid(request, "distribution_id")
-    return json_ok(await reports.day_sheet(db(request), group_id, distribution_id))
+    return json_ok(await _report(request, reports.day_sheet))
 
 
 @routes.get(D + "/sheet.csv")
 @operation("Distribution-day sheet as CSV", response="text/csv", tags=COORDINATOR)
 async def day_sheet_csv(request: web.Request) -> web.Response:
-    _, group_id = await coordinator(request)
-    distribution_id = path_uuid(request, "distribution_id")
-    sheet = await reports.day_sheet(db(request), group_id, distribution_id)
+    sheet = await _report(request, reports.day_sheet)
     return csv_answer(reports.sheet_csv(sheet["rows"]), "feuille-distribution.csv")

@@ -1,18 +1,42 @@
 """Member routes: distributions, offer, cart, validation, my orders and ledger."""
 
+import uuid
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 
 from services.ordering import cart, distributions, orders, payments, responses, validation
-from services.ordering.api.common import MEMBER, UUID_RE, D, G, db, member, person
+from services.ordering.api.common import (
+    MEMBER,
+    UUID_RE,
+    D,
+    G,
+    db,
+    me,
+    member,
+    member_distribution,
+    my_distribution,
+    person_or_none,
+)
 from services.ordering.models import AddLine, LastOrdersQuery, SetQuantity, ValidateOrder
 from services.ordering.pdf import order_pdf
 from services.ordering.views import Json
 from shared.bodies import parse_json, path_uuid, query_model
+from shared.db import Database
 from shared.http import json_ok
 from shared.idempotency import idempotency_key
 from shared.openapi import operation
 
 routes = web.RouteTableDef()
+
+
+async def _mine(
+    request: web.Request,
+    use_case: Callable[[Database, uuid.UUID, uuid.UUID, uuid.UUID], Awaitable[Json]],
+) -> web.Response:
+    """The calling member's own cart or order for the path's distribution."""
+    group_id, distribution_id, user_id = await my_distribution(request)
+    return json_ok(await use_case(db(request), group_id, distribution_id, user_id))
 
 
 @routes.get(G + "/distributions")
@@ -21,18 +45,19 @@ routes = web.RouteTableDef()
 )
 async def list_distributions(request: web.Request) -> web.Response:
     caller, group_id = await member(request)
-    user_id = None if caller.service else caller.user_id
-    return json_ok(await distributions.list_distributions(db(request), group_id, user_id))
+    return json_ok(
+        await distributions.list_distributions(db(request), group_id, person_or_none(caller))
+    )
 
 
 @routes.get(D)
 @operation("One distribution", tags=MEMBER, response=responses.Distribution)
 async def get_distribution(request: web.Request) -> web.Response:
-    caller, group_id = await member(request)
-    distribution_id = path_uuid(request, "distribution_id")
-    user_id = None if caller.service else caller.user_id
+    caller, group_id, distribution_id = await member_distribution(request)
     return json_ok(
-        await distributions.get_distribution(db(request), group_id, distribution_id, user_id)
+        await distributions.get_distribution(
+            db(request), group_id, distribution_id, person_or_none(caller)
+        )
     )
 
 
@@ -43,8 +68,7 @@ async def get_distribution(request: web.Request) -> web.Response:
     response=responses.Offer,
 )
 async def get_offer(request: web.Request) -> web.Response:
-    _, group_id = await member(request)
-    distribution_id = path_uuid(request, "distribution_id")
+    _, group_id, distribution_id = await member_distribution(request)
     return json_ok(await distributions.get_offer(db(request), group_id, distribution_id))
 
 
@@ -55,10 +79,7 @@ async def get_offer(request: web.Request) -> web.Response:
     response=responses.Cart,
 )
 async def get_cart(request: web.Request) -> web.Response:
-    caller, group_id = await member(request)
-    user_id = person(caller)
-    distribution_id = path_uuid(request, "distribution_id")
-    return json_ok(await cart.get_cart(db(request), group_id, distribution_id, user_id))
+    return await _mine(request, cart.get_cart)
 
 
 @routes.post(D + "/cart/lines")
@@ -69,9 +90,7 @@ async def get_cart(request: web.Request) -> web.Response:
     response=responses.Cart,
 )
 async def add_cart_line(request: web.Request) -> web.Response:
-    caller, group_id = await member(request)
-    user_id = person(caller)
-    distribution_id = path_uuid(request, "distribution_id")
+    group_id, distribution_id, user_id = await my_distribution(request)
     body = await parse_json(request, AddLine)
     return json_ok(
         await cart.add_line(
@@ -88,9 +107,7 @@ async def add_cart_line(request: web.Request) -> web.Response:
     response=responses.Cart,
 )
 async def set_cart_line(request: web.Request) -> web.Response:
-    caller, group_id = await member(request)
-    user_id = person(caller)
-    distribution_id = path_uuid(request, "distribution_id")
+    group_id, distribution_id, user_id = await my_distribution(request)
     product_id = path_uuid(request, "product_id")
     body = await parse_json(request, SetQuantity)
     return json_ok(
@@ -107,9 +124,7 @@ async def set_cart_line(request: web.Request) -> web.Response:
     response=responses.Cart,
 )
 async def delete_cart_line(request: web.Request) -> web.Response:
-    caller, group_id = await member(request)
-    user_id = person(caller)
-    distribution_id = path_uuid(request, "distribution_id")
+    group_id, distribution_id, user_id = await my_distribution(request)
     product_id = path_uuid(request, "product_id")
     return json_ok(
         await cart.remove_line(db(request), group_id, distribution_id, user_id, product_id)
@@ -124,9 +139,7 @@ async def delete_cart_line(request: web.Request) -> web.Response:
     tags=MEMBER,
 )
 async def validate_order(request: web.Request) -> web.Response:
-    caller, group_id = await member(request)
-    user_id = person(caller)
-    distribution_id = path_uuid(request, "distribution_id")
+    group_id, distribution_id, user_id = await my_distribution(request)
     await parse_json(request, ValidateOrder)
     status, order = await validation.validate_order(
         db(request), group_id, distribution_id, user_id, idempotency_key(request)
@@ -137,10 +150,7 @@ async def validate_order(request: web.Request) -> web.Response:
 @routes.get(D + "/order")
 @operation("My order for a distribution", tags=MEMBER, response=responses.Order)
 async def my_order(request: web.Request) -> web.Response:
-    caller, group_id = await member(request)
-    user_id = person(caller)
-    distribution_id = path_uuid(request, "distribution_id")
-    return json_ok(await orders.my_order(db(request), group_id, distribution_id, user_id))
+    return await _mine(request, orders.my_order)
 
 
 @routes.get(G + "/me/orders")
@@ -151,8 +161,7 @@ async def my_order(request: web.Request) -> web.Response:
     response=responses.Orders,
 )
 async def my_orders(request: web.Request) -> web.Response:
-    caller, group_id = await member(request)
-    user_id = person(caller)
+    group_id, user_id = await me(request)
     query = query_model(request, LastOrdersQuery)
     return json_ok(await orders.my_orders(db(request), group_id, user_id, query.limit))
 
@@ -164,8 +173,7 @@ async def my_orders(request: web.Request) -> web.Response:
     response=responses.Ledger,
 )
 async def my_ledger(request: web.Request) -> web.Response:
-    caller, group_id = await member(request)
-    user_id = person(caller)
+    group_id, user_id = await me(request)
     return json_ok(await payments.ledger(db(request), group_id, user_id))
 
 

@@ -36,14 +36,7 @@ async def record_payment(request: web.Request) -> web.Response:
     recorded_by = person(caller)
     body = await parse_json(request, PaymentCreate)
     status, answer = await payments.record_payment(
-        db(request),
-        group_id,
-        body.user_id,
-        body.amount_cents,
-        body.method,
-        body.distribution_id,
-        recorded_by,
-        idempotency_key(request),
+        db(request), group_id, body, recorded_by, idempotency_key(request)
     )
     return json_ok(answer, status)
 

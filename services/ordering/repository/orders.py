@@ -22,27 +22,27 @@ async def member_order(
     )
 
 
-async def get_order(conn: Connection, group_id: uuid.UUID, order_id: uuid.UUID) -> Order | None:
+_ORDER = (
+    "SELECT o.id, o.distribution_id, o.group_id, o.user_id, o.total_cents,"
+    " o.payment_method, o.validated_at, o.updated_at FROM orders o"
+    " WHERE o.id = $1 AND o.group_id = $2"
+)
+_ORDER_FOR_UPDATE = (
+    "SELECT o.id, o.distribution_id, o.group_id, o.user_id, o.total_cents,"
+    " o.payment_method, o.validated_at, o.updated_at FROM orders o"
+    " WHERE o.id = $1 AND o.group_id = $2 FOR UPDATE"
+)
+
+
+async def get_order(
+    conn: Connection, group_id: uuid.UUID, order_id: uuid.UUID, *, for_update: bool = False
+) -> Order | None:
+    """The order of this group; `for_update` locks it until the end of the transaction (a
+    coordinator's correction)."""
     return one(
         Order,
         await conn.fetchrow(
-            "SELECT o.id, o.distribution_id, o.group_id, o.user_id, o.total_cents,"
-            " o.payment_method, o.validated_at, o.updated_at FROM orders o"
-            " WHERE o.id = $1 AND o.group_id = $2",
-            order_id,
-            group_id,
-        ),
-    )
-
-
-async def lock_order(conn: Connection, group_id: uuid.UUID, order_id: uuid.UUID) -> Order | None:
-    """The order, locked until the end of the transaction (a coordinator's correction)."""
-    return one(
-        Order,
-        await conn.fetchrow(
-            "SELECT o.id, o.distribution_id, o.group_id, o.user_id, o.total_cents,"
-            " o.payment_method, o.validated_at, o.updated_at FROM orders o"
-            " WHERE o.id = $1 AND o.group_id = $2 FOR UPDATE",
+            _ORDER_FOR_UPDATE if for_update else _ORDER,
             order_id,
             group_id,
         ),
@@ -163,28 +163,12 @@ async def upsert_lines(conn: Connection, order_id: uuid.UUID, lines: list[Line])
 
 
 # A validation in one statement (see save_validation): the order row ($1..$5), its changed lines
-# (arrays $8..$15), the ledger debit (kind $6, amount $7) and the emptied cart. Two texts, as the
-# order row is inserted by the first validation and updated by the next ones.
-_FIRST_VALIDATION = (
+# (arrays $8..$15), the ledger debit (kind $6, amount $7) and the emptied cart. The first
+# validation inserts the order row; the next ones find it (same id) and update its total.
+_VALIDATION = (
     "WITH saved AS (INSERT INTO orders AS o (id, distribution_id, group_id, user_id, total_cents)"
-    " VALUES ($1, $2, $3, $4, $5) RETURNING o.id, o.distribution_id, o.group_id, o.user_id,"
-    " o.total_cents, o.payment_method, o.validated_at, o.updated_at),"
-    " new_lines AS (INSERT INTO order_lines (order_id, product_id, product_name, category,"
-    " unit_label, bulk, quantity, unit_price_cents, line_total_cents)"
-    " SELECT $1, * FROM unnest($8::uuid[], $9::text[], $10::text[], $11::text[], $12::bool[],"
-    " $13::numeric[], $14::int[], $15::int[])"
-    " ON CONFLICT (order_id, product_id) DO UPDATE SET quantity = EXCLUDED.quantity,"
-    " unit_price_cents = EXCLUDED.unit_price_cents,"
-    " line_total_cents = EXCLUDED.line_total_cents),"
-    " debit AS (INSERT INTO ledger_entries (entry_id, group_id, user_id, kind, amount_cents,"
-    " order_id, distribution_id) VALUES (gen_random_uuid(), $3, $4, $6, $7, $1, $2)),"
-    " emptied AS (DELETE FROM cart_lines WHERE distribution_id = $2 AND user_id = $4)"
-    " SELECT saved.*, (SELECT coalesce(sum(amount_cents), 0)::int FROM ledger_entries"
-    " WHERE kind = 'payment' AND distribution_id = $2 AND user_id = $4) AS paid_cents"
-    " FROM saved"
-)
-_NEXT_VALIDATION = (
-    "WITH saved AS (UPDATE orders AS o SET total_cents = $5, updated_at = now() WHERE o.id = $1"
+    " VALUES ($1, $2, $3, $4, $5)"
+    " ON CONFLICT (id) DO UPDATE SET total_cents = EXCLUDED.total_cents, updated_at = now()"
     " RETURNING o.id, o.distribution_id, o.group_id, o.user_id,"
     " o.total_cents, o.payment_method, o.validated_at, o.updated_at),"
     " new_lines AS (INSERT INTO order_lines (order_id, product_id, product_name, category,"
@@ -225,7 +209,7 @@ async def save_validation(
     saved = one(
         SavedOrder,
         await conn.fetchrow(
-            _FIRST_VALIDATION if created else _NEXT_VALIDATION,
+            _VALIDATION,
             order_id,
             distribution_id,
             group_id,

@@ -5,11 +5,12 @@ column added to a SELECT without its field (or the reverse) fails on the first c
 
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import Self, TypeVar
 
+from services.ordering.domain import line_total_cents
 from shared.db import Record
 
 T = TypeVar("T")
@@ -76,6 +77,19 @@ class CartLine:
     stock: Decimal | None
     price_cents: int | None  # None: no longer offered for this distribution
 
+    def as_line(self, unit_price_cents: int, quantity: Decimal) -> "Line":
+        """This product at that price and quantity, as an order line."""
+        return Line(
+            product_id=self.product_id,
+            product_name=self.name,
+            category=self.category,
+            unit_label=self.unit_label,
+            bulk=self.bulk,
+            quantity=quantity,
+            unit_price_cents=unit_price_cents,
+            line_total_cents=line_total_cents(quantity, unit_price_cents),
+        )
+
 
 @dataclass(frozen=True)
 class Order:
@@ -106,6 +120,11 @@ class Line:
     quantity: Decimal
     unit_price_cents: int
     line_total_cents: int
+
+    def with_quantity(self, quantity: Decimal) -> Self:
+        """The same product at the same price, for another quantity (its total recomputed)."""
+        total = line_total_cents(quantity, self.unit_price_cents)
+        return replace(self, quantity=quantity, line_total_cents=total)
 
 
 @dataclass(frozen=True)
