@@ -153,6 +153,11 @@ class Api:
         except ValueError:
             raise ServiceDown(service, "invalid JSON") from None
 
+    def unusable(self, service: str, reason: str) -> ServiceDown:
+        """An answer of another shape than the typed client's model: that service is down."""
+        log.warning("api_unexpected_answer", service=service, reason=reason)
+        return ServiceDown(service, reason)
+
     async def call_as_service(
         self, service: str, path: str, *, params: dict[str, str] | None = None
     ) -> Any:

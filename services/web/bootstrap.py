@@ -18,7 +18,14 @@ from .apiclient import API_KEY, Api, ApiError, ServiceDown
 from .csrf import FIELD as CSRF_FIELD
 from .csrf import CsrfSigner
 from .rendering import CSRF_COOKIE_SET, CSRF_SIGNER, CSRF_VALUE, render, setup_jinja
-from .sessions import CLEAR_SESSION, SETTINGS_KEY, clear_session_cookie, load_user, login_url
+from .sessions import (
+    CLEAR_SESSION,
+    SETTINGS_KEY,
+    clear_session_cookie,
+    load_user,
+    login_url,
+    set_csrf_cookie,
+)
 from .settings import WebSettings
 from .views import admin, association, dev, login, password, personal_data, public
 from .views.coord import catalog, corrections, distributions, logistics, sheets
@@ -209,14 +216,7 @@ def _unreadable_form_page(request: web.Request) -> web.Response:
 def _finish(request: web.Request, response: web.StreamResponse, new_csrf: bool) -> None:
     settings = request.app[SETTINGS_KEY]
     if new_csrf and not request.get(CSRF_COOKIE_SET):
-        response.set_cookie(
-            settings.csrf_cookie,
-            request[CSRF_VALUE],
-            path="/",
-            secure=settings.cookies_secure,
-            httponly=True,
-            samesite="Lax",
-        )
+        set_csrf_cookie(response, settings, request[CSRF_VALUE])
     if request.get(CLEAR_SESSION):
         clear_session_cookie(response, settings)
 

@@ -121,6 +121,18 @@ def _plain_decoded(text: str) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+def set_csrf_cookie(response: web.StreamResponse, settings: WebSettings, value: str) -> None:
+    """The CSRF cookie (double submit: the forms carry its signed value)."""
+    response.set_cookie(
+        settings.csrf_cookie,
+        value,
+        path="/",
+        secure=settings.cookies_secure,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
 def set_session_cookie(
     response: web.StreamResponse,
     settings: WebSettings,

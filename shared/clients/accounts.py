@@ -5,20 +5,16 @@ are the shapes accounts answers with (services/accounts/models.py: `Contact`, `G
 import time
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from shared.clients.base import Gone, InternalApi, Unavailable, parse
+from shared.clients.public import Answer, PublicClient
 from shared.contracts.accounts import Language
 
 GROUP_CACHE_SECONDS = 60.0
-
-
-class Answer(BaseModel):
-    """An answer of accounts: read-only; fields accounts adds later are ignored."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
+M = TypeVar("M", bound=BaseModel)
 
 
 class PersonDetails(Answer):
@@ -95,41 +91,91 @@ class AccountsClient:
         self.api = api
         self._groups: dict[uuid.UUID, tuple[float, Group]] = {}
 
-    async def contact(self, user_id: uuid.UUID) -> PersonContact:
-        status, body = await self.api.get_json(f"/internal/users/{user_id}/contact")
-        if status in (404, 410):
-            raise Gone("user erased or unknown")
+    async def _get(
+        self, model: type[M], path: str, what: str, gone: str, gone_statuses: tuple[int, ...]
+    ) -> M:
+        status, body = await self.api.get_json(path)
+        if status in gone_statuses:
+            raise Gone(gone)
         if body is None:
-            raise Unavailable(f"contact: HTTP {status}")
-        return parse(PersonContact, body, "contact")
+            raise Unavailable(f"{what}: HTTP {status}")
+        return parse(model, body, what)
+
+    async def contact(self, user_id: uuid.UUID) -> PersonContact:
+        path = f"/internal/users/{user_id}/contact"
+        return await self._get(PersonContact, path, "contact", "user erased or unknown", (404, 410))
 
     async def group(self, group_id: uuid.UUID) -> Group:
         """Kept a minute: a group's name and link change rarely."""
         cached = self._groups.get(group_id)
         if cached is not None and time.monotonic() - cached[0] < GROUP_CACHE_SECONDS:
             return cached[1]
-        status, body = await self.api.get_json(f"/internal/groups/{group_id}")
-        if body is None:
-            if status == 404:
-                raise Gone("group unknown")
-            raise Unavailable(f"group: HTTP {status}")
-        group = parse(Group, body, "group")
+        group = await self._get(
+            Group, f"/internal/groups/{group_id}", "group", "group unknown", (404,)
+        )
         self._groups[group_id] = (time.monotonic(), group)
         return group
 
     async def members(self, group_id: uuid.UUID) -> list[GroupMember]:
-        status, body = await self.api.get_json(f"/internal/groups/{group_id}/members")
-        if body is None:
-            if status == 404:
-                raise Gone("group unknown")
-            raise Unavailable(f"members: HTTP {status}")
-        return parse(GroupMembers, body, "members").members
+        path = f"/internal/groups/{group_id}/members"
+        return (await self._get(GroupMembers, path, "members", "group unknown", (404,))).members
 
     async def reset_token(self, reset_id: uuid.UUID) -> str:
         """Handed out once by accounts: keep it only in the message being sent."""
-        status, body = await self.api.get_json(f"/internal/password-resets/{reset_id}")
-        if status in (404, 410):
-            raise Gone("reset link already handed out or expired")
-        if body is None:
-            raise Unavailable(f"password reset: HTTP {status}")
-        return parse(ResetDelivery, body, "password reset").token
+        gone = "reset link already handed out or expired"
+        path = f"/internal/password-resets/{reset_id}"
+        delivery = await self._get(ResetDelivery, path, "password reset", gone, (404, 410))
+        return delivery.token
+
+
+# The public API as the web reads it with the member's token (services/accounts/models.py's
+# `MemberRow`, `MemberList`, mirrored field for field).
+
+
+class MemberRow(Answer):
+    user_id: uuid.UUID
+    first_name: str
+    last_name: str
+    display_name: str
+    email: str
+    phone: str | None
+    role: str
+    missing: list[str]
+
+
+class MemberList(Answer):
+    """`GET /v1/groups/{group_id}/members` (coordinators)."""
+
+    members: list[MemberRow]
+
+
+class GroupList(Answer):
+    """`GET /v1/groups` (anyone)."""
+
+    groups: list[Group]
+
+
+class PublicAccountsClient(PublicClient):
+    service = "accounts"
+
+    async def groups(self) -> list[Group]:
+        return (await self.get(GroupList, "/v1/groups")).groups
+
+    async def update_me(self, body: object) -> None:
+        await self.send("PATCH", "/v1/me", body)
+
+    async def join_group(self, group_id: object) -> None:
+        await self.send("POST", f"/v1/groups/{group_id}/members/me")
+
+    async def leave_group(self, group_id: object) -> None:
+        await self.send("DELETE", f"/v1/groups/{group_id}/members/me")
+
+    async def update_group(self, group_id: object, body: object) -> None:
+        """An administrator's change of a group (name, city, coordinator shown, rules)."""
+        await self.send("PATCH", f"/v1/groups/{group_id}", body)
+
+    async def name_coordinator(self, group_id: object, user_id: object) -> None:
+        await self.send("PUT", f"/v1/groups/{group_id}/coordinators/{user_id}")
+
+    async def members(self, group_id: object) -> list[MemberRow]:
+        return (await self.get(MemberList, f"/v1/groups/{group_id}/members")).members

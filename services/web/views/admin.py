@@ -8,11 +8,12 @@ from aiohttp import web
 
 from .. import i18n
 from ..apiclient import API_KEY, ApiError
+from ..clients import accounts
 from ..groups import public_group
 from ..i18n import _
 from ..rendering import render
 from ..sessions import User, require_user
-from .common import as_list, form_values, redirect
+from .common import form_values, page_list, redirect
 
 routes = web.RouteTableDef()
 
@@ -57,9 +58,8 @@ def _field_messages() -> dict[str, str]:
 async def groups(request: web.Request) -> web.StreamResponse:
     if await admin_user(request) is None:
         return forbidden_to_non_admins(request)
-    answer = await request.app[API_KEY].call("accounts", "GET", "/v1/groups")
-    found = sorted(as_list(answer, "groups"), key=lambda g: (str(g["city"]), str(g["name"])))
-    return render(request, "admin/groups.html", {"groups": found})
+    found = sorted(await accounts(request).groups(), key=lambda g: (g.city, g.name))
+    return render(request, "admin/groups.html", {"groups": page_list(found)})
 
 
 @routes.get("/admin/groupes/nouveau")
@@ -139,12 +139,9 @@ def shown_coordinator_name(member: dict[str, Any]) -> str:
 
 
 async def _members(request: web.Request, user: User, group_id: str) -> list[dict[str, Any]]:
-    answer = await request.app[API_KEY].call(
-        "accounts", "GET", f"/v1/groups/{group_id}/members", token=user.token
-    )
-    return sorted(
-        as_list(answer, "members"), key=lambda m: str(m.get("display_name") or "").lower()
-    )
+    members = await accounts(request, user).members(group_id)
+    members.sort(key=lambda m: m.display_name.lower())
+    return page_list(members)
 
 
 async def _group_page(
@@ -194,13 +191,7 @@ async def edit_group(request: web.Request) -> web.StreamResponse:
     group = await public_group(request, request.match_info["slug"])
     values = await form_values(request)
     try:
-        await request.app[API_KEY].call(
-            "accounts",
-            "PATCH",
-            f"/v1/groups/{group['id']}",
-            token=user.token,
-            json=_group_body(values),
-        )
+        await accounts(request, user).update_group(group["id"], _group_body(values))
     except ApiError as error:
         if error.status not in (400, 422):
             raise
@@ -216,12 +207,9 @@ async def _show_coordinator(
     """The group page shows this member as its coordinator: their name and email."""
     for member in await _members(request, user, str(group["id"])):
         if str(member.get("user_id")) == member_id:
-            await request.app[API_KEY].call(
-                "accounts",
-                "PATCH",
-                f"/v1/groups/{group['id']}",
-                token=user.token,
-                json={
+            await accounts(request, user).update_group(
+                group["id"],
+                {
                     "coordinator_name": shown_coordinator_name(member),
                     "coordinator_email": member.get("email") or None,
                 },
@@ -245,12 +233,7 @@ async def name_coordinator(request: web.Request) -> web.StreamResponse:
         errors["user_id"] = _("Choisissez un membre du groupe.")
     else:
         try:
-            await request.app[API_KEY].call(
-                "accounts",
-                "PUT",
-                f"/v1/groups/{group['id']}/coordinators/{member_id}",
-                token=user.token,
-            )
+            await accounts(request, user).name_coordinator(group["id"], member_id)
         except ApiError as error:
             if error.status != 404:
                 raise

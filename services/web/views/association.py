@@ -8,12 +8,12 @@ from aiohttp import web
 
 from .. import i18n
 from ..apiclient import API_KEY, ApiError
-from ..csvsafe import sanitise_csv
+from ..clients import accounts, ordering
 from ..formatting import PARIS
 from ..i18n import _
 from ..rendering import render
 from .admin import admin_user, forbidden_to_non_admins
-from .common import as_list
+from .common import csv_download, page_list
 from .coord.parsing import month_of, parse_day
 
 routes = web.RouteTableDef()
@@ -49,27 +49,17 @@ async def association_purchase_order(request: web.Request) -> web.StreamResponse
     values, errors, dates = _range(request)
     lines: list[dict[str, Any]] = []
     total_cents = 0
-    api = request.app[API_KEY]
-    groups = {
-        str(g["id"]): str(g["name"])
-        for g in as_list(await api.call("accounts", "GET", "/v1/groups"), "groups")
-    }
+    groups = {str(g.id): g.name for g in await accounts(request).groups()}
     if dates is not None:
         try:
-            answer = await api.call(
-                "ordering",
-                "GET",
-                "/v1/purchase-order",
-                token=user.token,
-                params={"from": dates[0].isoformat(), "to": dates[1].isoformat()},
-            )
+            answer = await ordering(request, user).association_purchase_order(*dates)
         except ApiError as error:
             if error.status not in (403, 422):
                 raise
             errors["_form"] = error.message(i18n.current_language())
         else:
-            lines = as_list(answer, "lines")
-            total_cents = int(answer.get("total_cents", 0))
+            lines = page_list(answer.lines)
+            total_cents = answer.total_cents
     return render(
         request,
         "coord/association_purchase.html",
@@ -106,10 +96,4 @@ async def association_purchase_order_csv(request: web.Request) -> web.StreamResp
         params={"from": dates[0].isoformat(), "to": dates[1].isoformat()},
     )
     filename = f"bon-de-commande-vrac-{dates[0].isoformat()}-{dates[1].isoformat()}.csv"
-    return web.Response(
-        body=sanitise_csv(raw.body),
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{filename}"',
-        },
-    )
+    return csv_download(raw.body, filename)

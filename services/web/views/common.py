@@ -1,12 +1,15 @@
 """Helpers shared by the page handlers."""
 
 import uuid
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, overload
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from ..apiclient import API_KEY, ApiError
 from ..clientaddr import request_client_address
+from ..csvsafe import sanitise_csv
 from ..groups import GroupContext
 from ..i18n import _
 from ..sessions import SETTINGS_KEY, is_local_path
@@ -44,6 +47,17 @@ async def forwarded_for(request: web.Request) -> dict[str, str]:
     if token is not None:
         headers["X-Service-Token"] = token
     return headers
+
+
+def csv_download(body: bytes, filename: str) -> web.Response:
+    """One of ordering's CSV exports handed to the browser as a file, made safe to open."""
+    return web.Response(
+        body=sanitise_csv(body),
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
+    )
 
 
 def redirect(location: str) -> web.Response:
@@ -93,8 +107,14 @@ def distribution_api(g: GroupContext, distribution_id: str) -> str:
     return f"/v1/groups/{g.id}/distributions/{distribution_id}"
 
 
-def as_list(value: Any, key: str) -> list[dict[str, Any]]:
-    if isinstance(value, dict):
-        found = value.get(key) or []
-        return [item for item in found if isinstance(item, dict)]
-    return []
+@overload
+def page_data(answer: BaseModel) -> dict[str, Any]: ...
+@overload
+def page_data(answer: None) -> None: ...
+def page_data(answer: BaseModel | None) -> dict[str, Any] | None:
+    """A typed answer as the templates read it: the service's JSON (ids and dates as text)."""
+    return None if answer is None else answer.model_dump(mode="json")
+
+
+def page_list(answers: Iterable[BaseModel]) -> list[dict[str, Any]]:
+    return [answer.model_dump(mode="json") for answer in answers]

@@ -11,7 +11,7 @@ from ..csrf import CsrfSigner
 from ..groups import public_group
 from ..i18n import _
 from ..rendering import CSRF_COOKIE_SET, CSRF_VALUE, render
-from ..sessions import SETTINGS_KEY, clear_session_cookie, set_session_cookie
+from ..sessions import SETTINGS_KEY, clear_session_cookie, set_csrf_cookie, set_session_cookie
 from ..validation import check_person
 from .common import api_field_errors, form_values, forwarded_for, redirect, safe_next
 from .forms import LoginForm, check_form, login_messages
@@ -71,14 +71,7 @@ async def _start_session(
     set_session_cookie(response, settings, session_id)
     # A fresh CSRF value for the new session.
     request[CSRF_VALUE] = CsrfSigner.new_cookie_value()
-    response.set_cookie(
-        settings.csrf_cookie,
-        request[CSRF_VALUE],
-        path="/",
-        secure=settings.cookies_secure,
-        httponly=True,
-        samesite="Lax",
-    )
+    set_csrf_cookie(response, settings, request[CSRF_VALUE])
     request[CSRF_COOKIE_SET] = True
 
 

@@ -18,19 +18,20 @@ async def forgot_form(request: web.Request) -> web.StreamResponse:
     return render(request, "forgot.html", {"sent": False})
 
 
+def _forgot_refused(
+    request: web.Request, values: dict[str, str], errors: dict[str, str], status: int = 400
+) -> web.Response:
+    return render(
+        request, "forgot.html", {"sent": False, "values": values, "errors": errors}, status=status
+    )
+
+
 @routes.post("/mot-de-passe/oublie")
 async def forgot(request: web.Request) -> web.StreamResponse:
     values = await form_values(request)
     if not values.get("email") or "@" not in values["email"]:
-        return render(
-            request,
-            "forgot.html",
-            {
-                "sent": False,
-                "values": values,
-                "errors": {"email": _("Indiquez l'adresse e-mail de votre compte.")},
-            },
-            status=400,
+        return _forgot_refused(
+            request, values, {"email": _("Indiquez l'adresse e-mail de votre compte.")}
         )
     try:
         await request.app[API_KEY].call(
@@ -42,29 +43,12 @@ async def forgot(request: web.Request) -> web.StreamResponse:
         )
     except ApiError as error:
         if error.status == 429:
-            return render(
-                request,
-                "forgot.html",
-                {
-                    "sent": False,
-                    "values": values,
-                    "errors": {
-                        "_form": _("Trop d'essais. Attendez quelques minutes puis réessayez.")
-                    },
-                },
-                status=429,
-            )
+            message = _("Trop d'essais. Attendez quelques minutes puis réessayez.")
+            return _forgot_refused(request, values, {"_form": message}, status=429)
         if error.status != 422:
             raise
-        return render(
-            request,
-            "forgot.html",
-            {
-                "sent": False,
-                "values": values,
-                "errors": {"email": _("Indiquez l'adresse e-mail de votre compte.")},
-            },
-            status=400,
+        return _forgot_refused(
+            request, values, {"email": _("Indiquez l'adresse e-mail de votre compte.")}
         )
     return render(request, "forgot.html", {"sent": True})
 

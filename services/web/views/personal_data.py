@@ -9,12 +9,14 @@ from typing import Any
 
 from aiohttp import web
 
+from shared.clients.accounts import PublicAccountsClient
+
 from ..apiclient import API_KEY, Api, ApiError, ServiceDown
 from ..groups import get_me
 from ..i18n import _
 from ..rendering import render
 from ..sessions import SETTINGS_KEY, User, clear_session_cookie, require_user
-from .common import as_list, form_values, redirect, safe_next
+from .common import form_values, page_data, redirect, safe_next
 from .forms import EraseForm, check_form, erase_messages
 
 routes = web.RouteTableDef()
@@ -111,12 +113,9 @@ async def collect(api: Api, user: User) -> dict[str, Any]:
         for svc, answer in zip(SERVICES, answers, strict=True)
     }
     # The public list names groups the member has left too (accounts forgot the membership).
-    named = {
-        str(g.get("id")): g
-        for g in as_list(await api.call("accounts", "GET", "/v1/groups"), "groups")
-    }
-    accounts = exports["accounts"]
-    current = {str(m.get("group_id")): m for m in as_list(accounts, "memberships")}
+    named = {str(g.id): page_data(g) for g in await PublicAccountsClient(api).groups()}
+    memberships = exports["accounts"].get("memberships") or []
+    current = {str(m.get("group_id")): m for m in memberships if isinstance(m, dict)}
     groups: dict[str, dict[str, Any]] = {}
     general: dict[str, dict[str, Any]] = {}
     for service, export in exports.items():
@@ -157,7 +156,9 @@ async def collect(api: Api, user: User) -> dict[str, Any]:
         "user_id": str(user.user_id),
         "language": exports["notifications"].get("language"),
         "accounts": {
-            k: v for k, v in accounts.items() if k not in ("memberships", "memberships_ended")
+            k: v
+            for k, v in exports["accounts"].items()
+            if k not in ("memberships", "memberships_ended")
         },
         "groups": sorted(
             groups.values(), key=lambda g: (not g["member_now"], str(g["group"]["name"]))

@@ -2,10 +2,11 @@
 
 from aiohttp import web
 
-from ..apiclient import API_KEY
+from ..clients import accounts
 from ..groups import get_me, public_group
 from ..rendering import render
 from ..sessions import load_user, require_user
+from .common import page_list
 
 routes = web.RouteTableDef()
 
@@ -19,8 +20,8 @@ async def home(request: web.Request) -> web.StreamResponse:
         if len(memberships) == 1:
             raise web.HTTPSeeOther(f"/g/{memberships[0]['group']['slug']}/commandes")
         raise web.HTTPSeeOther("/groupes")
-    answer = await request.app[API_KEY].call("accounts", "GET", "/v1/groups")
-    return render(request, "home.html", {"groups": answer.get("groups", [])})
+    groups = await accounts(request).groups()
+    return render(request, "home.html", {"groups": page_list(groups)})
 
 
 @routes.get("/groupes")
@@ -28,9 +29,8 @@ async def my_groups(request: web.Request) -> web.StreamResponse:
     """« Changer de groupe »: the member's groups, and the others they may join."""
     user = await require_user(request)
     me = await get_me(request, user)
-    answer = await request.app[API_KEY].call("accounts", "GET", "/v1/groups")
     mine = {m["group"]["id"] for m in me.get("memberships") or []}
-    others = [g for g in answer.get("groups", []) if g["id"] not in mine]
+    others = [g for g in page_list(await accounts(request).groups()) if g["id"] not in mine]
     return render(request, "groups.html", {"me": me, "others": others})
 
 
@@ -48,7 +48,5 @@ async def join_page(request: web.Request) -> web.StreamResponse:
 async def join(request: web.Request) -> web.StreamResponse:
     group = await public_group(request, request.match_info["slug"])
     user = await require_user(request)
-    await request.app[API_KEY].call(
-        "accounts", "POST", f"/v1/groups/{group['id']}/members/me", token=user.token
-    )
+    await accounts(request, user).join_group(group["id"])
     raise web.HTTPSeeOther(f"/g/{group['slug']}/commandes")

@@ -6,13 +6,17 @@ from typing import Any
 
 from aiohttp import web
 
+from shared.clients.accounts import PublicAccountsClient
+from shared.clients.ordering import Product
+
 from ... import i18n
 from ...apiclient import API_KEY, Api, ApiError
+from ...clients import ordering
 from ...groups import GroupContext
 from ...i18n import _
 from ...rendering import render
 from ...sessions import User
-from ..common import as_list, form_values, path_uuid, redirect, uuid_or_none
+from ..common import form_values, page_list, path_uuid, redirect, uuid_or_none
 from .common import catalog_products, coordinator_page
 from .parsing import parse_money
 
@@ -33,12 +37,12 @@ async def _products_page(
     values: dict[str, str] | None = None,
     status: int = 200,
 ) -> web.Response:
-    items = await catalog_products(request.app[API_KEY], user, g.id)
+    items = await catalog_products(request, user, g.id)
     return render(
         request,
         "coord/products.html",
         {
-            "products": items,
+            "products": page_list(items),
             "errors": errors or {},
             "values": values or {"category": "Autres"},
             "saved": request.query.get("ok", ""),
@@ -96,9 +100,7 @@ async def create_product(request: web.Request) -> web.StreamResponse:
     body = _product_body(values, errors)
     if not errors:
         try:
-            await request.app[API_KEY].call(
-                "ordering", "POST", f"/v1/groups/{g.id}/products", token=user.token, json=body
-            )
+            await ordering(request, user).create_product(g.id, body)
         except ApiError as error:
             if error.status not in (409, 422):
                 raise
@@ -124,13 +126,7 @@ async def update_product(request: web.Request) -> web.StreamResponse:
     body["stock"] = stock or None
     if not errors:
         try:
-            await request.app[API_KEY].call(
-                "ordering",
-                "PATCH",
-                f"/v1/groups/{g.id}/products/{product_id}",
-                token=user.token,
-                json=body,
-            )
+            await ordering(request, user).update_product(g.id, product_id, body)
         except ApiError as error:
             if error.status not in (404, 409, 422):
                 raise
@@ -147,8 +143,7 @@ async def _copy_targets(api: Api, user: User, g: GroupContext) -> list[dict[str,
     """The groups this coordinator may copy into: the other groups they coordinate (an
     association admin may copy into any group)."""
     if g.me.get("admin"):
-        answer = await api.call("accounts", "GET", "/v1/groups")
-        found = as_list(answer, "groups")
+        found = page_list(await PublicAccountsClient(api).groups())
     else:
         found = [
             m["group"]
@@ -175,22 +170,22 @@ async def _copy_page(
     if target_id is not None and target is None and "target_group_id" not in errors:
         errors["target_group_id"] = _("Choisissez un groupe dont vous êtes coordinateur.")
         status = 403 if status == 200 else status
-    source = await catalog_products(api, user, g.id)
-    to_copy: list[dict[str, Any]] = []
-    to_skip: list[dict[str, Any]] = []
+    source = await catalog_products(request, user, g.id)
+    to_copy: list[Product] = []
+    to_skip: list[Product] = []
     if target is not None and result is None:
-        existing = {str(p["name"]) for p in await catalog_products(api, user, str(target["id"]))}
+        existing = {p.name for p in await catalog_products(request, user, str(target["id"]))}
         for product in source:
-            (to_skip if str(product["name"]) in existing else to_copy).append(product)
+            (to_skip if product.name in existing else to_copy).append(product)
     return render(
         request,
         "coord/copy_catalog.html",
         {
             "targets": targets,
             "target": target,
-            "source": source,
-            "to_copy": to_copy,
-            "to_skip": to_skip,
+            "source": page_list(source),
+            "to_copy": page_list(to_copy),
+            "to_skip": page_list(to_skip),
             "result": result,
             "errors": errors,
             "values": {"target_group_id": target_id or ""},
@@ -237,13 +232,7 @@ async def copy_catalog(request: web.Request) -> web.StreamResponse:
         return await _copy_page(request, user, g, None, errors, status=403)
     try:
         # Ordering serialises copies into one group: a double click copies once.
-        answer = await api.call(
-            "ordering",
-            "POST",
-            f"/v1/groups/{g.id}/products/copy",
-            token=user.token,
-            json={"target_group_id": target_id},
-        )
+        answer = await ordering(request, user).copy_catalog(g.id, target_id)
     except ApiError as error:
         if error.status not in (403, 404, 409, 422):
             raise
@@ -254,7 +243,7 @@ async def copy_catalog(request: web.Request) -> web.StreamResponse:
         )
         errors = {"target_group_id": message}
         return await _copy_page(request, user, g, None, errors, status=error.status)
-    copied, skipped = int(answer.get("copied", 0)), int(answer.get("skipped", 0))
+    copied, skipped = answer.copied, answer.skipped
     return redirect(
         f"/g/{g.slug}/coord/catalogue/copier?vers={target_id}&copies={copied}&ignores={skipped}"
     )

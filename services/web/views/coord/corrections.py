@@ -8,8 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
+from shared.clients.ordering import Order
+
 from ... import i18n
-from ...apiclient import API_KEY, Api, ApiError
+from ...apiclient import ApiError
+from ...clients import ordering
 from ...formatting import quantity
 from ...groups import GroupContext
 from ...i18n import _
@@ -17,10 +20,10 @@ from ...quantities import QuantityError, parse_quantity
 from ...rendering import render
 from ...sessions import User
 from ..common import (
-    as_list,
-    distribution_api,
     distribution_param,
     form_values,
+    page_data,
+    page_list,
     path_uuid,
     redirect,
     uuid_or_none,
@@ -49,11 +52,9 @@ def _parse_correction(text: str, bulk: bool) -> Decimal:
     return parse_quantity(raw, bulk)
 
 
-async def _order(api: Api, user: User, g: GroupContext, did: str, oid: str) -> dict[str, Any]:
-    order: dict[str, Any] = await api.call(
-        "ordering", "GET", f"/v1/groups/{g.id}/orders/{oid}", token=user.token
-    )
-    if str(order.get("distribution_id")) != did:
+async def _order(request: web.Request, user: User, g: GroupContext, did: str, oid: str) -> Order:
+    order = await ordering(request, user).order(g.id, oid)
+    if str(order.distribution_id) != did:
         raise web.HTTPNotFound()
     return order
 
@@ -63,47 +64,42 @@ async def _correction_page(
     user: User,
     g: GroupContext,
     did: str,
-    order: dict[str, Any],
+    order: Order,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> web.Response:
-    api = request.app[API_KEY]
-    member_id = str(order["user_id"])
+    client = ordering(request, user)
+    member_id = str(order.user_id)
     d, names, ledger, offer = await asyncio.gather(
-        distribution(api, user, g, did),
-        member_names(api, user, g),
-        api.call(
-            "ordering", "GET", f"/v1/groups/{g.id}/members/{member_id}/ledger", token=user.token
-        ),
-        api.call("ordering", "GET", f"{distribution_api(g, did)}/offer", token=user.token),
+        distribution(request, user, g, did),
+        member_names(request, user, g),
+        client.member_ledger(g.id, member_id),
+        client.offer(g.id, did),
     )
-    lines = as_list(order, "lines")
-    in_order = {str(line["product_id"]) for line in lines}
+    in_order = {line.product_id for line in order.lines}
     addable = [
         p
-        for category in as_list(offer, "categories")
-        for p in as_list(category, "products")
-        if str(p["product_id"]) not in in_order and not p.get("out_of_stock")
+        for category in offer.categories
+        for p in category.products
+        if p.product_id not in in_order and not p.out_of_stock
     ]
     if values is None:
-        values = {f"{_FIELD}{line['product_id']}": quantity(line["quantity"]) for line in lines}
+        values = {f"{_FIELD}{line.product_id}": quantity(line.quantity) for line in order.lines}
     corrections = [
-        e
-        for e in as_list(ledger, "entries")
-        if e.get("kind") == "correction" and str(e.get("order_id")) == str(order["order_id"])
+        e for e in ledger.entries if e.kind == "correction" and e.order_id == order.order_id
     ]
     return render(
         request,
         "coord/correct_order.html",
         {
-            "d": d,
-            "order": order,
-            "lines": lines,
-            "addable": addable,
+            "d": page_data(d),
+            "order": page_data(order),
+            "lines": page_list(order.lines),
+            "addable": page_list(addable),
             "name": names.get(member_id, _("Adhérent parti")),
-            "balance_cents": int((ledger or {}).get("balance_cents", 0)),
-            "corrections": corrections,
+            "balance_cents": ledger.balance_cents,
+            "corrections": page_list(corrections),
             "values": values,
             # Kept when the form comes back with errors: nothing was recorded under it.
             "idem": valid_idempotency_key(values.get("idem")),
@@ -119,7 +115,7 @@ async def _correction_page(
 async def correction_form(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
     did = distribution_param(request)
-    order = await _order(request.app[API_KEY], user, g, did, path_uuid(request, "order_id"))
+    order = await _order(request, user, g, did, path_uuid(request, "order_id"))
     return await _correction_page(request, user, g, did, order)
 
 
@@ -131,11 +127,10 @@ async def correct_order(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
     did = distribution_param(request)
     oid = path_uuid(request, "order_id")
-    api = request.app[API_KEY]
-    order = await _order(api, user, g, did, oid)
+    order = await _order(request, user, g, did, oid)
     values = await form_values(request)
-    current = {str(ln["product_id"]): ln for ln in as_list(order, "lines")}
-    bulk_of = {pid: bool(ln.get("bulk")) for pid, ln in current.items()}
+    current = {str(ln.product_id): ln for ln in order.lines}
+    bulk_of = {pid: ln.bulk for pid, ln in current.items()}
     errors: dict[str, str] = {}
     seen: dict[str, Decimal] = {}
     wanted: dict[str, Decimal] = {}
@@ -156,14 +151,8 @@ async def correct_order(request: web.Request) -> web.StreamResponse:
     added = uuid_or_none(values.get("add_product"))
     add_text = values.get("add_quantity", "")
     if added is not None and add_text:
-        offer = await api.call(
-            "ordering", "GET", f"{distribution_api(g, did)}/offer", token=user.token
-        )
-        offered = {
-            str(p["product_id"]): bool(p.get("bulk"))
-            for c in as_list(offer, "categories")
-            for p in as_list(c, "products")
-        }
+        offer = await ordering(request, user).offer(g.id, did)
+        offered = {str(p.product_id): p.bulk for c in offer.categories for p in c.products}
         if added not in offered:
             errors["add_product"] = _("Ce produit n'est pas proposé à cette distribution.")
         else:
@@ -185,9 +174,7 @@ async def correct_order(request: web.Request) -> web.StreamResponse:
         errors["_form"] = _("Aucune quantité n'a changé.")
     if errors:
         return await _correction_page(request, user, g, did, order, values, errors, status=422)
-    now = {
-        pid: _decimal(current[pid]["quantity"]) if pid in current else Decimal(0) for pid in wanted
-    }
+    now = {pid: _decimal(current[pid].quantity) if pid in current else Decimal(0) for pid in wanted}
     if all(now[pid] == wanted[pid] for pid in wanted):
         # The same correction sent twice (double click): already done, nothing more to change.
         return redirect(f"/g/{g.slug}/coord/d/{did}/commandes/{oid}?ok=1")
@@ -203,13 +190,11 @@ async def correct_order(request: web.Request) -> web.StreamResponse:
         if q != now[pid]
     ]
     try:
-        await api.call(
-            "ordering",
-            "POST",
-            f"/v1/groups/{g.id}/orders/{oid}/corrections",
-            token=user.token,
-            json={"lines": changes, "note": note},
-            headers={"Idempotency-Key": valid_idempotency_key(values.get("idem"))},
+        await ordering(request, user).correct_order(
+            g.id,
+            oid,
+            {"lines": changes, "note": note},
+            valid_idempotency_key(values.get("idem")),
         )
     except ApiError as error:
         if error.status not in (404, 409, 422):

@@ -7,13 +7,14 @@ from typing import Any
 from aiohttp import web
 
 from ... import i18n
-from ...apiclient import API_KEY, Api, ApiError, ServiceDown
+from ...apiclient import ApiError, ServiceDown
+from ...clients import logistics, ordering
 from ...formatting import time_of_day
 from ...groups import GroupContext
 from ...i18n import _
 from ...rendering import render
 from ...sessions import User
-from ..common import as_list, distribution_api, distribution_param, redirect
+from ..common import distribution_param, page_data, page_list, redirect
 from .common import catalog_products, coordinator_page, distribution
 from .parsing import parse_local, parse_money, parse_overrides
 
@@ -32,13 +33,9 @@ NEW_DISTRIBUTION_DEFAULTS = {
 @routes.get("/g/{slug}/coord")
 async def dashboard(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
-    answer = await request.app[API_KEY].call(
-        "ordering", "GET", f"/v1/groups/{g.id}/distributions", token=user.token
-    )
-    cards = sorted(
-        as_list(answer, "distributions"), key=lambda d: str(d["starts_at"]), reverse=True
-    )
-    return render(request, "coord/dashboard.html", {"cards": cards, "tab": "coord"})
+    answer = await ordering(request, user).distributions(g.id)
+    cards = sorted(answer, key=lambda d: d.starts_at, reverse=True)
+    return render(request, "coord/dashboard.html", {"cards": page_list(cards), "tab": "coord"})
 
 
 @routes.get("/g/{slug}/coord/distributions/nouvelle")
@@ -56,15 +53,15 @@ async def _new_distribution_page(
     chosen: set[str] | None,
     status: int = 200,
 ) -> web.Response:
-    everything = await catalog_products(request.app[API_KEY], user, g.id)
-    items = [p for p in everything if p.get("active")]
+    everything = await catalog_products(request, user, g.id)
+    items = [p for p in everything if p.active]
     if chosen is None:
-        chosen = {str(p["product_id"]) for p in items}
+        chosen = {str(p.product_id) for p in items}
     return render(
         request,
         "coord/new_distribution.html",
         {
-            "products": items,
+            "products": page_list(items),
             "values": values,
             "errors": errors,
             "chosen": chosen,
@@ -112,14 +109,10 @@ async def create_distribution(request: web.Request) -> web.StreamResponse:
     if errors:
         return await _new_distribution_page(request, user, g, values, errors, chosen, 422)
     assert starts and ends and opens and closes and overrides is not None
-    api = request.app[API_KEY]
     try:
-        created = await api.call(
-            "ordering",
-            "POST",
-            f"/v1/groups/{g.id}/distributions",
-            token=user.token,
-            json={
+        created = await ordering(request, user).create_distribution(
+            g.id,
+            {
                 "starts_at": starts.isoformat(),
                 "ends_at": ends.isoformat(),
                 "opens_at": opens.isoformat(),
@@ -134,8 +127,8 @@ async def create_distribution(request: web.Request) -> web.StreamResponse:
             raise
         errors = {"_form": error.message(i18n.current_language())}
         return await _new_distribution_page(request, user, g, values, errors, chosen, 422)
-    distribution_id = str(created["distribution_id"])
-    done = await _apply_capacities(api, user, g, distribution_id, int(capacity), overrides)
+    distribution_id = str(created.distribution_id)
+    done = await _apply_capacities(request, user, g, distribution_id, int(capacity), overrides)
     suffix = "/logistique?ok=1" if done else "/logistique?attente=1"
     return redirect(f"/g/{g.slug}/coord/d/{distribution_id}{suffix}")
 
@@ -158,7 +151,7 @@ def _products_body(
 
 
 async def _apply_capacities(
-    api: Api,
+    request: web.Request,
     user: User,
     g: GroupContext,
     distribution_id: str,
@@ -167,16 +160,10 @@ async def _apply_capacities(
 ) -> bool:
     """Logistics learns of a new distribution from ordering's event: wait for it a little,
     then set the default capacity and the per-slot overrides."""
-    base = distribution_api(g, distribution_id)
+    client = logistics(request, user)
     for _attempt in range(20):
         try:
-            view = await api.call(
-                "logistics",
-                "PUT",
-                f"{base}/capacity",
-                token=user.token,
-                json={"default_capacity": capacity},
-            )
+            view = await client.set_default_capacity(g.id, distribution_id, capacity)
         except ApiError as error:
             if error.status != 404:
                 raise
@@ -184,16 +171,10 @@ async def _apply_capacities(
             continue
         except ServiceDown:
             return False
-        for slot in as_list(view, "slots"):
-            wanted = overrides.get(time_of_day(slot["starts_at"]))
+        for slot in view.slots:
+            wanted = overrides.get(time_of_day(slot.starts_at))
             if wanted is not None:
-                await api.call(
-                    "logistics",
-                    "PUT",
-                    f"{base}/slots/{slot['slot_id']}/capacity",
-                    token=user.token,
-                    json={"capacity": wanted},
-                )
+                await client.set_slot_capacity(g.id, distribution_id, slot.slot_id, wanted)
         return True
     return False
 
@@ -201,5 +182,5 @@ async def _apply_capacities(
 @routes.get("/g/{slug}/coord/d/{distribution_id}")
 async def distribution_hub(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
-    d = await distribution(request.app[API_KEY], user, g, distribution_param(request))
-    return render(request, "coord/distribution.html", {"d": d, "tab": "coord"})
+    d = await distribution(request, user, g, distribution_param(request))
+    return render(request, "coord/distribution.html", {"d": page_data(d), "tab": "coord"})

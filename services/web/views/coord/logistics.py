@@ -7,12 +7,19 @@ import uuid
 from aiohttp import web
 
 from ... import i18n
-from ...apiclient import API_KEY, ApiError
+from ...apiclient import ApiError
+from ...clients import logistics
 from ...groups import GroupContext
 from ...i18n import _
 from ...rendering import render
 from ...sessions import User
-from ..common import distribution_api, distribution_param, form_values, path_uuid, redirect
+from ..common import (
+    distribution_param,
+    form_values,
+    page_data,
+    path_uuid,
+    redirect,
+)
 from .common import coordination, coordinator_page, distribution, member_names
 
 routes = web.RouteTableDef()
@@ -29,17 +36,18 @@ async def _logistics_page(
     error: str = "",
     status: int = 200,
 ) -> web.Response:
-    api = request.app[API_KEY]
     d, names, coordination_view = await asyncio.gather(
-        distribution(api, user, g, did), member_names(api, user, g), coordination(api, user, g, did)
+        distribution(request, user, g, did),
+        member_names(request, user, g),
+        coordination(request, user, g, did),
     )
     return render(
         request,
         "coord/logistics.html",
         {
-            "d": d,
+            "d": page_data(d),
             "names": names,
-            "c": coordination_view,
+            "c": page_data(coordination_view),
             "ok": ok,
             "waiting": waiting,
             "error": error,
@@ -68,31 +76,18 @@ async def set_capacity(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
     did = distribution_param(request)
     values = await form_values(request)
-    api = request.app[API_KEY]
-    base = distribution_api(g, did)
+    client = logistics(request, user)
     try:
         if values.get("slot_id"):
             slot_id = str(uuid.UUID(values["slot_id"]))
             text = values.get("capacity", "")
             capacity = int(text) if text.isdigit() else None
-            await api.call(
-                "logistics",
-                "PUT",
-                f"{base}/slots/{slot_id}/capacity",
-                token=user.token,
-                json={"capacity": capacity},
-            )
+            await client.set_slot_capacity(g.id, did, slot_id, capacity)
         else:
             text = values.get("default_capacity", "")
             if not text.isdigit():
                 raise ApiError(422, "invalid-input", _("Indiquez un nombre."), "Enter a number.")
-            await api.call(
-                "logistics",
-                "PUT",
-                f"{base}/capacity",
-                token=user.token,
-                json={"default_capacity": int(text)},
-            )
+            await client.set_default_capacity(g.id, did, int(text))
     except (ApiError, ValueError) as error:
         if isinstance(error, ApiError) and error.status not in (404, 409, 422):
             raise
@@ -110,10 +105,5 @@ async def revoke_request(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
     did = distribution_param(request)
     request_id = path_uuid(request, "request_id")
-    await request.app[API_KEY].call(
-        "logistics",
-        "POST",
-        f"{distribution_api(g, did)}/delivery-requests/{request_id}/revoke",
-        token=user.token,
-    )
+    await logistics(request, user).revoke_request(g.id, did, request_id)
     return redirect(f"/g/{g.slug}/coord/d/{did}/logistique?ok=1")

@@ -3,22 +3,29 @@ distribution-day sheet and the payments recorded from it."""
 
 import asyncio
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from aiohttp import web
+from pydantic import BaseModel
+
+from shared.clients.logistics import CoordinationView, SlotAttendance
+from shared.clients.ordering import OrderingClient, SheetRow
 
 from ... import i18n
 from ...apiclient import API_KEY, ApiError
-from ...csvsafe import sanitise_csv
+from ...clients import ordering
 from ...formatting import time_of_day
 from ...i18n import _
 from ...rendering import render
 from ..common import (
-    as_list,
+    csv_download,
     distribution_api,
     distribution_param,
     form_values,
     idempotency_key,
+    page_data,
+    page_list,
     redirect,
     valid_idempotency_key,
 )
@@ -26,6 +33,7 @@ from .common import coordination, coordinator_page, distribution, member_names
 from .parsing import parse_money
 
 routes = web.RouteTableDef()
+M = TypeVar("M", bound=BaseModel)
 
 PAYMENT_METHODS = ("cash", "cheque", "card", "transfer")
 CSV_KINDS = {
@@ -35,37 +43,45 @@ CSV_KINDS = {
 }
 
 
-@routes.get("/g/{slug}/coord/d/{distribution_id}/commandes")
-async def orders_by_member(request: web.Request) -> web.StreamResponse:
+async def _report_page(
+    request: web.Request,
+    template: str,
+    key: str,
+    report: Callable[[OrderingClient, str, str], Awaitable[list[M]]],
+    sort_key: Callable[[M, dict[str, str]], str] | None = None,
+) -> web.Response:
+    """A report of the distribution with the members' names (orders by member, by product)."""
     user, g = await coordinator_page(request)
     did = distribution_param(request)
-    api = request.app[API_KEY]
-    d, answer, names = await asyncio.gather(
-        distribution(api, user, g, did),
-        api.call("ordering", "GET", f"{distribution_api(g, did)}/orders", token=user.token),
-        member_names(api, user, g),
+    d, items, names = await asyncio.gather(
+        distribution(request, user, g, did),
+        report(ordering(request, user), g.id, did),
+        member_names(request, user, g),
     )
-    orders = as_list(answer, "orders")
-    orders.sort(key=lambda o: names.get(str(o["user_id"]), "~").upper())
+    if sort_key is not None:
+        items.sort(key=lambda item: sort_key(item, names))
     return render(
-        request, "coord/orders.html", {"d": d, "orders": orders, "names": names, "tab": "coord"}
+        request,
+        template,
+        {"d": page_data(d), key: page_list(items), "names": names, "tab": "coord"},
+    )
+
+
+@routes.get("/g/{slug}/coord/d/{distribution_id}/commandes")
+async def orders_by_member(request: web.Request) -> web.StreamResponse:
+    return await _report_page(
+        request,
+        "coord/orders.html",
+        "orders",
+        OrderingClient.orders,
+        lambda order, names: names.get(str(order.user_id), "~").upper(),
     )
 
 
 @routes.get("/g/{slug}/coord/d/{distribution_id}/produits")
 async def orders_by_product(request: web.Request) -> web.StreamResponse:
-    user, g = await coordinator_page(request)
-    did = distribution_param(request)
-    api = request.app[API_KEY]
-    d, answer, names = await asyncio.gather(
-        distribution(api, user, g, did),
-        api.call("ordering", "GET", f"{distribution_api(g, did)}/by-product", token=user.token),
-        member_names(api, user, g),
-    )
-    return render(
-        request,
-        "coord/by_product.html",
-        {"d": d, "products": as_list(answer, "products"), "names": names, "tab": "coord"},
+    return await _report_page(
+        request, "coord/by_product.html", "products", OrderingClient.by_product
     )
 
 
@@ -73,16 +89,14 @@ async def orders_by_product(request: web.Request) -> web.StreamResponse:
 async def purchase_order(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
     did = distribution_param(request)
-    answer = await request.app[API_KEY].call(
-        "ordering", "GET", f"{distribution_api(g, did)}/purchase-order", token=user.token
-    )
+    answer = await ordering(request, user).purchase_order(g.id, did)
     return render(
         request,
         "coord/purchase_order.html",
         {
-            "d": answer["distribution"],
-            "lines": as_list(answer, "lines"),
-            "total_cents": answer.get("total_cents", 0),
+            "d": page_data(answer.distribution),
+            "lines": page_list(answer.lines),
+            "total_cents": answer.total_cents,
             "tab": "coord",
         },
     )
@@ -99,39 +113,33 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
         "ordering", f"{distribution_api(g, did)}/{target}", token=user.token
     )
     filename = f"{g.slug}-{request.match_info['kind']}-{did[:8]}.csv"
-    return web.Response(
-        body=sanitise_csv(raw.body),
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{filename}"',
-        },
-    )
+    return csv_download(raw.body, filename)
 
 
 def _sections(
-    rows: list[dict[str, Any]], names: dict[str, str], coordination_view: dict[str, Any] | None
+    rows: list[SheetRow], names: dict[str, str], coordination_view: CoordinationView | None
 ) -> list[tuple[str, list[dict[str, Any]]]]:
     """The sheet's rows by slot (« 16:45 – 17:00 », then « Sans créneau »), by name in each."""
-    slot_of: dict[str, dict[str, Any]] = {}
-    for slot_view in as_list(coordination_view, "slots"):
-        for member_id in slot_view.get("user_ids") or []:
-            slot_of[str(member_id)] = slot_view
+    slot_of: dict[uuid.UUID, SlotAttendance] = {}
+    for slot_view in coordination_view.slots if coordination_view else []:
+        for member_id in slot_view.user_ids:
+            slot_of[member_id] = slot_view
     groups: dict[str, list[dict[str, Any]]] = {}
     order: list[tuple[str, str]] = []
-    for row in sorted(rows, key=lambda r: names.get(str(r["user_id"]), "~").upper()):
-        slot = slot_of.get(str(row["user_id"]))
-        key = str(slot["starts_at"]) if slot else "~"
+    for row in sorted(rows, key=lambda r: names.get(str(r.user_id), "~").upper()):
+        slot = slot_of.get(row.user_id)
+        key = slot.starts_at.isoformat() if slot else "~"
         if key not in groups:
             groups[key] = []
             order.append(
                 (
                     key,
-                    f"{time_of_day(slot['starts_at'])} – {time_of_day(slot['ends_at'])}"
+                    f"{time_of_day(slot.starts_at)} – {time_of_day(slot.ends_at)}"
                     if slot
                     else _("Sans créneau"),
                 )
             )
-        groups[key].append(row)
+        groups[key].append(page_data(row))
     return [(label, groups[key]) for key, label in sorted(order)]
 
 
@@ -141,19 +149,18 @@ async def day_sheet(request: web.Request) -> web.StreamResponse:
     form for each member (hidden when printed)."""
     user, g = await coordinator_page(request)
     did = distribution_param(request)
-    api = request.app[API_KEY]
     d, sheet, names, coordination_view = await asyncio.gather(
-        distribution(api, user, g, did),
-        api.call("ordering", "GET", f"{distribution_api(g, did)}/sheet", token=user.token),
-        member_names(api, user, g),
-        coordination(api, user, g, did),
+        distribution(request, user, g, did),
+        ordering(request, user).sheet(g.id, did),
+        member_names(request, user, g),
+        coordination(request, user, g, did),
     )
     return render(
         request,
         "coord/sheet.html",
         {
-            "d": d,
-            "sections": _sections(as_list(sheet, "rows"), names, coordination_view),
+            "d": page_data(d),
+            "sections": _sections(sheet.rows, names, coordination_view),
             "names": names,
             "idem": idempotency_key(),
             "methods": PAYMENT_METHODS,
@@ -182,18 +189,15 @@ async def record_payment(request: web.Request) -> web.StreamResponse:
         error = _("Choisissez le moyen de paiement.")
     if not error:
         try:
-            await request.app[API_KEY].call(
-                "ordering",
-                "POST",
-                f"/v1/groups/{g.id}/payments",
-                token=user.token,
-                json={
+            await ordering(request, user).record_payment(
+                g.id,
+                {
                     "user_id": member_id,
                     "amount_cents": cents,
                     "method": method,
                     "distribution_id": did,
                 },
-                headers={"Idempotency-Key": valid_idempotency_key(values.get("idem"))},
+                valid_idempotency_key(values.get("idem")),
             )
         except ApiError as api_error:
             if api_error.status not in (404, 409, 422):

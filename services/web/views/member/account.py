@@ -5,13 +5,14 @@ from typing import Any
 from aiohttp import web
 
 from ... import i18n
-from ...apiclient import API_KEY, ApiError, ServiceDown
+from ...apiclient import ApiError, ServiceDown
+from ...clients import accounts, ordering
 from ...formatting import phone as phone_text
 from ...groups import get_me, member_page
 from ...rendering import render
 from ...sessions import require_user
 from ...validation import check_person, same_phone
-from ..common import api_field_errors, as_list, form_values, redirect, safe_next
+from ..common import api_field_errors, form_values, page_data, page_list, redirect, safe_next
 
 routes = web.RouteTableDef()
 
@@ -21,20 +22,13 @@ PROFILE_FIELDS = ("first_name", "last_name", "email", "phone", "street", "postco
 @routes.get("/g/{slug}/compte")
 async def my_account(request: web.Request) -> web.StreamResponse:
     user, g = await member_page(request)
-    api = request.app[API_KEY]
+    client = ordering(request, user)
     orders: list[dict[str, Any]] = []
     ledger: dict[str, Any] | None = None
     unavailable = False
     try:
-        answer = await api.call(
-            "ordering",
-            "GET",
-            f"/v1/groups/{g.id}/me/orders",
-            token=user.token,
-            params={"limit": "5"},
-        )
-        orders = as_list(answer, "orders")
-        ledger = await api.call("ordering", "GET", f"/v1/groups/{g.id}/me/ledger", token=user.token)
+        orders = page_list(await client.my_orders(g.id, {"limit": "5"}))
+        ledger = page_data(await client.my_ledger(g.id))
     except ServiceDown:
         unavailable = True
     return render(
@@ -53,12 +47,8 @@ async def my_account(request: web.Request) -> web.StreamResponse:
 async def payments(request: web.Request) -> web.StreamResponse:
     """« Détails paiements »: every ledger entry, newest first, and the balance."""
     user, g = await member_page(request)
-    ledger = await request.app[API_KEY].call(
-        "ordering", "GET", f"/v1/groups/{g.id}/me/ledger", token=user.token
-    )
-    return render(
-        request, "payments.html", {"ledger": ledger, "entries": as_list(ledger, "entries")}
-    )
+    ledger = page_data(await ordering(request, user).my_ledger(g.id))
+    return render(request, "payments.html", {"ledger": ledger, "entries": ledger["entries"]})
 
 
 @routes.get("/compte/modifier")
@@ -98,9 +88,7 @@ async def edit(request: web.Request) -> web.StreamResponse:
         if not body:
             return redirect(next_path)
         try:
-            await request.app[API_KEY].call(
-                "accounts", "PATCH", "/v1/me", token=user.token, json=body
-            )
+            await accounts(request, user).update_me(body)
         except ApiError as error:
             if error.status not in (400, 409, 422):
                 raise
@@ -126,9 +114,7 @@ async def language(request: web.Request) -> web.StreamResponse:
     values = await form_values(request)
     lang = values.get("language", "")
     if lang in i18n.LANGUAGES:
-        await request.app[API_KEY].call(
-            "accounts", "PATCH", "/v1/me", token=user.token, json={"language": lang}
-        )
+        await accounts(request, user).update_me({"language": lang})
     return redirect(safe_next(values.get("next"), "/"))
 
 
@@ -141,7 +127,5 @@ async def leave_form(request: web.Request) -> web.StreamResponse:
 @routes.post("/g/{slug}/quitter")
 async def leave(request: web.Request) -> web.StreamResponse:
     user, g = await member_page(request)
-    await request.app[API_KEY].call(
-        "accounts", "DELETE", f"/v1/groups/{g.id}/members/me", token=user.token
-    )
+    await accounts(request, user).leave_group(g.id)
     return redirect("/groupes")

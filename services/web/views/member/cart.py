@@ -3,23 +3,25 @@ product), removing a product not validated yet, then « Valider » → « Paieme
 
 import asyncio
 from decimal import Decimal
-from typing import Any
 
 from aiohttp import web
 
+from shared.clients.ordering import Cart
+
 from ... import i18n
-from ...apiclient import API_KEY, Api, ApiError
+from ...apiclient import ApiError
+from ...clients import ordering
 from ...groups import GroupContext, member_page
 from ...i18n import _
 from ...quantities import QuantityError, parse_quantity
 from ...rendering import render
 from ...sessions import User
 from ..common import (
-    as_list,
-    distribution_api,
     distribution_param,
     form_values,
     idempotency_key,
+    page_data,
+    page_list,
     path_uuid,
     redirect,
     valid_idempotency_key,
@@ -29,19 +31,8 @@ from .common import distribution_page
 routes = web.RouteTableDef()
 
 
-async def _offer_and_cart(
-    api: Api, user: User, g: GroupContext, distribution_id: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    base = distribution_api(g, distribution_id)
-    offer, cart = await asyncio.gather(
-        api.call("ordering", "GET", f"{base}/offer", token=user.token),
-        api.call("ordering", "GET", f"{base}/cart", token=user.token),
-    )
-    return offer, cart
-
-
-def _cart_quantities(cart: dict[str, Any]) -> dict[str, str]:
-    return {str(line["product_id"]): str(line["quantity"]) for line in as_list(cart, "lines")}
+def _cart_quantities(cart: Cart) -> dict[str, str]:
+    return {str(line.product_id): line.quantity for line in cart.lines}
 
 
 async def _render_order_page(
@@ -53,14 +44,17 @@ async def _render_order_page(
     typed: dict[str, str] | None = None,
     status: int = 200,
 ) -> web.Response:
-    offer, cart = await _offer_and_cart(request.app[API_KEY], user, g, distribution_id)
+    client = ordering(request, user)
+    offer, cart = await asyncio.gather(
+        client.offer(g.id, distribution_id), client.cart(g.id, distribution_id)
+    )
     return render(
         request,
         "order_page.html",
         {
-            "distribution": offer["distribution"],
-            "categories": as_list(offer, "categories"),
-            "cart": cart,
+            "distribution": page_data(offer.distribution),
+            "categories": page_list(offer.categories),
+            "cart": page_data(cart),
             "in_cart": _cart_quantities(cart),
             "added": request.query.get("ajoute", ""),
             "errors": errors or {},
@@ -72,18 +66,31 @@ async def _render_order_page(
     )
 
 
+async def _cart_refused(
+    request: web.Request,
+    user: User,
+    g: GroupContext,
+    distribution_id: str,
+    error: ApiError,
+    statuses: tuple[int, ...],
+) -> web.Response:
+    """Ordering refused a change of the cart: the order page with its message above the cart."""
+    if error.status not in statuses:
+        raise error
+    return await _render_order_page(
+        request,
+        user,
+        g,
+        distribution_id,
+        {"_cart": error.message(i18n.current_language())},
+        status=error.status,
+    )
+
+
 @routes.get("/g/{slug}/d/{distribution_id}")
 async def order_page(request: web.Request) -> web.StreamResponse:
     user, g = await member_page(request)
     return await _render_order_page(request, user, g, distribution_param(request))
-
-
-def _find_product(offer: dict[str, Any], product_id: str) -> dict[str, Any] | None:
-    for category in as_list(offer, "categories"):
-        for product in as_list(category, "products"):
-            if str(product["product_id"]) == product_id:
-                return product
-    return None
 
 
 @routes.post("/g/{slug}/d/{distribution_id}/panier")
@@ -95,16 +102,14 @@ async def add_to_cart(request: web.Request) -> web.StreamResponse:
     distribution_id = distribution_param(request)
     values = await form_values(request)
     product_id = values.get("product_id", "")
-    api = request.app[API_KEY]
-    offer = await api.call(
-        "ordering", "GET", f"{distribution_api(g, distribution_id)}/offer", token=user.token
-    )
-    product = _find_product(offer, product_id)
+    client = ordering(request, user)
+    offer = await client.offer(g.id, distribution_id)
+    product = offer.product(product_id)
     if product is None:
         raise web.HTTPNotFound()
     field = f"q-{product_id}"
     try:
-        typed = parse_quantity(values.get("quantity", ""), bool(product.get("bulk")))
+        typed = parse_quantity(values.get("quantity", ""), product.bulk)
         base = Decimal(values.get("base") or "0")
         if base < 0 or base > 1000:
             base = Decimal(0)
@@ -122,13 +127,12 @@ async def add_to_cart(request: web.Request) -> web.StreamResponse:
         base = Decimal(0)
     total = base + typed
     try:
-        await api.call(
-            "ordering",
-            "PUT",
-            f"{distribution_api(g, distribution_id)}/cart/lines/{product_id}",
-            token=user.token,
-            json={"quantity": format(total, "f")},
-            headers={"Idempotency-Key": valid_idempotency_key(values.get("idem"))},
+        await client.set_cart_line(
+            g.id,
+            distribution_id,
+            product_id,
+            format(total, "f"),
+            valid_idempotency_key(values.get("idem")),
         )
     except ApiError as error:
         if error.status not in (409, 422):
@@ -152,23 +156,9 @@ async def remove_pending(request: web.Request) -> web.StreamResponse:
     distribution_id = distribution_param(request)
     product_id = path_uuid(request, "product_id")
     try:
-        await request.app[API_KEY].call(
-            "ordering",
-            "DELETE",
-            f"{distribution_api(g, distribution_id)}/cart/lines/{product_id}",
-            token=user.token,
-        )
+        await ordering(request, user).remove_cart_line(g.id, distribution_id, product_id)
     except ApiError as error:
-        if error.status not in (404, 409):
-            raise
-        return await _render_order_page(
-            request,
-            user,
-            g,
-            distribution_id,
-            {"_cart": error.message(i18n.current_language())},
-            status=error.status,
-        )
+        return await _cart_refused(request, user, g, distribution_id, error, (404, 409))
     return redirect(distribution_page(g, distribution_id, "#ma-commande"))
 
 
@@ -177,16 +167,14 @@ async def payment_choice(request: web.Request) -> web.StreamResponse:
     """After « Valider »: the payment choice « Paiement sur place » / « Sélectionner »."""
     user, g = await member_page(request)
     distribution_id = distribution_param(request)
-    cart = await request.app[API_KEY].call(
-        "ordering", "GET", f"{distribution_api(g, distribution_id)}/cart", token=user.token
-    )
-    if not as_list(cart, "lines"):
+    cart = await ordering(request, user).cart(g.id, distribution_id)
+    if not cart.lines:
         return redirect(distribution_page(g, distribution_id))
     return render(
         request,
         "payment.html",
         {
-            "cart": cart,
+            "cart": page_data(cart),
             "distribution_id": distribution_id,
             "tab": "orders",
             "idem": valid_idempotency_key(request.query.get("cle")),
@@ -217,26 +205,10 @@ async def validate(request: web.Request) -> web.StreamResponse:
         )
     saved = distribution_page(g, distribution_id, "/retrait?enregistree=1")
     try:
-        await request.app[API_KEY].call(
-            "ordering",
-            "POST",
-            f"{distribution_api(g, distribution_id)}/order/validate",
-            token=user.token,
-            json={"payment_method": "on_site"},
-            headers={"Idempotency-Key": key},
-        )
+        await ordering(request, user).validate_order(g.id, distribution_id, "on_site", key)
     except ApiError as error:
         if error.code == "request-in-progress":
             # The first click is still being recorded: its result will show on the next page.
             return redirect(saved)
-        if error.status not in (409, 422):
-            raise
-        return await _render_order_page(
-            request,
-            user,
-            g,
-            distribution_id,
-            {"_cart": error.message(i18n.current_language())},
-            status=error.status,
-        )
+        return await _cart_refused(request, user, g, distribution_id, error, (409, 422))
     return redirect(saved)

@@ -2,12 +2,17 @@
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from ...apiclient import Api, ApiError, ServiceDown
+from aiohttp import web
+
+from shared.clients.logistics import PickupView, SlotsView
+from shared.clients.ordering import Order
+
+from ...apiclient import ApiError, ServiceDown
+from ...clients import logistics, ordering
 from ...groups import GroupContext
 from ...sessions import User
-from ..common import distribution_api
 
 T = TypeVar("T")
 
@@ -28,26 +33,21 @@ async def optional(call: Awaitable[T]) -> T | None:
 
 
 async def order_or_none(
-    api: Api, user: User, g: GroupContext, distribution_id: str
-) -> dict[str, Any] | None:
+    request: web.Request, user: User, g: GroupContext, distribution_id: str
+) -> Order | None:
     """The member's order for the distribution (None when there is none)."""
-    order: dict[str, Any] | None = await optional(
-        api.call(
-            "ordering", "GET", f"{distribution_api(g, distribution_id)}/order", token=user.token
-        )
-    )
-    return order
+    return await optional(ordering(request, user).my_order(g.id, distribution_id))
 
 
 async def logistics_state(
-    api: Api, user: User, g: GroupContext, distribution_id: str
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None, bool]:
+    request: web.Request, user: User, g: GroupContext, distribution_id: str
+) -> tuple[SlotsView | None, PickupView | None, bool]:
     """(slots view, pickup view, logistics reachable)."""
-    base = distribution_api(g, distribution_id)
+    client = logistics(request, user)
     try:
         slots, pickup = await asyncio.gather(
-            optional(api.call("logistics", "GET", f"{base}/slots", token=user.token)),
-            optional(api.call("logistics", "GET", f"{base}/pickup", token=user.token)),
+            optional(client.slots(g.id, distribution_id)),
+            optional(client.pickup(g.id, distribution_id)),
         )
     except ServiceDown:
         return None, None, False

@@ -4,7 +4,8 @@
 from aiohttp import web
 
 from ... import i18n
-from ...apiclient import API_KEY, ApiError
+from ...apiclient import ApiError
+from ...clients import accounts, logistics
 from ...formatting import phone as phone_text
 from ...groups import GroupContext, member_page
 from ...i18n import _
@@ -12,10 +13,9 @@ from ...rendering import render
 from ...sessions import User
 from ...validation import check_person, field_message, same_phone
 from ..common import (
-    as_list,
-    distribution_api,
     distribution_param,
     form_values,
+    page_list,
     path_uuid,
     redirect,
 )
@@ -73,7 +73,6 @@ async def need_delivery(request: web.Request) -> web.StreamResponse:
     values = {k: str(form.get(k) or "").strip() for k in ADDRESS_FIELDS}
     consent = [f for f in CONSENT_FIELDS if f in form.getall("consent", [])]
     errors = _need_delivery_errors(values, consent)
-    api = request.app[API_KEY]
     if not errors:
         # The phone is shown « 06 06 06 06 06 »: unchanged when it is the same number.
         changed = {
@@ -84,13 +83,11 @@ async def need_delivery(request: web.Request) -> web.StreamResponse:
         }
         try:
             if changed:
-                await api.call("accounts", "PATCH", "/v1/me", token=user.token, json=changed)
-            await api.call(
-                "logistics",
-                "PUT",
-                f"{distribution_api(g, distribution_id)}/pickup",
-                token=user.token,
-                json={
+                await accounts(request, user).update_me(changed)
+            await logistics(request, user).choose_pickup(
+                g.id,
+                distribution_id,
+                {
                     "choice": "need_delivery",
                     "consent": {"fields": consent, "text_version": CONSENT_TEXT_VERSION},
                 },
@@ -127,19 +124,14 @@ async def _requests_page(
     error: str = "",
     status: int = 200,
 ) -> web.Response:
-    answer = await request.app[API_KEY].call(
-        "logistics",
-        "GET",
-        f"{distribution_api(g, distribution_id)}/delivery-requests",
-        token=user.token,
-    )
+    answer = await logistics(request, user).delivery_requests(g.id, distribution_id)
     return render(
         request,
         "requests.html",
         {
             "distribution_id": distribution_id,
-            "open": as_list(answer, "open"),
-            "mine": as_list(answer, "mine"),
+            "open": page_list(answer.open),
+            "mine": page_list(answer.mine),
             "taken": taken,
             "error": error,
             "tab": "orders",
@@ -164,10 +156,9 @@ async def claim_request(request: web.Request) -> web.StreamResponse:
     request_id = path_uuid(request, "request_id")
     values = await form_values(request)
     withdraw = values.get("action") == "withdraw"
-    path = f"{distribution_api(g, distribution_id)}/delivery-requests/{request_id}/claim"
     try:
-        await request.app[API_KEY].call(
-            "logistics", "DELETE" if withdraw else "POST", path, token=user.token
+        await logistics(request, user).claim_request(
+            g.id, distribution_id, request_id, withdraw=withdraw
         )
     except ApiError as error:
         if error.status not in (403, 404, 409):

@@ -7,11 +7,15 @@ from typing import Any
 
 from aiohttp import web
 
+from shared.clients.logistics import SlotsView
+from shared.clients.ordering import Order
+
 from ...apiclient import API_KEY, ApiError
+from ...clients import ordering
 from ...groups import GroupContext, member_page
 from ...rendering import render
 from ...sessions import User
-from ..common import as_list, distribution_api, distribution_param
+from ..common import distribution_param, page_data, page_list
 from .common import logistics_state
 
 routes = web.RouteTableDef()
@@ -21,47 +25,33 @@ routes = web.RouteTableDef()
 async def distributions(request: web.Request) -> web.StreamResponse:
     """« Commandes »: brown (not yet open), green (open), brown (closed) cards."""
     user, g = await member_page(request)
-    api = request.app[API_KEY]
-    answer = await api.call("ordering", "GET", f"/v1/groups/{g.id}/distributions", token=user.token)
-    cards = as_list(answer, "distributions")
-    closed_with_order = [d for d in cards if d.get("state") == "closed" and d.get("my_order")]
-    closed_with_order = sorted(closed_with_order, key=lambda d: str(d["starts_at"]))[-3:]
+    client = ordering(request, user)
+    cards = await client.distributions(g.id)
+    closed_with_order = [d for d in cards if d.state == "closed" and d.my_order]
+    closed_with_order = sorted(closed_with_order, key=lambda d: d.starts_at)[-3:]
     orders = await asyncio.gather(
-        *(
-            api.call(
-                "ordering",
-                "GET",
-                f"{distribution_api(g, d['distribution_id'])}/order",
-                token=user.token,
-            )
-            for d in closed_with_order
-        ),
+        *(client.my_order(g.id, d.distribution_id) for d in closed_with_order),
         return_exceptions=True,
     )
     lines: dict[str, list[dict[str, Any]]] = {}
     for card, order in zip(closed_with_order, orders, strict=True):
-        if isinstance(order, dict):
-            lines[str(card["distribution_id"])] = as_list(order, "lines")
+        if isinstance(order, Order):
+            lines[str(card.distribution_id)] = page_list(order.lines)
     open_first = sorted(
-        cards,
-        key=lambda d: (
-            {"open": 0, "not_yet_open": 1}.get(str(d.get("state")), 2),
-            str(d["starts_at"]),
-        ),
+        cards, key=lambda d: ({"open": 0, "not_yet_open": 1}.get(d.state, 2), d.starts_at)
     )
     return render(
-        request, "distributions.html", {"cards": open_first, "lines": lines, "tab": "orders"}
+        request,
+        "distributions.html",
+        {"cards": page_list(open_first), "lines": lines, "tab": "orders"},
     )
 
 
-async def _my_order(request: web.Request) -> tuple[User, GroupContext, str, dict[str, Any]]:
+async def _my_order(request: web.Request) -> tuple[User, GroupContext, str, Order]:
     user, g = await member_page(request)
     distribution_id = distribution_param(request)
-    api = request.app[API_KEY]
     try:
-        order: dict[str, Any] = await api.call(
-            "ordering", "GET", f"{distribution_api(g, distribution_id)}/order", token=user.token
-        )
+        order = await ordering(request, user).my_order(g.id, distribution_id)
     except ApiError as error:
         if error.status == 404:
             raise web.HTTPNotFound() from None
@@ -69,24 +59,24 @@ async def _my_order(request: web.Request) -> tuple[User, GroupContext, str, dict
     return user, g, distribution_id, order
 
 
-def _my_slot(slots: dict[str, Any] | None) -> dict[str, Any] | None:
-    for slot in as_list(slots, "slots"):
-        if slot.get("mine"):
-            return slot
-    return None
+def _my_slot(slots: SlotsView | None) -> dict[str, Any] | None:
+    return page_data(slots.my_slot() if slots else None)
 
 
 @routes.get("/g/{slug}/d/{distribution_id}/ma-commande")
 async def my_order(request: web.Request) -> web.StreamResponse:
     """« ma commande »: the validated order, « imprimer ma commande », the PDF, the slot."""
     user, g, distribution_id, order = await _my_order(request)
-    slots, pickup, _reachable = await logistics_state(
-        request.app[API_KEY], user, g, distribution_id
-    )
+    slots, pickup, _reachable = await logistics_state(request, user, g, distribution_id)
     return render(
         request,
         "my_order.html",
-        {"order": order, "slot": _my_slot(slots), "pickup": pickup, "tab": "orders"},
+        {
+            "order": page_data(order),
+            "slot": _my_slot(slots),
+            "pickup": page_data(pickup),
+            "tab": "orders",
+        },
     )
 
 
@@ -94,10 +84,8 @@ async def my_order(request: web.Request) -> web.StreamResponse:
 async def print_order(request: web.Request) -> web.StreamResponse:
     """« imprimer ma commande »: a clean page (print stylesheet), Ctrl+P gives the same."""
     user, g, distribution_id, order = await _my_order(request)
-    slots, _pickup, _reachable = await logistics_state(
-        request.app[API_KEY], user, g, distribution_id
-    )
-    return render(request, "print_order.html", {"order": order, "slot": _my_slot(slots)})
+    slots, _pickup, _reachable = await logistics_state(request, user, g, distribution_id)
+    return render(request, "print_order.html", {"order": page_data(order), "slot": _my_slot(slots)})
 
 
 @routes.get("/g/{slug}/commande/{order_id}.pdf")

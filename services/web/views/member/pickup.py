@@ -4,12 +4,13 @@ de livrer », « Récupérer sa commande uniquement ») and the « créneau de p
 from aiohttp import web
 
 from ... import i18n
-from ...apiclient import API_KEY, ApiError
+from ...apiclient import ApiError
+from ...clients import logistics
 from ...groups import GroupContext, member_page
 from ...i18n import _
 from ...rendering import render
 from ...sessions import User
-from ..common import distribution_api, distribution_param, form_values, redirect
+from ..common import distribution_param, form_values, page_data, redirect
 from .common import distribution_page, logistics_state, order_or_none
 
 routes = web.RouteTableDef()
@@ -28,17 +29,16 @@ async def _pickup_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> web.Response:
-    api = request.app[API_KEY]
-    order = await order_or_none(api, user, g, distribution_id)
-    slots, pickup, reachable = await logistics_state(api, user, g, distribution_id)
+    order = await order_or_none(request, user, g, distribution_id)
+    slots, pickup, reachable = await logistics_state(request, user, g, distribution_id)
     return render(
         request,
         "pickup.html",
         {
             "distribution_id": distribution_id,
-            "order": order,
-            "slots": slots,
-            "pickup": pickup,
+            "order": page_data(order),
+            "slots": page_data(slots),
+            "pickup": page_data(pickup),
             "logistics_down": not reachable,
             "saved": saved,
             "done": done,
@@ -97,13 +97,7 @@ async def choose_pickup(request: web.Request) -> web.StreamResponse:
     if choice not in PICKUP_CHOICES:
         raise web.HTTPBadRequest()
     try:
-        await request.app[API_KEY].call(
-            "logistics",
-            "PUT",
-            f"{distribution_api(g, distribution_id)}/pickup",
-            token=user.token,
-            json={"choice": choice},
-        )
+        await logistics(request, user).choose_pickup(g.id, distribution_id, {"choice": choice})
     except ApiError as error:
         return await _pickup_refused(request, user, g, distribution_id, "choice", error)
     if choice == "can_deliver":
@@ -126,15 +120,14 @@ async def choose_slot(request: web.Request) -> web.StreamResponse:
             errors={"slot_id": _("Choisissez un créneau dans la liste.")},
             status=422,
         )
-    api = request.app[API_KEY]
-    path = f"{distribution_api(g, distribution_id)}/booking"
+    client = logistics(request, user)
     try:
         try:
-            await api.call("logistics", "POST", path, token=user.token, json={"slot_id": slot_id})
+            await client.book_slot(g.id, distribution_id, slot_id)
         except ApiError as error:
             if error.code != "already-booked":
                 raise
-            await api.call("logistics", "PUT", path, token=user.token, json={"slot_id": slot_id})
+            await client.book_slot(g.id, distribution_id, slot_id, change=True)
     except ApiError as error:
         return await _pickup_refused(request, user, g, distribution_id, "slot_id", error)
     return redirect(distribution_page(g, distribution_id, "/retrait?ok=creneau#creneau"))
@@ -147,12 +140,7 @@ async def release_slot(request: web.Request) -> web.StreamResponse:
     distribution_id = distribution_param(request)
     await form_values(request)
     try:
-        await request.app[API_KEY].call(
-            "logistics",
-            "DELETE",
-            f"{distribution_api(g, distribution_id)}/booking",
-            token=user.token,
-        )
+        await logistics(request, user).release_slot(g.id, distribution_id)
     except ApiError as error:
         return await _pickup_refused(request, user, g, distribution_id, "slot_id", error)
     return redirect(distribution_page(g, distribution_id, "/retrait?ok=libere#creneau"))
