@@ -15,10 +15,10 @@ from shared.auth import TokenIssuer, TokenVerifier
 from shared.logging import configure_logging
 from shared.migrations import migrate
 from tests.support.infra import (
+    database_from_template,
     infrastructure,
     migrations_fingerprint,
     service_dirs,
-    unique_name,
     with_database,
 )
 from tests.support.topology import delete_event_topology
@@ -57,19 +57,8 @@ async def template_database(infra: tuple[str, str]) -> str:
 
 @pytest.fixture
 async def database_url(infra: tuple[str, str], template_database: str) -> AsyncIterator[str]:
-    admin_url = infra[0]
-    name = unique_name("vrac_test")
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-    finally:
-        await conn.close()
-    yield with_database(admin_url, name)
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    async with database_from_template(infra[0], template_database, "vrac_test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import aio_pika
-import asyncpg
 import pytest
 
 from shared.amqp import declare_events_exchange
-from tests.support.infra import ROOT, unique_name, with_database
+from tests.support.infra import ROOT, database_from_template
 from tests.support.processes import free_port
 from tests.support.topology import delete_event_topology
 
@@ -129,19 +128,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) 
 
 @pytest.fixture(scope="session")
 async def e2e_database(infra: tuple[str, str], template_database: str) -> AsyncIterator[str]:
-    admin_url = infra[0]
-    name = unique_name("vrac_e2e")
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-    finally:
-        await conn.close()
-    yield with_database(admin_url, name)
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    async with database_from_template(infra[0], template_database, "vrac_e2e") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

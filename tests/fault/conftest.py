@@ -2,7 +2,6 @@
 
 import asyncio
 import os
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +13,7 @@ import pytest
 
 from shared.auth import TokenIssuer
 from shared.demo import DEMO_GROUPS
-from tests.support.infra import ROOT
-from tests.support.processes import free_port, start_service, wait_healthy
+from tests.support.processes import free_port, start_logged, start_service, wait_healthy
 from tests.support.rabbitmq_node import RabbitNode, require_rabbitmq_server
 
 
@@ -35,19 +33,27 @@ def signup_body(email: str) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-async def accounts_process(
-    database_url: str, amqp_url: str, events_exchange: str
-) -> AsyncIterator[RunningService]:
-    port = free_port()
-    env = {
+def accounts_env(
+    database_url: str, amqp_url: str, events_exchange: str, port: int, **extra: str
+) -> dict[str, str]:
+    """The environment of one accounts process listening on `port`; `extra`: more variables."""
+    return {
         **os.environ,
         "ACCOUNTS_DATABASE_URL": database_url,
         "ACCOUNTS_AMQP_URL": amqp_url,
         "ACCOUNTS_EVENTS_EXCHANGE": events_exchange,
         "ACCOUNTS_PORT": str(port),
         "ACCOUNTS_LOG_LEVEL": "WARNING",
+        **extra,
     }
+
+
+@pytest.fixture
+async def accounts_process(
+    database_url: str, amqp_url: str, events_exchange: str
+) -> AsyncIterator[RunningService]:
+    port = free_port()
+    env = accounts_env(database_url, amqp_url, events_exchange, port)
     seed = await start_service("accounts", env, "seed")
     assert await seed.wait() == 0
     process = await start_service("accounts", env)
@@ -177,23 +183,6 @@ async def start_platform(
         await platform.stop()
         raise
     return platform
-
-
-async def start_logged(
-    name: str, env: dict[str, str], log: Path, command: str
-) -> asyncio.subprocess.Process:
-    """`python -m services.<name> <command>`, its output in `log` (the tests read it)."""
-    with log.open("wb") as out:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            f"services.{name}",
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=asyncio.subprocess.STDOUT,
-        )
 
 
 # --- processes killed one by one (relay killed, consumer killed, poison messages) ------------

@@ -389,6 +389,40 @@ async def run_scenario(
     assert refused == [] and accounts_retries == [], refused + accounts_retries
 
 
+async def validated_event_ids(db: asyncpg.Connection) -> set[str]:
+    """The ids of the validated-order events ordering's outbox holds (published or not)."""
+    return {
+        str(r["event_id"])
+        for r in await db.fetch(
+            "SELECT event_id FROM ordering.outbox WHERE routing_key = $1", VALIDATED
+        )
+    }
+
+
+async def order_counts(db: asyncpg.Connection, data: dict[str, Any]) -> asyncpg.Record | None:
+    """Orders of the set-up groups: `n` rows for `users` distinct members."""
+    return await db.fetchrow(
+        "SELECT count(*) AS n, count(DISTINCT user_id) AS users FROM ordering.orders"
+        " WHERE group_id = ANY($1)",
+        [g["id"] for g in data["groups"]],
+    )
+
+
+async def order_mails(db: asyncpg.Connection, wanted: int, seconds: float = 60) -> asyncpg.Record:
+    """Order mails queued by notifications (`n` rows for `orders` distinct orders), once
+    `wanted` orders have one or after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        mails = await db.fetchrow(
+            "SELECT count(*) AS n, count(DISTINCT context->>'order_id') AS orders"
+            " FROM notifications.email_outbox WHERE kind = 'order_confirmation'"
+        )
+        assert mails is not None
+        if mails["orders"] >= wanted or time.monotonic() > deadline:
+            return mails
+        await asyncio.sleep(0.5)
+
+
 async def count_effects(
     db: asyncpg.Connection,
     data: dict[str, Any],
@@ -398,30 +432,11 @@ async def count_effects(
     back_at: float,
     calls: list[Call],
 ) -> dict[str, Any]:
-    groups = [g["id"] for g in data["groups"]]
-    expected = {
-        str(r["event_id"])
-        for r in await db.fetch(
-            "SELECT event_id FROM ordering.outbox WHERE routing_key = $1", VALIDATED
-        )
-    }
-    orders = await db.fetchrow(
-        "SELECT count(*) AS n, count(DISTINCT user_id) AS users FROM ordering.orders"
-        " WHERE group_id = ANY($1)",
-        groups,
-    )
+    expected = await validated_event_ids(db)
+    orders = await order_counts(db, data)
     assert orders is not None
     # The notifications consumer: one order mail per order, whatever the redeliveries.
-    deadline = time.monotonic() + 60
-    while True:
-        mails = await db.fetchrow(
-            "SELECT count(*) AS n, count(DISTINCT context->>'order_id') AS orders"
-            " FROM notifications.email_outbox WHERE kind = 'order_confirmation'"
-        )
-        assert mails is not None
-        if mails["orders"] >= VALIDATIONS or time.monotonic() > deadline:
-            break
-        await asyncio.sleep(0.5)
+    mails = await order_mails(db, VALIDATIONS)
     request_ids = [p.request_id for p in pairings]
     deadline = time.monotonic() + 30
     while True:

@@ -1,14 +1,13 @@
 """SIGTERM on a service process: in-flight requests finish, then the process exits cleanly."""
 
 import asyncio
-import os
 import signal
 import time
 
 import aiohttp
 import asyncpg
 
-from tests.fault.conftest import RunningService, signup_body
+from tests.fault.conftest import RunningService, accounts_env, signup_body
 from tests.support.processes import free_port, start_service, wait_healthy
 
 
@@ -47,16 +46,14 @@ async def test_sigterm_drains_then_exits_within_the_shutdown_timeout(
     """/readyz is 503 at once, requests are still served for the drain period with
     `Connection: close`, then the process stops and exits 0 well within its timeout."""
     port = free_port()
-    env = {
-        **os.environ,
-        "ACCOUNTS_DATABASE_URL": database_url,
-        "ACCOUNTS_AMQP_URL": amqp_url,
-        "ACCOUNTS_EVENTS_EXCHANGE": events_exchange,
-        "ACCOUNTS_PORT": str(port),
-        "ACCOUNTS_LOG_LEVEL": "WARNING",
-        "ACCOUNTS_DRAIN_SECONDS": "2",
-        "ACCOUNTS_SHUTDOWN_TIMEOUT": "8",
-    }
+    env = accounts_env(
+        database_url,
+        amqp_url,
+        events_exchange,
+        port,
+        ACCOUNTS_DRAIN_SECONDS="2",
+        ACCOUNTS_SHUTDOWN_TIMEOUT="8",
+    )
     base = f"http://127.0.0.1:{port}"
     seed = await start_service("accounts", env, "seed")
     assert await seed.wait() == 0
@@ -93,15 +90,7 @@ async def test_a_second_sigterm_does_not_cut_the_shutdown_short(
     database_url: str, amqp_url: str, events_exchange: str
 ) -> None:
     port = free_port()
-    env = {
-        **os.environ,
-        "ACCOUNTS_DATABASE_URL": database_url,
-        "ACCOUNTS_AMQP_URL": amqp_url,
-        "ACCOUNTS_EVENTS_EXCHANGE": events_exchange,
-        "ACCOUNTS_PORT": str(port),
-        "ACCOUNTS_LOG_LEVEL": "WARNING",
-        "ACCOUNTS_DRAIN_SECONDS": "0.5",
-    }
+    env = accounts_env(database_url, amqp_url, events_exchange, port, ACCOUNTS_DRAIN_SECONDS="0.5")
     process = await start_service("accounts", env, "all")
     try:
         await wait_healthy(f"http://127.0.0.1:{port}", probe="/readyz")

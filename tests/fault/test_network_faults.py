@@ -17,7 +17,15 @@ from pathlib import Path
 import asyncpg
 
 from tests.fault.conftest import start_platform
-from tests.fault.test_broker_killed import VALIDATED, burst, declare_subscribers, drain_ids
+from tests.fault.test_broker_killed import (
+    VALIDATED,
+    burst,
+    declare_subscribers,
+    drain_ids,
+    order_counts,
+    order_mails,
+    validated_event_ids,
+)
 from tests.load.order_close_rush import percentile, setup_data
 from tests.support.rabbitmq_node import RabbitNode
 from tests.support.tcp_proxy import TcpProxy
@@ -80,12 +88,7 @@ async def test_network_cut_and_slowed_hangs_nothing_and_loses_nothing(
         ids = await drain_ids(node.url, integrator, VALIDATIONS, seconds=90)
         db = await asyncpg.connect(database_url)
         try:
-            expected = {
-                str(r["event_id"])
-                for r in await db.fetch(
-                    "SELECT event_id FROM ordering.outbox WHERE routing_key = $1", VALIDATED
-                )
-            }
+            expected = await validated_event_ids(db)
             waited = await db.fetchval(
                 "SELECT extract(epoch FROM max(published_at - created_at)) FROM ordering.outbox"
                 " WHERE routing_key = $1",
@@ -94,21 +97,8 @@ async def test_network_cut_and_slowed_hangs_nothing_and_loses_nothing(
             unpublished = await db.fetchval(
                 "SELECT count(*) FROM ordering.outbox WHERE published_at IS NULL"
             )
-            orders = await db.fetchrow(
-                "SELECT count(*) AS n, count(DISTINCT user_id) AS users FROM ordering.orders"
-                " WHERE group_id = ANY($1)",
-                [g["id"] for g in data["groups"]],
-            )
-            deadline = time.monotonic() + 60
-            while True:
-                mails = await db.fetchrow(
-                    "SELECT count(*) AS n, count(DISTINCT context->>'order_id') AS orders"
-                    " FROM notifications.email_outbox WHERE kind = 'order_confirmation'"
-                )
-                assert mails is not None
-                if mails["orders"] >= VALIDATIONS or time.monotonic() > deadline:
-                    break
-                await asyncio.sleep(0.5)
+            orders = await order_counts(db, data)
+            mails = await order_mails(db, VALIDATIONS)
         finally:
             await db.close()
     except BaseException:

@@ -15,16 +15,15 @@ import asyncio
 import json
 import uuid
 from collections.abc import Awaitable
-from datetime import UTC, datetime
 from typing import Any
 
 import aio_pika
 import asyncpg
 
 from shared.amqp import UNROUTED_SUFFIX, declare_events_exchange
-from shared.contracts.ordering import OrderLineV1, OrderValidatedV1
 from shared.envelope import new_event
 from shared.outbox import to_message
+from tests.support.factories import order_line, order_validated
 from tests.support.fault_stack import FaultStack, ServiceProcess, wait_until
 
 VALIDATED = "ordering.order.validated.v1"
@@ -36,24 +35,15 @@ DISTRIBUTION = uuid.uuid4()
 
 
 def good_event(user_id: uuid.UUID) -> aio_pika.Message:
-    line = OrderLineV1(
-        product_id=uuid.uuid4(),
-        product_name="Lentilles - en vrac",
-        unit_label="kg",
+    line = order_line(
+        "Lentilles - en vrac",
+        "kg",
         bulk=True,
         quantity="1.5",
         unit_price_cents=374,
         line_total_cents=561,
     )
-    data = OrderValidatedV1(
-        order_id=uuid.uuid4(),
-        distribution_id=DISTRIBUTION,
-        group_id=GROUP,
-        user_id=user_id,
-        lines=[line],
-        total_cents=561,
-        at=datetime.now(UTC),
-    )
+    data = order_validated(DISTRIBUTION, GROUP, user_id, [line], 561)
     event = new_event(VALIDATED, "/ordering", data, subject=str(data.order_id), group_id=GROUP)
     return to_message(event.id, VALIDATED, event.model_dump(mode="json", exclude_none=True))
 

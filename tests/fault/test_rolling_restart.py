@@ -38,8 +38,7 @@ import pytest
 from shared.demo import DEMO_GROUPS, DEMO_PASSWORD
 from tests.conftest import EventSink
 from tests.support import haproxy
-from tests.support.infra import ROOT
-from tests.support.processes import free_port
+from tests.support.processes import LoggedProcess, free_port, run_logged
 
 COCUS = DEMO_GROUPS[0]
 DRAIN_SECONDS = 2.0  # > HAProxy's inter x fall + a check's duration: out before it stops
@@ -64,41 +63,14 @@ pytestmark = pytest.mark.skipif(
 
 # --- processes ------------------------------------------------------------------------------
 @dataclass
-class Service:
+class Service(LoggedProcess):
     """One process of ours: `python -m services.<name> <command>`, its log in `logs`."""
 
-    name: str
-    command: str
-    env: dict[str, str]
-    port: int  # where its probes answer (the API port, or a worker's own port)
-    logs: Path
-    label: str
-    process: asyncio.subprocess.Process | None = None
-    generation: int = 0
     terminated: bool = False
 
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def log_path(self) -> Path:
-        return self.logs / f"{self.label}.{self.generation}.log"
-
     async def start(self) -> None:
-        self.generation += 1
         self.terminated = False
-        with self.log_path.open("wb") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                f"services.{self.name}",
-                self.command,
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=asyncio.subprocess.STDOUT,
-            )
+        await super().start()
 
     async def wait_ready(self, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
@@ -136,11 +108,6 @@ class Service:
                 await self.process.wait()
         assert self.process.returncode is not None
         return self.process.returncode
-
-    def tail(self, lines: int = 30) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
 def service_env(
@@ -206,18 +173,7 @@ class Platform:
 
 
 async def run_once(name: str, command: str, env: dict[str, str], logs: Path) -> None:
-    with (logs / f"{name}-{command}.log").open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            f"services.{name}",
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        assert await asyncio.wait_for(process.wait(), 120) == 0, f"{name} {command} failed"
+    await run_logged(name, env, logs / f"{name}-{command}.log", command)
 
 
 @pytest.fixture

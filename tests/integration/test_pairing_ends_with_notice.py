@@ -26,8 +26,8 @@ from shared.contracts.logistics import (
 )
 from shared.db import Database, create_pool
 from tests.integration.notifications import conftest as notifications
-from tests.integration.notifications.conftest import FakePeople, Received, distribution_event
-from tests.integration.notifications.test_delivery_pairing import parse, text_of
+from tests.integration.notifications.conftest import FakePeople, Received, pairing_ids
+from tests.support.mail import parse, text_of
 
 # The notifications tests' fixtures: its accounts double, SMTP server and service starter.
 people = notifications.people
@@ -104,8 +104,7 @@ async def paired(
     requester = fake.person("Sarah", "VARDA", "fr", phone=REQUESTER_PHONE, group_id=group)
     volunteer = fake.person("Paul", "SCHMIDT", "de", group_id=group)
     coordinator = fake.person("Claire", "COORD", "fr", group_id=group, role="coordinator")
-    distribution = distribution_event(group)
-    await service.publish("ordering.distribution.scheduled.v1", distribution)
+    distribution = await service.schedule_distribution(group)
     base = f"/v1/groups/{group}/distributions/{distribution.distribution_id}"
     hr, hv = auth(issuer, requester, group), auth(issuer, volunteer, group)
 
@@ -239,14 +238,8 @@ async def test_the_order_of_erasure_and_logistics_event_does_not_matter(
     group = fake.group()
     requester = fake.person("Sarah", "VARDA", "fr", phone=REQUESTER_PHONE, group_id=group)
     volunteer = fake.person("Paul", "SCHMIDT", "de", group_id=group)
-    distribution = distribution_event(group)
-    await service.publish("ordering.distribution.scheduled.v1", distribution)
-    common = {
-        "request_id": uuid.uuid4(),
-        "distribution_id": distribution.distribution_id,
-        "group_id": group,
-        "requester_id": requester,
-    }
+    distribution = await service.schedule_distribution(group)
+    common = pairing_ids(distribution, requester)
     await service.publish(
         "logistics.delivery.assigned.v1",
         DeliveryAssignedV1(**common, volunteer_id=volunteer, consented_fields=["phone"]),

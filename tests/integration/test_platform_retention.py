@@ -15,7 +15,7 @@ from services.logistics.settings import LogisticsSettings
 from services.ordering.settings import OrderingSettings
 from shared.amqp import UNROUTED_QUEUE_ARGUMENTS, UNROUTED_SUFFIX, declare_events_exchange
 from shared.contracts.accounts import MemberLeftV1
-from shared.db import Database, create_pool
+from shared.db import Connection, Database, create_pool
 from shared.migrations import migrate
 from shared.outbox import OutboxRelay, add_event
 from shared.retention import forget_user, purge_expired
@@ -32,6 +32,14 @@ async def platform_db(database_url: str, tmp_path: Path) -> AsyncIterator[Databa
     await pool.close()
 
 
+async def member_left(
+    conn: Connection, user_id: uuid.UUID | None = None, group_id: uuid.UUID | None = None
+) -> None:
+    """An `accounts.member.left.v1` event in the outbox (random ids by default)."""
+    data = MemberLeftV1(user_id=user_id or uuid.uuid4(), group_id=group_id or uuid.uuid4())
+    await add_event(conn, "accounts.member.left.v1", "/t", data)
+
+
 async def test_forget_user_deletes_published_and_unpublished_after_publication(
     platform_db: Database, database_url: str, amqp_url: str, events_exchange: str, event_sink: Any
 ) -> None:
@@ -39,16 +47,10 @@ async def test_forget_user_deletes_published_and_unpublished_after_publication(
     group = uuid.uuid4()
     async with platform_db.transaction() as conn:
         for user in (erased, other):
-            await add_event(
-                conn, "accounts.member.left.v1", "/t", MemberLeftV1(user_id=user, group_id=group)
-            )
+            await member_left(conn, user, group)
         await conn.execute("UPDATE outbox SET published_at = now()")
-        await add_event(
-            conn, "accounts.member.left.v1", "/t", MemberLeftV1(user_id=erased, group_id=group)
-        )
-        await add_event(
-            conn, "accounts.member.left.v1", "/t", MemberLeftV1(user_id=other, group_id=group)
-        )
+        await member_left(conn, erased, group)
+        await member_left(conn, other, group)
         await conn.execute(
             "INSERT INTO idempotency_keys (scope, key, status, response) VALUES"
             " ($1, 'k1', 201, '{}'), ('s', 'k2', 201, $2), ('s', 'k3', 201, '{}')",
@@ -85,12 +87,7 @@ async def test_forget_user_deletes_published_and_unpublished_after_publication(
 async def test_retention_job_removes_old_platform_rows_only(platform_db: Database) -> None:
     async with platform_db.transaction() as conn:
         for age in (timedelta(days=8), timedelta(days=1)):
-            await add_event(
-                conn,
-                "accounts.member.left.v1",
-                "/t",
-                MemberLeftV1(user_id=uuid.uuid4(), group_id=uuid.uuid4()),
-            )
+            await member_left(conn)
             await conn.execute(
                 "UPDATE outbox SET published_at = now() - $1::interval WHERE published_at IS NULL",
                 age,
@@ -108,12 +105,7 @@ async def test_retention_job_removes_old_platform_rows_only(platform_db: Databas
                 age,
             )
         # An unpublished row is never removed, however old.
-        await add_event(
-            conn,
-            "accounts.member.left.v1",
-            "/t",
-            MemberLeftV1(user_id=uuid.uuid4(), group_id=uuid.uuid4()),
-        )
+        await member_left(conn)
         await conn.execute(
             "UPDATE outbox SET created_at = now() - interval '30 days' WHERE published_at IS NULL"
         )

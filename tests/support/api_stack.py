@@ -14,6 +14,7 @@ from tests.support.fault_stack import (
     TIMEOUT,
     FaultStack,
     Member,
+    log_in,
     sign_up,
     validate_order,
     wait_until,
@@ -38,22 +39,6 @@ class ApiData:
     product_id: uuid.UUID
     order_id: uuid.UUID
     slot_id: uuid.UUID
-
-
-async def log_in(accounts: str, email: str, password: str) -> Member:
-    """POST /v1/sessions then /v1/sessions/current/token, as the web does."""
-    async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
-        credentials = {"email": email, "password": password}
-        async with session.post(f"{accounts}/v1/sessions", json=credentials) as resp:
-            assert resp.status == 201, await resp.text()
-            session_id = (await resp.json())["session_id"]
-        async with session.post(
-            f"{accounts}/v1/sessions/current/token",
-            headers={"Authorization": f"Session {session_id}"},
-        ) as resp:
-            assert resp.status == 200, await resp.text()
-            answer = await resp.json()
-    return Member(uuid.UUID(answer["user_id"]), email, answer["access_token"])
 
 
 async def service_token(accounts: str, service: str = "notifications") -> str:

@@ -8,7 +8,6 @@ import inspect
 import json
 import os
 import signal
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -20,8 +19,7 @@ import aiohttp
 import asyncpg
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.infra import ROOT
-from tests.support.processes import free_port
+from tests.support.processes import LoggedProcess, free_port, run_logged
 
 SERVICES = ("accounts", "ordering", "logistics", "notifications")
 SERVICE_SECRET = "fault-scenarios-service-secret"
@@ -45,43 +43,12 @@ async def wait_until(
 
 
 @dataclass
-class ServiceProcess:
+class ServiceProcess(LoggedProcess):
     """`python -m services.<name> <command>`, stdout and stderr in `logs/<label>.<n>.log`."""
-
-    name: str
-    command: str
-    env: dict[str, str]
-    port: int  # the API port (api, all) or the worker's probe port
-    logs: Path
-    label: str
-    process: asyncio.subprocess.Process | None = None
-    generation: int = 0
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def log_path(self) -> Path:
-        return self.logs / f"{self.label}.{self.generation}.log"
 
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.returncode is None
-
-    async def start(self) -> None:
-        self.generation += 1
-        with self.log_path.open("wb") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                f"services.{self.name}",
-                self.command,
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=asyncio.subprocess.STDOUT,
-            )
 
     async def wait_ready(self, seconds: float = 60) -> None:
         """/readyz 200: a worker is ready once its relay and consumers hold a broker connection
@@ -141,11 +108,6 @@ class ServiceProcess:
                 if isinstance(record, dict):
                     records.append(record)
         return records
-
-    def tail(self, lines: int = 30) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
 @dataclass
@@ -222,18 +184,7 @@ class FaultStack:
 
     async def seed(self, *names: str) -> None:
         async def one(name: str) -> None:
-            with (self.logs / f"{name}-seed.log").open("wb") as log:
-                process = await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    "-m",
-                    f"services.{name}",
-                    "seed",
-                    cwd=ROOT,
-                    env=self.env(),
-                    stdout=log,
-                    stderr=asyncio.subprocess.STDOUT,
-                )
-                assert await asyncio.wait_for(process.wait(), 120) == 0, f"{name} seed failed"
+            await run_logged(name, self.env(), self.logs / f"{name}-seed.log", "seed")
 
         await asyncio.gather(*(one(n) for n in names))
 
@@ -270,6 +221,16 @@ async def sign_up(accounts: str, group_id: uuid.UUID) -> Member:
     async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
         async with session.post(f"{accounts}/v1/signup", json=body) as resp:
             assert resp.status == 202, await resp.text()
+        return await log_in(accounts, email, password, session)
+
+
+async def log_in(
+    accounts: str, email: str, password: str, session: aiohttp.ClientSession | None = None
+) -> Member:
+    """POST /v1/sessions then /v1/sessions/current/token, as the web does."""
+    async with contextlib.AsyncExitStack() as stack:
+        if session is None:
+            session = await stack.enter_async_context(aiohttp.ClientSession(timeout=TIMEOUT))
         credentials = {"email": email, "password": password}
         async with session.post(f"{accounts}/v1/sessions", json=credentials) as resp:
             assert resp.status == 201, await resp.text()

@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
+from tests.support.tcp_proxy import open_upstream, until_one_ends
+
 
 @dataclass(eq=False)  # hashed by identity: kept in a set
 class _Link:
@@ -61,26 +63,16 @@ class FreezeProxy:
         if task is not None:
             self._tasks.add(task)
         try:
-            try:
-                up_reader, up_writer = await asyncio.open_connection(
-                    self.upstream_host, self.upstream_port
-                )
-            except OSError:
-                writer.transport.abort()
+            upstream = await open_upstream(self.upstream_host, self.upstream_port, writer)
+            if upstream is None:
                 return
+            up_reader, up_writer = upstream
             self.connections += 1
             link = _Link(writer, up_writer)
             self._links.add(link)
-            pumps = [
-                asyncio.create_task(self._from_client(reader, link)),
-                asyncio.create_task(self._pipe(up_reader, writer)),
-            ]
             try:
-                await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+                await until_one_ends(self._from_client(reader, link), self._pipe(up_reader, writer))
             finally:
-                for pump in pumps:
-                    pump.cancel()
-                await asyncio.gather(*pumps, return_exceptions=True)
                 self._links.discard(link)
                 # Abort, not close: what was held back must never reach the server.
                 link.held.clear()

@@ -6,10 +6,11 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,3 +79,22 @@ def with_database(url: str, database: str) -> str:
 
 def unique_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+async def _admin_execute(admin_url: str, statement: str) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@asynccontextmanager
+async def database_from_template(admin_url: str, template: str, prefix: str) -> AsyncIterator[str]:
+    """A new database `<prefix>_…` cloned from the migrated template; its URL, dropped after."""
+    name = unique_name(prefix)
+    await _admin_execute(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield with_database(admin_url, name)
+    finally:
+        await _admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -3,6 +3,7 @@
 import asyncio
 import socket
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -26,6 +27,31 @@ async def start_service(
     )
 
 
+async def start_logged(
+    name: str, env: dict[str, str], log: Path, command: str
+) -> asyncio.subprocess.Process:
+    """`python -m services.<name> <command>`, its output in `log` (the tests read it)."""
+    with log.open("wb") as out:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            f"services.{name}",
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+
+
+async def run_logged(
+    name: str, env: dict[str, str], log: Path, command: str, seconds: float = 120
+) -> None:
+    """`start_logged`, then wait for it to exit 0 (`seed`, `migrate`)."""
+    process = await start_logged(name, env, log, command)
+    assert await asyncio.wait_for(process.wait(), seconds) == 0, f"{name} {command} failed"
+
+
 async def wait_healthy(base_url: str, seconds: float = 30, probe: str = "/healthz") -> None:
     """Until the probe answers 200 (`/readyz` to also wait for the database and the broker)."""
     async with aiohttp.ClientSession() as session:
@@ -38,3 +64,35 @@ async def wait_healthy(base_url: str, seconds: float = 30, probe: str = "/health
                 pass
             await asyncio.sleep(0.1)
     raise TimeoutError(f"{base_url}{probe} did not answer 200 within {seconds} s")
+
+
+@dataclass
+class LoggedProcess:
+    """`python -m services.<name> <command>`, stdout and stderr in `logs/<label>.<n>.log` (one
+    file per start)."""
+
+    name: str
+    command: str
+    env: dict[str, str]
+    port: int  # where its probes answer (the API port, or a worker's own port)
+    logs: Path
+    label: str
+    process: asyncio.subprocess.Process | None = None
+    generation: int = 0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.logs / f"{self.label}.{self.generation}.log"
+
+    async def start(self) -> None:
+        self.generation += 1
+        self.process = await start_logged(self.name, self.env, self.log_path, self.command)
+
+    def tail(self, lines: int = 30) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])

@@ -7,11 +7,37 @@ packets are dropped: only heartbeats and timeouts can notice it)."""
 
 import asyncio
 import contextlib
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from tests.support.processes import free_port
 
 CHUNK = 65536
+
+
+async def open_upstream(
+    host: str, port: int, client: asyncio.StreamWriter
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+    """A connection to the upstream server for a client just accepted; None when it refuses
+    (the client's connection is aborted then, as if the upstream had refused it)."""
+    try:
+        return await asyncio.open_connection(host, port)
+    except OSError:
+        client.transport.abort()
+        return None
+
+
+async def until_one_ends(*pumps: Coroutine[Any, Any, None]) -> None:
+    """Run the pumps of one connection; when one side ends, end the other: a half-open pair
+    would hide the fault."""
+    tasks = [asyncio.create_task(pump) for pump in pumps]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @dataclass
@@ -71,25 +97,14 @@ class TcpProxy:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections_accepted += 1
-        try:
-            up_reader, up_writer = await asyncio.open_connection(
-                self.upstream_host, self.upstream_port
-            )
-        except OSError:
-            writer.transport.abort()
+        upstream = await open_upstream(self.upstream_host, self.upstream_port, writer)
+        if upstream is None:
             return
+        up_reader, up_writer = upstream
         self._open.update((writer, up_writer))
-        pipes = [
-            asyncio.create_task(self._pipe(reader, up_writer)),
-            asyncio.create_task(self._pipe(up_reader, writer)),
-        ]
         try:
-            # When one side ends, end the other: a half-open pair would hide the fault.
-            await asyncio.wait(pipes, return_when=asyncio.FIRST_COMPLETED)
+            await until_one_ends(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
         finally:
-            for pipe in pipes:
-                pipe.cancel()
-            await asyncio.gather(*pipes, return_exceptions=True)
             for w in (writer, up_writer):
                 self._open.discard(w)
                 w.transport.abort()

@@ -82,6 +82,12 @@ async def make_distribution(
     return group_id, distribution_id
 
 
+async def distribution_base(db: Database, **kwargs: Any) -> tuple[uuid.UUID, uuid.UUID, str]:
+    """`make_distribution`, and the distribution's API path."""
+    group_id, distribution_id = await make_distribution(db, **kwargs)
+    return group_id, distribution_id, f"/v1/groups/{group_id}/distributions/{distribution_id}"
+
+
 async def slot_ids(db: Database, distribution_id: uuid.UUID) -> list[uuid.UUID]:
     async with db.connection() as conn:
         rows = await conn.fetch(

@@ -12,7 +12,7 @@ from shared.auth import TokenIssuer
 from shared.contracts.accounts import MemberLeftV1
 from shared.db import Database
 from shared.problems import Problem
-from tests.integration.logistics.conftest import Client, People, make_distribution, publish
+from tests.integration.logistics.conftest import Client, People, distribution_base, publish
 from tests.integration.logistics.test_pairing import need_delivery, volunteer
 from tests.integration.test_membership_revocation import status_becomes
 
@@ -20,8 +20,7 @@ from tests.integration.test_membership_revocation import status_becomes
 async def test_a_member_who_left_can_neither_list_nor_claim(
     client: Client, db: Database, people: People, settings, token_issuer: TokenIssuer
 ) -> None:
-    group_id, distribution_id = await make_distribution(db)
-    base = f"/v1/groups/{group_id}/distributions/{distribution_id}"
+    group_id, _, base = await distribution_base(db)
     _, hr = people.member(group_id, first_name="Sarah")
     request_id = await need_delivery(client, base, hr)
     vol, hv = people.member(group_id, first_name="Paul")
@@ -47,8 +46,7 @@ async def test_a_member_who_left_can_neither_list_nor_claim(
 async def test_the_claim_checks_the_membership_in_its_transaction(
     db: Database, people: People, client: Client
 ) -> None:
-    group_id, distribution_id = await make_distribution(db)
-    base = f"/v1/groups/{group_id}/distributions/{distribution_id}"
+    group_id, distribution_id, base = await distribution_base(db)
     _, hr = people.member(group_id)
     request_id = await need_delivery(client, base, hr)
     vol, hv = people.member(group_id)

@@ -3,20 +3,21 @@
 import asyncio
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 from services.logistics.settings import LogisticsSettings
 from shared.contracts.accounts import MemberJoinedV1, MemberLeftV1, UserErasedV1
-from shared.contracts.ordering import OrderLineV1, OrderValidatedV1
 from shared.db import Database
 from tests.integration.logistics.conftest import (
     Client,
     People,
-    make_distribution,
+    distribution_base,
     publish,
     slot_ids,
 )
 from tests.integration.logistics.test_slot_generation import wait_until
+from tests.support.factories import order_line, order_validated
 
 CONSENT = {"fields": ["address", "phone"], "text_version": "2026-01"}
 
@@ -42,8 +43,7 @@ async def volunteer(client: Client, base: str, headers: dict[str, str]) -> None:
 async def test_twenty_volunteers_claim_one_request_one_wins(
     client: Client, db: Database, people: People, event_sink: Any
 ) -> None:
-    group_id, distribution_id = await make_distribution(db)
-    base = f"/v1/groups/{group_id}/distributions/{distribution_id}"
+    group_id, _, base = await distribution_base(db)
     requester, req_headers = people.member(group_id, first_name="Sarah")
     request_id = await need_delivery(client, base, req_headers)
     volunteers = [people.member(group_id) for _ in range(20)]
@@ -88,8 +88,7 @@ async def test_twenty_volunteers_claim_one_request_one_wins(
 async def test_volunteer_list_shows_first_name_postcode_order_size_only(
     client: Client, db: Database, people: People, settings: LogisticsSettings
 ) -> None:
-    group_id, distribution_id = await make_distribution(db)
-    base = f"/v1/groups/{group_id}/distributions/{distribution_id}"
+    group_id, distribution_id, base = await distribution_base(db)
     requester, req_headers = people.member(group_id, first_name="Token")
     await publish(
         settings.amqp_url,
@@ -105,27 +104,18 @@ async def test_volunteer_list_shows_first_name_postcode_order_size_only(
             language="fr",
         ),
     )
-    line = OrderLineV1(
-        product_id=uuid.uuid4(),
-        product_name="Lessive 1 L",
-        unit_label="1 L",
-        bulk=False,
-        quantity="1",
-        unit_price_cents=225,
-        line_total_cents=225,
-    )
+    line = order_line()
     await publish(
         settings.amqp_url,
         settings.events_exchange,
         "ordering.order.validated.v1",
-        OrderValidatedV1(
-            order_id=uuid.uuid4(),
-            distribution_id=distribution_id,
-            group_id=group_id,
-            user_id=requester,
-            lines=[line, line],
-            total_cents=968,
-            at="2026-05-01T10:00:00Z",
+        order_validated(
+            distribution_id,
+            group_id,
+            requester,
+            [line, line],
+            968,
+            datetime(2026, 5, 1, 10, tzinfo=UTC),
         ),
     )
     assert await wait_until(db, "SELECT count(*) FROM inbox", expected=2) == 2
@@ -180,8 +170,7 @@ async def test_volunteer_list_shows_first_name_postcode_order_size_only(
 async def test_consent_withdrawal_cancels_and_tells_the_volunteer(
     client: Client, db: Database, people: People
 ) -> None:
-    group_id, distribution_id = await make_distribution(db)
-    base = f"/v1/groups/{group_id}/distributions/{distribution_id}"
+    group_id, _, base = await distribution_base(db)
     _, req_headers = people.member(group_id)
     request_id = await need_delivery(client, base, req_headers)
     _, vol_headers = people.member(group_id)
@@ -214,8 +203,7 @@ async def test_consent_withdrawal_cancels_and_tells_the_volunteer(
 async def test_volunteer_cannot_claim_own_request_and_consent_is_checked(
     client: Client, db: Database, people: People
 ) -> None:
-    group_id, distribution_id = await make_distribution(db)
-    base = f"/v1/groups/{group_id}/distributions/{distribution_id}"
+    group_id, _, base = await distribution_base(db)
     _, headers = people.member(group_id)
     # need_delivery without consent, consent with another choice, bad fields: 422.
     for body in (
@@ -242,8 +230,7 @@ async def test_volunteer_cannot_claim_own_request_and_consent_is_checked(
 
 
 async def test_coordinator_views_and_revoke(client: Client, db: Database, people: People) -> None:
-    group_id, distribution_id = await make_distribution(db)
-    base = f"/v1/groups/{group_id}/distributions/{distribution_id}"
+    group_id, distribution_id, base = await distribution_base(db)
     _, coord = people.coordinator(group_id)
     r1, h1 = people.member(group_id)
     r2, h2 = people.member(group_id)
@@ -286,8 +273,7 @@ async def test_coordinator_views_and_revoke(client: Client, db: Database, people
 async def test_member_left_and_user_erased_remove_everything_and_tell_the_other_side(
     client: Client, db: Database, people: People, settings: LogisticsSettings, event_sink: Any
 ) -> None:
-    group_id, distribution_id = await make_distribution(db, capacity=1)
-    base = f"/v1/groups/{group_id}/distributions/{distribution_id}"
+    group_id, distribution_id, base = await distribution_base(db, capacity=1)
     slots = await slot_ids(db, distribution_id)
     requester, hr = people.member(group_id)
     vol, hv = people.member(group_id)

@@ -12,7 +12,7 @@ from shared.db import Database
 from tests.integration.logistics.conftest import (
     Client,
     People,
-    make_distribution,
+    distribution_base,
     publish,
     scheduled_payload,
 )
@@ -56,8 +56,7 @@ async def test_a_100_year_window_is_poison_and_the_next_event_is_handled(
 async def test_a_control_character_in_the_consent_text_version_gets_422(
     client: Client, db: Database, people: People
 ) -> None:
-    group_id, distribution_id = await make_distribution(db)
-    base = f"/v1/groups/{group_id}/distributions/{distribution_id}"
+    group_id, _, base = await distribution_base(db)
     _, headers = people.member(group_id)
     for version in ("2026\x00-01", "2026-01\r\n", " 2026-01"):
         consent = {"fields": ["phone"], "text_version": version}

@@ -294,6 +294,12 @@ class Service:
     people: FakePeople
     publish: Callable[..., Any]
 
+    async def schedule_distribution(self, group_id: uuid.UUID) -> DistributionScheduledV1:
+        """A distribution of the group, published as ordering's relay does when it is made."""
+        distribution = distribution_event(group_id)
+        await self.publish("ordering.distribution.scheduled.v1", distribution)
+        return distribution
+
 
 @pytest.fixture
 async def start_service(
@@ -377,6 +383,19 @@ def distribution_event(
         place_name="Centre social Eugénie Cotton",
         place_address="23 rue Georges Lyvet 69200 Venissieux",
     )
+
+
+def pairing_ids(
+    distribution: DistributionScheduledV1, requester: uuid.UUID, **more: Any
+) -> dict[str, Any]:
+    """The fields every logistics delivery event carries, for a new request of `requester`."""
+    return {
+        "request_id": uuid.uuid4(),
+        "distribution_id": distribution.distribution_id,
+        "group_id": distribution.group_id,
+        "requester_id": requester,
+        **more,
+    }
 
 
 async def wait_until(predicate: Callable[[], Any], seconds: float = 20.0) -> None:

@@ -1,30 +1,9 @@
 """The reason the service exists: when a volunteer takes a delivery request, both people get
 each other's contact details, in their own language, exactly once."""
 
-import email
-import uuid
-from email import policy
-
 from shared.contracts.logistics import DeliveryAssignedV1, DeliveryUnassignedV1
-from tests.integration.notifications.conftest import distribution_event, outbox_rows
-
-
-def parse(raw: bytes) -> email.message.EmailMessage:
-    message = email.message_from_bytes(raw, policy=policy.default)
-    assert isinstance(message, email.message.EmailMessage)
-    return message
-
-
-def text_of(message: email.message.EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
-
-
-def html_of(message: email.message.EmailMessage) -> str:
-    part = message.get_body(preferencelist=("html",))
-    assert part is not None
-    return str(part.get_content())
+from tests.integration.notifications.conftest import outbox_rows, pairing_ids
+from tests.support.mail import html_of, parse, text_of
 
 
 async def test_assignment_sends_two_mails_with_consented_details_once(start_service, smtp_server):
@@ -42,15 +21,9 @@ async def test_assignment_sends_two_mails_with_consented_details_once(start_serv
         group_id=group_id,
     )
     volunteer = people.person("Paul", "SCHMIDT", "de", phone="07 98 76 54 32", group_id=group_id)
-    distribution = distribution_event(group_id)
-    await service.publish("ordering.distribution.scheduled.v1", distribution)
+    distribution = await service.schedule_distribution(group_id)
     assigned = DeliveryAssignedV1(
-        request_id=uuid.uuid4(),
-        distribution_id=distribution.distribution_id,
-        group_id=group_id,
-        requester_id=requester,
-        volunteer_id=volunteer,
-        consented_fields=["phone"],
+        **pairing_ids(distribution, requester, volunteer_id=volunteer), consented_fields=["phone"]
     )
     event_id = await service.publish("logistics.delivery.assigned.v1", assigned)
 
@@ -98,15 +71,8 @@ async def test_withdrawal_tells_the_requester_and_the_coordinators(start_service
     coordinator = people.person("Camille", "MARTIN", "en", group_id=group_id, role="coordinator")
     requester = people.person("Sarah", "VARDA", "fr", group_id=group_id)
     volunteer = people.person("Paul", "SCHMIDT", "de", group_id=group_id)
-    distribution = distribution_event(group_id)
-    await service.publish("ordering.distribution.scheduled.v1", distribution)
-    common = {
-        "request_id": uuid.uuid4(),
-        "distribution_id": distribution.distribution_id,
-        "group_id": group_id,
-        "requester_id": requester,
-        "volunteer_id": volunteer,
-    }
+    distribution = await service.schedule_distribution(group_id)
+    common = pairing_ids(distribution, requester, volunteer_id=volunteer)
     await service.publish(
         "logistics.delivery.assigned.v1", DeliveryAssignedV1(**common, consented_fields=["address"])
     )

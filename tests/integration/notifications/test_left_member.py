@@ -2,10 +2,13 @@
 valid, the end not yet known to logistics) must not mail them the requester's name and phone."""
 
 import asyncio
-import uuid
 
 from shared.contracts.logistics import DeliveryAssignedV1
-from tests.integration.notifications.conftest import distribution_event, outbox_rows, wait_until
+from tests.integration.notifications.conftest import (
+    outbox_rows,
+    pairing_ids,
+    wait_until,
+)
 
 
 async def test_no_pairing_mail_once_a_side_has_left_the_group(start_service, smtp_server):
@@ -18,16 +21,11 @@ async def test_no_pairing_mail_once_a_side_has_left_the_group(start_service, smt
     people.members[group_id] = [
         m for m in people.members[group_id] if m["user_id"] != str(volunteer)
     ]
-    distribution = distribution_event(group_id)
-    await service.publish("ordering.distribution.scheduled.v1", distribution)
+    distribution = await service.schedule_distribution(group_id)
     await service.publish(
         "logistics.delivery.assigned.v1",
         DeliveryAssignedV1(
-            request_id=uuid.uuid4(),
-            distribution_id=distribution.distribution_id,
-            group_id=group_id,
-            requester_id=requester,
-            volunteer_id=volunteer,
+            **pairing_ids(distribution, requester, volunteer_id=volunteer),
             consented_fields=["phone", "address"],
         ),
     )

@@ -11,7 +11,6 @@ import pytest
 
 from tests.integration.notifications.conftest import (
     clear_mail_sink,
-    distribution_event,
 )
 from tests.integration.notifications.test_sending import order
 from tests.support.processes import free_port
@@ -25,8 +24,7 @@ async def test_dev_mode_sink_receives_and_lists_the_mails(start_service):
     user = people.person(
         "Zoé", "<b>VARDA</b>", "fr", group_id=group_id, email="zoe.varda@example.org"
     )
-    distribution = distribution_event(group_id)
-    await service.publish("ordering.distribution.scheduled.v1", distribution)
+    distribution = await service.schedule_distribution(group_id)
     await service.publish("ordering.order.validated.v1", order(distribution, user, group_id))
 
     messages: list[dict[str, Any]] = []

@@ -1,11 +1,9 @@
 """Sender loop, dead letters, erasure, header safety, orders, reminders, reset links."""
 
 import asyncio
-import email
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from email import policy
 from zoneinfo import ZoneInfo
 
 import aio_pika
@@ -14,51 +12,30 @@ from services.notifications.mail import clean_display_name
 from services.notifications.scheduler import schedule_reminders
 from shared.contracts.accounts import PasswordResetRequestedV1, UserErasedV1
 from shared.contracts.logistics import DeliveryAssignedV1
-from shared.contracts.ordering import DistributionOpenedV1, OrderLineV1, OrderValidatedV1
-from tests.integration.notifications.conftest import distribution_event, outbox_rows, wait_until
-
-
-def parse(raw: bytes) -> email.message.EmailMessage:
-    message = email.message_from_bytes(raw, policy=policy.default)
-    assert isinstance(message, email.message.EmailMessage)
-    return message
-
-
-def text_of(message: email.message.EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
+from shared.contracts.ordering import DistributionOpenedV1, OrderValidatedV1
+from tests.integration.notifications.conftest import (
+    distribution_event,
+    outbox_rows,
+    pairing_ids,
+    wait_until,
+)
+from tests.support.factories import order_line, order_validated
+from tests.support.mail import EXPECTED_HEADERS, parse, text_of
 
 
 def order(distribution, user_id, group_id) -> OrderValidatedV1:
-    return OrderValidatedV1(
-        order_id=uuid.uuid4(),
-        distribution_id=distribution.distribution_id,
-        group_id=group_id,
-        user_id=user_id,
-        total_cents=968,
-        at=datetime.now(UTC),
-        lines=[
-            OrderLineV1(
-                product_id=uuid.uuid4(),
-                product_name="Lessive 1 L",
-                unit_label="1 L",
-                bulk=False,
-                quantity="1",
-                unit_price_cents=225,
-                line_total_cents=225,
-            ),
-            OrderLineV1(
-                product_id=uuid.uuid4(),
-                product_name="Amandes avec peau - en vrac",
-                unit_label="kg",
-                bulk=True,
-                quantity="0.5",
-                unit_price_cents=1485,
-                line_total_cents=743,
-            ),
-        ],
-    )
+    lines = [
+        order_line(),
+        order_line(
+            "Amandes avec peau - en vrac",
+            "kg",
+            bulk=True,
+            quantity="0.5",
+            unit_price_cents=1485,
+            line_total_cents=743,
+        ),
+    ]
+    return order_validated(distribution.distribution_id, group_id, user_id, lines, 968)
 
 
 async def test_smtp_down_for_a_while_every_mail_arrives_once(start_service, stopped_smtp_server):
@@ -68,8 +45,7 @@ async def test_smtp_down_for_a_while_every_mail_arrives_once(start_service, stop
     await start_service(smtp.port)
     people = first.people
     group_id = people.group()
-    distribution = distribution_event(group_id)
-    await first.publish("ordering.distribution.scheduled.v1", distribution)
+    distribution = await first.schedule_distribution(group_id)
     members = [people.person(f"Membre{n}", "TEST", "fr", group_id=group_id) for n in range(12)]
     for member in members:
         await first.publish("ordering.order.validated.v1", order(distribution, member, group_id))
@@ -183,8 +159,7 @@ async def test_erasure_deletes_queued_and_sent_mail_of_the_person(start_service,
     pending = people.person("Paul", "SCHMIDT", "de", group_id=group_id)
     other = people.person("Anna", "MEYER", "de", group_id=group_id)
     people.failing_contacts.add(pending)  # accounts answers 503 for Paul: his mail waits
-    distribution = distribution_event(group_id)
-    await service.publish("ordering.distribution.scheduled.v1", distribution)
+    distribution = await service.schedule_distribution(group_id)
     await service.publish("ordering.order.validated.v1", order(distribution, erased, group_id))
     await service.publish("ordering.order.validated.v1", order(distribution, other, group_id))
     await service.publish("ordering.order.validated.v1", order(distribution, pending, group_id))
@@ -192,12 +167,7 @@ async def test_erasure_deletes_queued_and_sent_mail_of_the_person(start_service,
     await service.publish(
         "logistics.delivery.assigned.v1",
         DeliveryAssignedV1(
-            request_id=uuid.uuid4(),
-            distribution_id=distribution.distribution_id,
-            group_id=group_id,
-            requester_id=erased,
-            volunteer_id=other,
-            consented_fields=["phone"],
+            **pairing_ids(distribution, erased, volunteer_id=other), consented_fields=["phone"]
         ),
     )
     await smtp_server.wait_for(4)
@@ -251,25 +221,14 @@ async def test_hostile_names_and_addresses_never_add_headers_or_recipients(
         "Mallory", "X", "fr", email="mallory@example.org\r\nBcc: evil@attacker.example"
     )
     group_id = people.group()
-    distribution = distribution_event(group_id)
-    await service.publish("ordering.distribution.scheduled.v1", distribution)
+    distribution = await service.schedule_distribution(group_id)
     for user in (hostile, bad_address):
         await service.publish("ordering.order.validated.v1", order(distribution, user, group_id))
     received = await smtp_server.settle(1, quiet=1.5)
     assert len(received) == 1
     assert received[0].rcpt_tos == ["eve@example.org"]
     message = parse(received[0].raw)
-    assert list(message.keys()) == [
-        "From",
-        "To",
-        "Subject",
-        "Date",
-        "Message-ID",
-        "Auto-Submitted",
-        "MIME-Version",
-        "Content-Type",
-        "Content-Language",
-    ]
+    assert list(message.keys()) == EXPECTED_HEADERS
     assert [a.addr_spec for a in message["To"].addresses] == ["eve@example.org"]
     shown = message["To"].addresses[0].display_name
     assert shown == clean_display_name(

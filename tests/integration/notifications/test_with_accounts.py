@@ -1,12 +1,10 @@
 """With the real accounts service (its build_app, on the same test database and broker): contact
 details and reset tokens come from its internal API, through a real service token."""
 
-import email
 import json
 import re
 import uuid
 from collections.abc import AsyncIterator
-from email import policy
 from typing import Any
 
 import aio_pika
@@ -21,6 +19,7 @@ from shared.contracts.logistics import DeliveryAssignedV1
 from shared.demo import DEMO_GROUPS
 from shared.envelope import new_event
 from tests.integration.notifications.conftest import SERVICE_SECRET, make_settings
+from tests.support.mail import parse, text_of
 from tests.support.processes import free_port
 
 COCUS = DEMO_GROUPS[0]
@@ -93,18 +92,6 @@ async def publish_once(amqp_url: str, exchange_name: str, event_type: str, data:
         )
     finally:
         await connection.close()
-
-
-def parse(raw: bytes) -> email.message.EmailMessage:
-    message = email.message_from_bytes(raw, policy=policy.default)
-    assert isinstance(message, email.message.EmailMessage)
-    return message
-
-
-def text_of(message: email.message.EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
 
 
 async def test_pairing_and_reset_link_with_the_real_accounts_service(

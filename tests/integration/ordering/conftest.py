@@ -60,6 +60,18 @@ class Ordering:
             assert resp.status == expect, (resp.status, body)
         return body
 
+    async def add_line(
+        self, group: Group, token: str, product_id: str, quantity: Any, expect: int = 200
+    ) -> Any:
+        """POST a line to the member's cart in the group's open distribution."""
+        return await self.call(
+            "POST",
+            f"/v1/groups/{group.id}/distributions/{group.distribution}/cart/lines",
+            token,
+            {"product_id": product_id, "quantity": quantity},
+            expect=expect,
+        )
+
     async def sql(self, query: str, *args: Any) -> Any:
         conn = await asyncpg.connect(self.database_url, server_settings={"search_path": "ordering"})
         try:

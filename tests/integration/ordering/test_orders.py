@@ -29,22 +29,12 @@ async def test_tutorial_order_totals_ledger_and_events(ordering: Ordering, event
     assert by_name["Batterie de cuisine - 8 ustensiles TEFAL"]["out_of_stock"] is True
     assert by_name["Lessive 1 L"]["price_cents"] == 225
 
-    cart = await ordering.call(
-        "POST",
-        f"{dist}/cart/lines",
-        token,
-        {"product_id": group.products["Amandes avec peau - en vrac"], "quantity": "0,5"},
-        expect=200,
+    cart = await ordering.add_line(
+        group, token, group.products["Amandes avec peau - en vrac"], "0,5"
     )
     assert cart["total_cents"] == 743
     assert cart["lines"][0]["quantity"] == "0.5"
-    cart = await ordering.call(
-        "POST",
-        f"{dist}/cart/lines",
-        token,
-        {"product_id": group.products["Lessive 1 L"], "quantity": "1"},
-        expect=200,
-    )
+    cart = await ordering.add_line(group, token, group.products["Lessive 1 L"], "1")
     assert cart["total_cents"] == 968
 
     order = await ordering.call(
@@ -82,9 +72,7 @@ async def test_bad_quantities_are_refused_and_cart_unchanged(ordering: Ordering,
     _, dist = paths(group)
     token = ordering.member_token(group.id)
     product_id = group.products[product]
-    await ordering.call(
-        "POST", f"{dist}/cart/lines", token, {"product_id": product_id, "quantity": "1"}, expect=200
-    )
+    await ordering.add_line(group, token, product_id, "1")
     before = await ordering.call("GET", f"{dist}/cart", token, expect=200)
     bad: list[object] = [*BAD_QUANTITIES, -2, 0, 1e308 * 10, float("nan"), True, None]
     if product == "Lessive 1 L":
@@ -122,28 +110,12 @@ async def test_unknown_out_of_stock_and_inactive_products(ordering: Ordering):
     group = await ordering.new_group()
     base, dist = paths(group)
     token = ordering.member_token(group.id)
-    problem = await ordering.call(
-        "POST",
-        f"{dist}/cart/lines",
-        token,
-        {"product_id": group.products["Batterie de cuisine - 8 ustensiles TEFAL"], "quantity": "1"},
-        expect=409,
+    problem = await ordering.add_line(
+        group, token, group.products["Batterie de cuisine - 8 ustensiles TEFAL"], "1", expect=409
     )
     assert problem["code"] == "out-of-stock"
-    await ordering.call(
-        "POST",
-        f"{dist}/cart/lines",
-        token,
-        {"product_id": str(uuid.uuid4()), "quantity": "1"},
-        expect=404,
-    )
-    await ordering.call(
-        "POST",
-        f"{dist}/cart/lines",
-        token,
-        {"product_id": group.products["Dentifrice Fraise des bois"], "quantity": "1"},
-        expect=200,
-    )
+    await ordering.add_line(group, token, str(uuid.uuid4()), "1", expect=404)
+    await ordering.add_line(group, token, group.products["Dentifrice Fraise des bois"], "1")
     await ordering.call(
         "PATCH",
         f"{base}/products/{group.products['Dentifrice Fraise des bois']}",
@@ -168,9 +140,7 @@ async def test_after_validation_raise_allowed_lower_and_remove_refused(
     base, dist = paths(group)
     token = ordering.member_token(group.id)
     lessive = group.products["Lessive 1 L"]
-    await ordering.call(
-        "POST", f"{dist}/cart/lines", token, {"product_id": lessive, "quantity": 2}, expect=200
-    )
+    await ordering.add_line(group, token, lessive, 2)
     await ordering.call("POST", f"{dist}/order/validate", token, {}, expect=201)
 
     for quantity in ("1",):
@@ -185,13 +155,7 @@ async def test_after_validation_raise_allowed_lower_and_remove_refused(
         "PUT", f"{dist}/cart/lines/{lessive}", token, {"quantity": "3"}, expect=200
     )
     assert cart["total_cents"] == 675 and cart["validated_total_cents"] == 450
-    await ordering.call(
-        "POST",
-        f"{dist}/cart/lines",
-        token,
-        {"product_id": group.products["Amandes avec peau - en vrac"], "quantity": "0.5"},
-        expect=200,
-    )
+    await ordering.add_line(group, token, group.products["Amandes avec peau - en vrac"], "0.5")
     order = await ordering.call("POST", f"{dist}/order/validate", token, {}, expect=200)
     assert order["total_cents"] == 675 + 743
     ledger = await ordering.call("GET", f"{base}/me/ledger", token, expect=200)
@@ -208,18 +172,14 @@ async def test_order_one_second_after_closing_is_refused(ordering: Ordering):
     _, dist = paths(group)
     token = ordering.member_token(group.id)
     lessive = group.products["Lessive 1 L"]
-    await ordering.call(
-        "POST", f"{dist}/cart/lines", token, {"product_id": lessive, "quantity": "2"}, expect=200
-    )
+    await ordering.add_line(group, token, lessive, "2")
     await ordering.sql(
         "UPDATE distributions SET closes_at = now() - interval '1 second' WHERE id = $1",
         uuid.UUID(group.distribution),
     )
     problem = await ordering.call("POST", f"{dist}/order/validate", token, {}, expect=409)
     assert problem["code"] == "distribution-not-open"
-    await ordering.call(
-        "POST", f"{dist}/cart/lines", token, {"product_id": lessive, "quantity": "1"}, expect=409
-    )
+    await ordering.add_line(group, token, lessive, "1", expect=409)
     assert await ordering.sql("SELECT * FROM orders") == []
     stock = await ordering.sql("SELECT stock FROM products WHERE id = $1", uuid.UUID(lessive))
     assert stock[0]["stock"] == 10
@@ -234,12 +194,7 @@ async def test_120_concurrent_orders_never_oversell_a_stock_of_50(ordering: Orde
     tokens = [ordering.member_token(group.id) for _ in range(120)]
     quantities = [1 + i % 3 for i in range(120)]
     await asyncio.gather(
-        *(
-            ordering.call(
-                "POST", f"{dist}/cart/lines", t, {"product_id": lessive, "quantity": q}, expect=200
-            )
-            for t, q in zip(tokens, quantities, strict=True)
-        )
+        *(ordering.add_line(group, t, lessive, q) for t, q in zip(tokens, quantities, strict=True))
     )
 
     async def validate(token: str) -> tuple[int, dict[str, Any]]:
@@ -274,13 +229,7 @@ async def test_ten_parallel_validations_same_key_one_order_one_debit(
     group = await ordering.new_group()
     _, dist = paths(group)
     token = ordering.member_token(group.id)
-    await ordering.call(
-        "POST",
-        f"{dist}/cart/lines",
-        token,
-        {"product_id": group.products["Lessive 1 L"], "quantity": "1"},
-        expect=200,
-    )
+    await ordering.add_line(group, token, group.products["Lessive 1 L"], "1")
     key = {"Idempotency-Key": "validate-" + uuid.uuid4().hex}
 
     async def validate() -> tuple[int, dict[str, Any]]:
@@ -303,13 +252,7 @@ async def test_ten_parallel_validations_without_key_still_one_order(ordering: Or
     group = await ordering.new_group()
     _, dist = paths(group)
     token = ordering.member_token(group.id)
-    await ordering.call(
-        "POST",
-        f"{dist}/cart/lines",
-        token,
-        {"product_id": group.products["Lessive 1 L"], "quantity": "1"},
-        expect=200,
-    )
+    await ordering.add_line(group, token, group.products["Lessive 1 L"], "1")
     results = await asyncio.gather(
         *(
             ordering.client.post(f"{dist}/order/validate", json={}, headers=ordering.auth(token))

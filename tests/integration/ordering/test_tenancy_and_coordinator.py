@@ -19,20 +19,8 @@ from tests.integration.ordering.conftest import Group, Ordering, check_contracts
 async def place_order(ordering: Ordering, group: Group, user: uuid.UUID) -> dict[str, Any]:
     token = ordering.member_token(group.id, user)
     dist = f"/v1/groups/{group.id}/distributions/{group.distribution}"
-    await ordering.call(
-        "POST",
-        f"{dist}/cart/lines",
-        token,
-        {"product_id": group.products["Lessive 1 L"], "quantity": "1"},
-        expect=200,
-    )
-    await ordering.call(
-        "POST",
-        f"{dist}/cart/lines",
-        token,
-        {"product_id": group.products["Amandes avec peau - en vrac"], "quantity": "0.5"},
-        expect=200,
-    )
+    await ordering.add_line(group, token, group.products["Lessive 1 L"], "1")
+    await ordering.add_line(group, token, group.products["Amandes avec peau - en vrac"], "0.5")
     order: dict[str, Any] = await ordering.call(
         "POST", f"{dist}/order/validate", token, {}, expect=201
     )
@@ -190,33 +178,19 @@ async def test_coordinator_views_payments_corrections_and_events(ordering: Order
     sheet = await ordering.call("GET", f"{dist}/sheet", coord, expect=200)
     assert {r["amount_due_cents"] for r in sheet["rows"]} == {968}
 
+    cash = {
+        "user_id": str(users[0]),
+        "amount_cents": 968,
+        "method": "cash",
+        "distribution_id": group.distribution,
+    }
+    pay_1 = {"Idempotency-Key": "pay-1"}
     payment = await ordering.call(
-        "POST",
-        f"{base}/payments",
-        coord,
-        {
-            "user_id": str(users[0]),
-            "amount_cents": 968,
-            "method": "cash",
-            "distribution_id": group.distribution,
-        },
-        headers={"Idempotency-Key": "pay-1"},
-        expect=201,
+        "POST", f"{base}/payments", coord, cash, headers=pay_1, expect=201
     )
     assert payment["balance_cents"] == 0
-    again = await ordering.call(
-        "POST",
-        f"{base}/payments",
-        coord,
-        {
-            "user_id": str(users[0]),
-            "amount_cents": 968,
-            "method": "cash",
-            "distribution_id": group.distribution,
-        },
-        headers={"Idempotency-Key": "pay-1"},
-        expect=201,
-    )
+    # The same request again (same key): the same payment, not a second one.
+    again = await ordering.call("POST", f"{base}/payments", coord, cash, headers=pay_1, expect=201)
     assert again["payment_id"] == payment["payment_id"]
     await ordering.call(
         "POST",

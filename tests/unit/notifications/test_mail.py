@@ -18,18 +18,8 @@ from services.notifications.mail import (
     make_address,
     parse_mailbox,
 )
+from tests.support.mail import EXPECTED_HEADERS
 
-EXPECTED_HEADERS = [
-    "From",
-    "To",
-    "Subject",
-    "Date",
-    "Message-ID",
-    "Auto-Submitted",
-    "MIME-Version",
-    "Content-Type",
-    "Content-Language",
-]
 HOSTILE_NAMES = [
     "Eve\r\nBcc: evil@attacker.example",
     "Eve\nBcc: evil@attacker.example",

@@ -1,6 +1,5 @@
 """Templates in fr / en / de, rendered with the data the sender gathers at send time."""
 
-import uuid
 from typing import Any
 
 import pytest
@@ -9,6 +8,7 @@ from services.notifications.compose import requester_details, volunteer_details
 from services.notifications.domain import LANGUAGES, Kind
 from services.notifications.rendering import Renderer
 from shared.clients.accounts import PersonContact
+from tests.support.factories import contact_fields
 
 RENDERER = Renderer()
 DISTRIBUTION = {
@@ -18,29 +18,18 @@ DISTRIBUTION = {
     "place_address": "23 rue Georges Lyvet 69200 Venissieux",
     "closes_at": "Jeudi 29 août 2019 à 23:59",
 }
-REQUESTER = PersonContact(
-    user_id=uuid.uuid4(),
-    first_name="Sarah",
-    last_name="VARDA",
-    display_name="VARDA Sarah",
-    email="sarah@example.org",
-    phone="06 12 34 56 78",
-    street="4 rue des Lilas",
-    postcode="31500",
-    city="Toulouse",
-    language="fr",
-)
+NO_ADDRESS = {"street": None, "postcode": None, "city": None}
+REQUESTER = PersonContact(**contact_fields())
 VOLUNTEER = PersonContact(
-    user_id=uuid.uuid4(),
-    first_name="Paul",
-    last_name="MARTIN",
-    display_name="MARTIN Paul",
-    email="paul@example.org",
-    phone="07 98 76 54 32",
-    street=None,
-    postcode=None,
-    city=None,
-    language="de",
+    **contact_fields(
+        first_name="Paul",
+        last_name="MARTIN",
+        display_name="MARTIN Paul",
+        email="paul@example.org",
+        phone="07 98 76 54 32",
+        language="de",
+        **NO_ADDRESS,
+    )
 )
 
 
@@ -131,16 +120,14 @@ def test_pairing_says_what_to_agree_on():
 
 def test_html_part_escapes_names_but_text_part_keeps_them():
     hostile = PersonContact(
-        user_id=uuid.uuid4(),
-        first_name="<script>alert(1)</script>",
-        last_name="&Co",
-        display_name="x",
-        email="a@example.org",
-        phone=None,
-        street=None,
-        postcode=None,
-        city=None,
-        language="fr",
+        **contact_fields(
+            first_name="<script>alert(1)</script>",
+            last_name="&Co",
+            display_name="x",
+            email="a@example.org",
+            phone=None,
+            **NO_ADDRESS,
+        )
     )
     rendered = RENDERER.render(
         Kind.PAIRING_REQUESTER, "fr", base(volunteer=volunteer_details(hostile))

@@ -14,6 +14,7 @@ from shared.clients import Unavailable
 from shared.clients.accounts import Group, GroupMembers, PersonContact, ResetDelivery
 from shared.clients.base import parse
 from shared.clients.logistics import Booking
+from tests.support.factories import contact_fields
 
 
 def wire(model: BaseModel) -> object:
@@ -23,18 +24,7 @@ def wire(model: BaseModel) -> object:
 
 def test_a_contact_answer_parses_into_person_contact() -> None:
     user_id = uuid.uuid4()
-    answer = accounts_models.Contact(
-        user_id=user_id,
-        first_name="Sarah",
-        last_name="VARDA",
-        display_name="VARDA Sarah",
-        email="sarah@example.org",
-        phone="06 12 34 56 78",
-        street="4 rue des Lilas",
-        postcode="31500",
-        city=None,
-        language="de",
-    )
+    answer = accounts_models.Contact(**contact_fields(user_id=user_id, city=None, language="de"))
     contact = parse(PersonContact, wire(answer), "contact")
     assert contact.user_id == user_id
     assert contact.full_name == "Sarah VARDA"
