@@ -1,13 +1,13 @@
 """Request and response bodies of the accounts API (also the OpenAPI schemas)."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from services.accounts import domain
 from services.accounts.domain import Language, Strict, no_control_characters
+from shared.clients import accounts as answers
 from shared.openapi import omit_null
 from shared.text import SINGLE_LINE_PATTERN as NO_OTHER_CHARACTERS
 from shared.text import VISIBLE_SINGLE_LINE_PATTERN as VISIBLE_TEXT
@@ -148,17 +148,14 @@ class ServiceTokenRequest(Strict):
     secret: Text = Field(max_length=500)
 
 
-class Group(BaseModel):
-    id: uuid.UUID
-    slug: str
-    name: str
-    city: str
-    coordinator_name: str
-    coordinator_email: str
-    contact_email: str
-    phone_required: bool
-    address_required: bool
-    join_path: str
+# The answers other services read are declared once, in shared/clients/accounts.py (frozen,
+# unknown fields ignored when read); accounts answers with subclasses of them. The subclasses
+# keep their own names (the OpenAPI schemas' titles) and carry no docstring: a docstring would
+# become the schema's description.
+
+
+class Group(answers.Group):
+    pass
 
 
 class GroupList(BaseModel):
@@ -171,16 +168,8 @@ class Membership(BaseModel):
     missing: list[str]
 
 
-class PersonDetails(BaseModel):
-    first_name: str
-    last_name: str
-    display_name: str
-    email: str
-    phone: str | None
-    street: str | None
-    postcode: str | None
-    city: str | None
-    language: Language
+class PersonDetails(answers.PersonDetails):
+    pass
 
 
 class Me(PersonDetails):
@@ -204,31 +193,20 @@ class AccessToken(BaseModel):
     user_id: uuid.UUID | None = None
 
 
-class MemberRow(BaseModel):
-    user_id: uuid.UUID
-    first_name: str
-    last_name: str
-    display_name: str
-    email: str
-    phone: str | None
-    role: str
-    missing: list[str]
+class MemberRow(answers.MemberRow):
+    pass
 
 
 class MemberList(BaseModel):
     members: list[MemberRow]
 
 
-class Contact(PersonDetails):
-    user_id: uuid.UUID
+class Contact(answers.PersonContact):
+    pass
 
 
-class ResetDelivery(BaseModel):
-    reset_id: uuid.UUID
-    user_id: uuid.UUID
-    token: str
-    language: Language
-    expires_at: datetime
+class ResetDelivery(answers.ResetDelivery):
+    pass
 
 
 class PersonalData(BaseModel):
@@ -238,11 +216,8 @@ class PersonalData(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-class InternalMember(BaseModel):
-    user_id: uuid.UUID
-    role: Literal["member", "coordinator"]
-    language: Language
-    first_name: str
+class InternalMember(answers.GroupMember):
+    pass
 
 
 class InternalMemberList(BaseModel):

@@ -2,7 +2,6 @@
 bookings, consents, requests and claims (places are freed, the other side is told through
 events); and the retention of ended pairings (docs/personal-data.md)."""
 
-import asyncio
 import uuid
 from typing import Literal
 
@@ -15,6 +14,7 @@ from services.logistics.repository import slots as slot_repo
 from services.logistics.usecase import publish
 from shared.contracts.logistics import SlotReleasedV1
 from shared.db import Connection, Database
+from shared.jobs import BackgroundJob, periodic
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -71,16 +71,12 @@ async def purge_old(conn: Connection, keep_days: int = KEEP_DAYS_AFTER_DISTRIBUT
     return await ended_repo.purge_old(conn, keep_days)
 
 
-async def purge_job(db: Database) -> None:
-    """Worker job: ended pairings of distributions over for KEEP_DAYS_AFTER_DISTRIBUTION days."""
-    while True:
-        try:
-            async with db.transaction() as conn:
-                gone = await purge_old(conn)
-            if gone:
-                log.info("ended_pairings_purged", rows=gone)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("ended_pairings_purge_failed", error=repr(exc))
-        await asyncio.sleep(PURGE_SECONDS)
+async def _purge_round(db: Database) -> None:
+    async with db.transaction() as conn:
+        gone = await purge_old(conn)
+    if gone:
+        log.info("ended_pairings_purged", rows=gone)
+
+
+# Worker job: ended pairings of distributions over for KEEP_DAYS_AFTER_DISTRIBUTION days.
+purge_job: BackgroundJob = periodic(_purge_round, PURGE_SECONDS, "ended_pairings_purge_failed")

@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from services.logistics.domain import MAX_CAPACITY, Choice, SharedField
 from shared.openapi import json_number
+from shared.revocations import EndedMembership
 
 # A JSON integer (5 or 5.0, never "5" or true) between 0 and MAX_CAPACITY.
 Capacity = Annotated[int, Interval(ge=0, le=MAX_CAPACITY), BeforeValidator(json_number)]
@@ -251,11 +252,6 @@ class ExportedOrderSize(BaseModel):
     items: int
     total_cents: int
     at: datetime
-
-
-class EndedMembership(BaseModel):
-    group_id: uuid.UUID
-    ended_at: datetime
 
 
 class LogisticsExport(BaseModel):

@@ -7,7 +7,6 @@ repository/personal_data.py)."""
 import uuid
 
 from services.ordering.repository.personal_data import (
-    EndedMembership,
     ExportedCartLine,
     ExportedDistribution,
     ExportedLedgerEntry,
@@ -17,6 +16,7 @@ from services.ordering.repository.personal_data import (
     export_queries,
 )
 from shared.db import Database
+from shared.revocations import EndedMembership
 
 __all__ = [
     "EndedMembership",

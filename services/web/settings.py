@@ -1,15 +1,12 @@
 """Web settings (env prefix WEB_)."""
 
-from functools import cached_property
-from ipaddress import IPv4Network, IPv6Network, ip_network
-
-from pydantic import Field, field_validator
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.settings import BehindProxiesSettings, ProxyNetworks, local_proxies
 
 
-class WebSettings(ServiceSettings):
+class WebSettings(BehindProxiesSettings):
     model_config = SettingsConfigDict(env_prefix="WEB_", extra="ignore")
 
     port: int = Field(default=8080, description="Port of the web pages (`api` or `all`).")
@@ -51,24 +48,14 @@ class WebSettings(ServiceSettings):
 
     # Peers whose X-Forwarded-For is believed for the member's address (services/web/clientaddr):
     # the reverse proxies in front of the web, never a range clients can reach the web from.
-    trusted_proxies: list[str] = Field(
-        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+    trusted_proxies: ProxyNetworks = Field(
+        default_factory=local_proxies,
         description=(
             "Networks (CIDR, a JSON list) of the reverse proxies in front of the web: from"
             " them, the right-most X-Forwarded-For address that is not a proxy is the member's"
             " (log-in throttling per address, local-only dev pages)."
         ),
     )
-
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _networks(cls, value: list[str]) -> list[str]:
-        # A typo must stop the start, not silently trust nobody (or everybody).
-        return [str(ip_network(item.strip(), strict=False)) for item in value]
-
-    @cached_property
-    def trusted_networks(self) -> list[IPv4Network | IPv6Network]:
-        return [ip_network(item) for item in self.trusted_proxies]
 
     @property
     def cookies_secure(self) -> bool:

@@ -1,6 +1,7 @@
 """Accounts' internal API (`/internal/...`), as the other services see it: the response models
-are the shapes accounts answers with (services/accounts/models.py: `Contact`, `Group`,
-`InternalMemberList`, `ResetDelivery`), and `AccountsClient` returns them."""
+are the shapes accounts answers with, declared here once (services/accounts/models.py answers
+with subclasses: `Contact`, `Group`, `InternalMember`, `ResetDelivery`, `PersonDetails`,
+`MemberRow`), and `AccountsClient` returns them."""
 
 import time
 import uuid
@@ -129,7 +130,7 @@ class AccountsClient:
 
 
 # The public API as the web reads it with the member's token (services/accounts/models.py's
-# `MemberRow`, `MemberList`, mirrored field for field).
+# `MemberRow` subclasses this one; its `MemberList` and `GroupList` list its own subclasses).
 
 
 class MemberRow(Answer):

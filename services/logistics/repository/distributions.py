@@ -6,6 +6,7 @@ from datetime import datetime
 
 from services.logistics.domain import Window, distribution_not_found, slot_id_for, slot_starts
 from shared.db import Connection, Record
+from shared.queries import counted
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ async def upsert_distribution(
     )
     cut = slot_starts(starts_at, ends_at, slot_minutes)
     starts = [s for s, _ in cut]
-    created: int = await conn.fetchval(
+    created = await counted(
+        conn,
         "WITH new AS (INSERT INTO slots (id, distribution_id, starts_at, ends_at, capacity)"
         " SELECT i, $1, s, e, d.default_capacity"
         " FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[]) AS t(i, s, e),"

@@ -7,6 +7,7 @@ import uuid
 
 from services.logistics.models import EndedPairing
 from shared.db import Connection
+from shared.queries import counted
 
 
 async def record(
@@ -56,10 +57,10 @@ async def forget(conn: Connection, user_id: uuid.UUID) -> None:
 
 async def purge_old(conn: Connection, keep_days: int) -> int:
     """Ended pairings of distributions over for more than keep_days: how many went."""
-    gone = await conn.fetchval(
+    return await counted(
+        conn,
         "WITH gone AS (DELETE FROM ended_pairings e USING distributions d"
         " WHERE d.id = e.distribution_id AND d.ends_at < now() - make_interval(days => $1)"
         " RETURNING 1) SELECT count(*) FROM gone",
         keep_days,
     )
-    return int(gone)

@@ -4,7 +4,6 @@ looked up by user id, never by membership, so groups the member has left are inc
 import uuid
 
 from services.logistics.models import (
-    EndedMembership,
     ExportedBooking,
     ExportedDeliveryRequest,
     ExportedEndedPairing,
@@ -14,6 +13,7 @@ from services.logistics.models import (
     LogisticsExport,
 )
 from shared.db import Connection
+from shared.revocations import memberships_ended
 
 
 async def export_queries(conn: Connection, user_id: uuid.UUID) -> LogisticsExport:
@@ -59,17 +59,14 @@ async def export_queries(conn: Connection, user_id: uuid.UUID) -> LogisticsExpor
         " WHERE o.user_id = $1 ORDER BY o.at",
         user_id,
     )
-    ended = await conn.fetch(
-        "SELECT group_id, ended_at FROM membership_revocations WHERE user_id = $1"
-        " ORDER BY ended_at",
-        user_id,
-    )
+    ended = await memberships_ended(conn, user_id)
     groups = {
         r["group_id"]
-        for rows in (bookings, choices, requests, ended_pairings, sizes, ended)
+        for rows in (bookings, choices, requests, ended_pairings, sizes)
         for r in rows
         if r["group_id"] is not None
     }
+    groups |= {e.group_id for e in ended}
     return LogisticsExport(
         user_id=user_id,
         group_ids=sorted(groups, key=str),
@@ -79,5 +76,5 @@ async def export_queries(conn: Connection, user_id: uuid.UUID) -> LogisticsExpor
         delivery_requests=[ExportedDeliveryRequest(**dict(r)) for r in requests],
         ended_pairings=[ExportedEndedPairing(**dict(r)) for r in ended_pairings],
         order_sizes=[ExportedOrderSize(**dict(r)) for r in sizes],
-        memberships_ended=[EndedMembership(**dict(r)) for r in ended],
+        memberships_ended=ended,
     )

@@ -4,20 +4,21 @@ memberships it was told about (shared.revocations)."""
 import uuid
 
 from shared.db import Connection
+from shared.queries import returned
 
 
 async def membership_ended_since(
     conn: Connection, group_id: uuid.UUID, user_id: uuid.UUID, issued_at: float
 ) -> bool:
     """True when the membership ended at or after that time (a token issued before it)."""
-    ended = await conn.fetchval(
+    return await returned(
+        conn,
         "SELECT true FROM membership_revocations WHERE user_id = $1 AND group_id = $2"
         " AND ended_at >= to_timestamp($3)",
         user_id,
         group_id,
         issued_at,
     )
-    return bool(ended)
 
 
 async def delete_member(conn: Connection, user_id: uuid.UUID) -> None:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from services.logistics.domain import Choice, SharedField
 from shared.db import Connection
+from shared.queries import returned
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,12 @@ async def delete_pickup_choice(
     conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID
 ) -> bool:
     """True when there was one."""
-    gone = await conn.fetchval(
+    return await returned(
+        conn,
         "DELETE FROM pickup_choices WHERE distribution_id = $1 AND user_id = $2 RETURNING true",
         distribution_id,
         user_id,
     )
-    return bool(gone)
 
 
 async def delete_pickup_choices_of_member(

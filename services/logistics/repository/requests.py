@@ -12,6 +12,7 @@ from typing import LiteralString
 
 from services.logistics.domain import SharedField
 from shared.db import Connection, Record
+from shared.queries import returned
 
 
 @dataclass(frozen=True)
@@ -169,13 +170,13 @@ async def requester_of(
 
 async def assign(conn: Connection, request_id: uuid.UUID, volunteer_id: uuid.UUID) -> bool:
     """True when this volunteer won the (still open) request."""
-    won = await conn.fetchval(
+    return await returned(
+        conn,
         "UPDATE delivery_requests SET volunteer_id = $2, assigned_at = now()"
         " WHERE id = $1 AND volunteer_id IS NULL RETURNING true",
         request_id,
         volunteer_id,
     )
-    return bool(won)
 
 
 # --- requests deleted: one statement per case ----------------------------------------------

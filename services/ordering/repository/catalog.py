@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from services.ordering.repository.rows import OfferedProduct, Product, many, one
 from shared.db import Connection
+from shared.queries import counted
 
 
 async def list_products(conn: Connection, group_id: uuid.UUID) -> list[Product]:
@@ -129,7 +130,7 @@ async def copy_catalog(conn: Connection, source: uuid.UUID, target: uuid.UUID) -
         "SELECT pg_advisory_xact_lock(hashtextextended('catalog-copy:' || $1::text, 0))",
         str(target),
     )
-    total = int(await conn.fetchval("SELECT count(*) FROM products WHERE group_id = $1", source))
+    total = await counted(conn, "SELECT count(*) FROM products WHERE group_id = $1", source)
     copied = await conn.fetch(
         "INSERT INTO products (id, group_id, name, category, unit_label, unit_price_cents, bulk,"
         " stock, active)"

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from shared.db import Connection
+from shared.revocations import EndedMembership, memberships_ended
 
 
 class ExportedOrderLine(BaseModel):
@@ -72,11 +73,6 @@ class ExportedDistribution(BaseModel):
     created_at: datetime
 
 
-class EndedMembership(BaseModel):
-    group_id: uuid.UUID
-    ended_at: datetime
-
-
 class OrderingExport(BaseModel):
     service: Literal["ordering"] = "ordering"
     user_id: uuid.UUID
@@ -134,13 +130,9 @@ async def export_queries(conn: Connection, user_id: uuid.UUID) -> OrderingExport
         " FROM distributions WHERE created_by = $1 ORDER BY starts_at",
         user_id,
     )
-    ended = await conn.fetch(
-        "SELECT group_id, ended_at FROM membership_revocations WHERE user_id = $1"
-        " ORDER BY ended_at",
-        user_id,
-    )
-    groups = {o.group_id for o in orders}
-    groups |= {r["group_id"] for rows in (cart, ledger, created, ended) for r in rows}
+    ended = await memberships_ended(conn, user_id)
+    groups = {o.group_id for o in orders} | {e.group_id for e in ended}
+    groups |= {r["group_id"] for rows in (cart, ledger, created) for r in rows}
     return OrderingExport(
         user_id=user_id,
         group_ids=sorted(groups, key=str),
@@ -148,5 +140,5 @@ async def export_queries(conn: Connection, user_id: uuid.UUID) -> OrderingExport
         cart_lines=[ExportedCartLine(**dict(r)) for r in cart],
         ledger=[ExportedLedgerEntry(**dict(r)) for r in ledger],
         distributions_created=[ExportedDistribution(**dict(r)) for r in created],
-        memberships_ended=[EndedMembership(**dict(r)) for r in ended],
+        memberships_ended=ended,
     )
