@@ -6,7 +6,7 @@ UV := var/uv/bin/uv
 export TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
-.PHONY: run test install lint typecheck check browser tools
+.PHONY: run test install lint typecheck check browser tools bench
 
 $(UV):
 	python3 -m venv var/uv
@@ -59,3 +59,7 @@ typecheck: install
 	$(VENV)/bin/mypy shared services deploy examples
 
 check: lint typecheck test
+
+# Issue 13's figures: every load script once (a few minutes), then one table (docs/performance.md).
+bench: install
+	$(PY) -m tests.load.bench

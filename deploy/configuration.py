@@ -26,6 +26,7 @@ from services.logistics.settings import LogisticsSettings
 from services.notifications.settings import NotificationsSettings
 from services.ordering.settings import OrderingSettings
 from services.web.settings import WebSettings
+from shared.lifecycle import UVLOOP_VARIABLE
 from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -272,6 +273,9 @@ def render() -> str:
         prefix = prefix_of(cls)
         lines.append(row(name, f"`{prefix}`", f"`{port}`", worker, SERVICE_ROLES[name]))
     lines += [
+        "",
+        f"`{UVLOOP_VARIABLE}` (no prefix, every process): `0`, `false`, `no` or `off` runs the",
+        "process on asyncio's own event loop instead of uvloop (default: uvloop).",
         "",
         "## Every service",
         "",

@@ -4,6 +4,7 @@ import asyncio
 import json
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
@@ -121,20 +122,46 @@ class TokenIssuer:
         return jwt.encode(claims, self.private_key, algorithm="EdDSA", headers={"kid": self.key_id})
 
 
+@dataclass(frozen=True)
+class _Verified:
+    """A token whose signature and claims were checked: who it names, until when, by which key."""
+
+    principal: Principal
+    expires_at: int  # the token's own `exp`: the cache never serves it at or after that second
+    kid: str
+    key: Ed25519PublicKey
+
+
 class TokenVerifier:
-    """Verifies tokens with accounts' public keys, fetched from its JWKS and cached."""
+    """Verifies tokens with accounts' public keys, fetched from its JWKS and cached.
+
+    A member sends the same access token with every request for 15 minutes, and an EdDSA check
+    costs more than the rest of a small request: a verified token is remembered (the last
+    `cache_size` ones) until its own expiry, never beyond, and only while the key that verified
+    it is still the verifier's key for its `kid`. What is remembered is the signature check only:
+    the token's memberships as signed. Ended memberships are applied after this, on every
+    request, by the app's PRINCIPAL_FILTER (shared.revocations), cached token or not.
+    """
 
     def __init__(
-        self, jwks_url: str | None = None, keys: dict[str, Ed25519PublicKey] | None = None
+        self,
+        jwks_url: str | None = None,
+        keys: dict[str, Ed25519PublicKey] | None = None,
+        cache_size: int = 4096,
     ):
         self.jwks_url = jwks_url
         self.keys: dict[str, Ed25519PublicKey] = dict(keys or {})
+        self.cache_size = cache_size
+        self._verified: OrderedDict[str, _Verified] = OrderedDict()
+        # Tokens accepted so far: signature checked, or served from the cache.
+        self.checked = 0
+        self.served_from_cache = 0
         self._lock = asyncio.Lock()
         self._fetched_at = 0.0
 
     @classmethod
-    def for_issuer(cls, issuer: TokenIssuer) -> "TokenVerifier":
-        return cls(keys={issuer.key_id: issuer.private_key.public_key()})
+    def for_issuer(cls, issuer: TokenIssuer, cache_size: int = 4096) -> "TokenVerifier":
+        return cls(keys={issuer.key_id: issuer.private_key.public_key()}, cache_size=cache_size)
 
     async def _refresh(self) -> None:
         if self.jwks_url is None:
@@ -151,15 +178,35 @@ class TokenVerifier:
                 document = await resp.json()
             for jwk in document.get("keys", []):
                 key = jwt.algorithms.OKPAlgorithm.from_jwk(json.dumps(jwk))
-                if isinstance(key, Ed25519PublicKey):
+                # The same key stays the same object: tokens it verified stay remembered.
+                if isinstance(key, Ed25519PublicKey) and self.keys.get(jwk["kid"]) != key:
                     self.keys[jwk["kid"]] = key
             self._fetched_at = time.monotonic()
 
     async def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            # pyjwt refuses a token once `now >= exp` (no leeway): the same bound here.
+            if time.time() < known.expires_at and self.keys.get(known.kid) is known.key:
+                self._verified.move_to_end(token)
+                self.served_from_cache += 1
+                # A copy: a caller changing its memberships must not change the cached token's.
+                return known.principal.with_memberships(dict(known.principal.memberships))
+            del self._verified[token]
+        verified = await self._check(token)
+        self._verified[token] = verified
+        if len(self._verified) > self.cache_size:
+            self._verified.popitem(last=False)  # the least recently used
+        self.checked += 1
+        return verified.principal.with_memberships(dict(verified.principal.memberships))
+
+    async def _check(self, token: str) -> _Verified:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError:
             raise unauthorized() from None
+        if not isinstance(kid, str):
+            kid = ""  # no key has that id: refused below, after a look at the JWKS as before
         if kid not in self.keys:
             try:
                 await self._refresh()
@@ -171,7 +218,7 @@ class TokenVerifier:
                     "Authentication service unavailable.",
                     headers={"Retry-After": "5"},
                 ) from None
-        key = self.keys.get(kid or "")
+        key = self.keys.get(kid)
         if key is None:
             raise unauthorized()
         try:
@@ -184,7 +231,7 @@ class TokenVerifier:
             )
         except jwt.PyJWTError:
             raise unauthorized() from None
-        return Principal(
+        principal = Principal(
             subject=claims["sub"],
             memberships=dict(claims.get("groups") or {}),
             admin=bool(claims.get("admin", False)),
@@ -193,6 +240,7 @@ class TokenVerifier:
             language=claims.get("lang", "fr"),
             issued_at=float(claims.get("iat", 0)),
         )
+        return _Verified(principal, int(claims["exp"]), kid, key)
 
 
 VERIFIER_KEY = web.AppKey("token_verifier", TokenVerifier)

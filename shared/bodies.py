@@ -4,6 +4,7 @@ import json
 import uuid
 from typing import Any, TypeVar
 
+import orjson
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
@@ -40,7 +41,7 @@ async def parse_json(request: web.Request, model: type[M]) -> M:
     if len(raw) > MAX_BODY_BYTES:
         raise Problem(413, "body-too-large", "Requête trop volumineuse.", "Request body too large.")
     try:
-        payload: Any = json.loads(raw or b"null")
+        payload: Any = loads_json(raw or b"null")
     except (ValueError, UnicodeDecodeError):
         raise Problem(
             400,
@@ -59,6 +60,17 @@ async def parse_json(request: web.Request, model: type[M]) -> M:
         return model.model_validate(payload)
     except ValidationError as exc:
         raise validation_problem(exc) from None
+
+
+def loads_json(raw: bytes) -> Any:
+    """orjson for what clients send (UTF-8 JSON); what it refuses goes to the standard library,
+    which accepted a little more (a BOM, UTF-16, NaN, a lone surrogate escape): a body accepted
+    before still is, and an invalid one still raises ValueError. (Integers beyond 64 bits come
+    out as floats, and then fail the fields' bounds as they did.)"""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
 
 
 def path_uuid(request: web.Request, name: str) -> uuid.UUID:

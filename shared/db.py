@@ -2,11 +2,13 @@
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Literal, cast
 
 import asyncpg
+import orjson
+from asyncpg.connection import LoggedQuery
 
 from shared.metrics import DB_POOL_WAITING
 
@@ -24,18 +26,44 @@ def _as_connection(proxy: "asyncpg.pool.PoolConnectionProxy[Record]") -> Connect
     return cast(Connection, proxy)
 
 
+def _encode_json(value: object) -> str:
+    # orjson is several times faster on the hot path (outbox bodies, remembered answers); what it
+    # refuses (integers beyond 64 bits) is written by the standard library as before.
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
-    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
-    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    # Reading with orjson: an integer beyond 64 bits would come back as a float; what the
+    # services store in JSON (event bodies, answers) has bounded integers (pydantic contracts).
+    for kind in ("jsonb", "json"):
+        await conn.set_type_codec(
+            kind, encoder=_encode_json, decoder=orjson.loads, schema="pg_catalog"
+        )
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Release without asyncpg's reset query (`SELECT pg_advisory_unlock_all(); CLOSE ALL;
+    UNLISTEN *; RESET ALL;`), one round trip saved per transaction.
+
+    Safe because pooled connections keep no session state: every statement runs inside
+    `Database.transaction()` (asyncpg still rolls back a transaction left open), locks are
+    transaction-scoped (`pg_advisory_xact_lock`), LISTEN runs on dedicated connections
+    (shared/listening.py) and nothing SETs a session variable (search_path is a startup
+    parameter). tests/unit/test_pooled_sessions.py keeps it so.
+    """
 
 
 async def create_pool(dsn: str, schema: str, min_size: int = 2, max_size: int = 16) -> asyncpg.Pool:
-    # search_path given in server_settings survives asyncpg's RESET ALL on release.
+    # search_path given in server_settings is the session's default, kept across transactions.
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
+        reset=_keep_session,
         server_settings={"search_path": f"{schema},public", "application_name": schema},
     )
     assert pool is not None
@@ -57,6 +85,9 @@ class Database:
         self.pool = pool
         self._gate = asyncio.Semaphore(concurrency)
         self._waiting = DB_POOL_WAITING.labels(name)
+        # When a list, every statement sent through this Database is appended to it: how
+        # tests count the round trips of a use case (docs/performance.md). None in production.
+        self.statement_log: list[str] | None = None
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -74,10 +105,31 @@ class Database:
     async def transaction(
         self, isolation: IsolationLevel = "read_committed"
     ) -> AsyncIterator[Connection]:
-        async with self._turn(), self.pool.acquire() as conn, conn.transaction(isolation=isolation):
-            yield _as_connection(conn)
+        async with self._turn(), self.pool.acquire() as proxy:
+            conn = _as_connection(proxy)
+            with self._logged(conn):
+                async with conn.transaction(isolation=isolation):
+                    yield conn
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
-        async with self._turn(), self.pool.acquire() as conn:
-            yield _as_connection(conn)
+        async with self._turn(), self.pool.acquire() as proxy:
+            conn = _as_connection(proxy)
+            with self._logged(conn):
+                yield conn
+
+    @contextmanager
+    def _logged(self, conn: Connection) -> Iterator[None]:
+        log = self.statement_log
+        if log is None:
+            yield
+            return
+
+        def record(query: LoggedQuery) -> None:
+            log.append(query.query)
+
+        conn.add_query_logger(record)
+        try:
+            yield
+        finally:
+            conn.remove_query_logger(record)

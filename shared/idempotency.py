@@ -39,17 +39,36 @@ async def claim(conn: Connection, scope: str, key: str) -> tuple[int, Any] | Non
     )
     if inserted:
         return None
+    return await kept(conn, scope, key)
+
+
+# A use case may fold the claim into its own first statement instead of calling `claim` (one
+# round trip less): `INSERT INTO idempotency_keys (scope, key) … ON CONFLICT DO NOTHING` there,
+# then, when nothing was inserted, `kept` here, in a statement of its own: a statement that waited
+# for a twin still sees the database as it was before the wait, without the twin's answer. A SQL
+# function may read the answer itself (each of its statements sees what was committed before it)
+# and hand it to `kept_answer`. The answer is stored by `remember` or by the use case's last
+# statement (the same UPDATE).
+
+
+async def kept(conn: Connection, scope: str, key: str) -> tuple[int, Any]:
+    """The answer kept for a key this transaction could not claim (a replay)."""
     row = await conn.fetchrow(
         "SELECT status, response FROM idempotency_keys WHERE scope = $1 AND key = $2", scope, key
     )
-    if row is None or row["status"] is None:
+    return kept_answer(None, None) if row is None else kept_answer(row["status"], row["response"])
+
+
+def kept_answer(status: int | None, response: Any) -> tuple[int, Any]:
+    """The kept (status, body) of a key; no status yet: its request never finished (409)."""
+    if status is None:
         raise Problem(
             409,
             "request-in-progress",
             "Requête déjà en cours de traitement.",
             "This request is already being processed.",
         )
-    return int(row["status"]), row["response"]
+    return int(status), response
 
 
 async def remember(conn: Connection, scope: str, key: str, status: int, response: Any) -> None:

@@ -16,22 +16,24 @@ log = get_logger(__name__)
 RECONNECT_SECONDS = 2.0
 
 
-async def listen(
+async def listen_to(
     dsn: str,
-    channel: str,
+    schema: str,
+    topic: str,
     notified: Callable[[], None],
     *,
-    schema: str,
-    failure: str,
     error: Callable[[Exception], str] = repr,
     running: Callable[[], bool] = lambda: True,
     catch_up: bool = False,
 ) -> None:
-    """Call `notified` on every notification on `channel` while `running()`.
+    """Call `notified` on every notification on the channel `<schema>_<topic>` (what the
+    schema's triggers send, e.g. `ordering_outbox`) while `running()`.
 
     `catch_up`: call it too each time listening (re)starts, for what was sent while not
-    listening. A failure is logged as the warning `failure` (with `schema` and `error=error(exc)`).
+    listening. A failure is logged as the warning `<topic>_listen_failed` (with `schema` and
+    `error=error(exc)`).
     """
+    channel = f"{schema}_{topic}"
     while running():
         conn: asyncpg.Connection | None = None
         try:
@@ -45,7 +47,7 @@ async def listen(
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.warning(failure, schema=schema, error=error(exc))
+            log.warning(f"{topic}_listen_failed", schema=schema, error=error(exc))
             await asyncio.sleep(RECONNECT_SECONDS)
         finally:
             if conn is not None:

@@ -1,11 +1,13 @@
 """structlog JSON logging that never prints personal data or secrets."""
 
+import json
 import logging
 import re
 import sys
 from collections.abc import MutableMapping
 from typing import Any
 
+import orjson
 import structlog
 
 SENSITIVE_KEYS = frozenset(
@@ -58,6 +60,23 @@ def redact_personal_data(
     return {k: redact(v, k) for k, v in event_dict.items()}
 
 
+def _unknown_as_repr(value: Any) -> Any:
+    # structlog's own fallback: a `__structlog__` form if the object has one, else its repr.
+    to_log = getattr(value, "__structlog__", None)
+    return to_log() if callable(to_log) else repr(value)
+
+
+def render_json(event_dict: Any, **_structlog_options: Any) -> str:
+    """One log line, written by orjson (a few times faster than json.dumps): UTF-8 as before;
+    UUIDs and datetimes now plain strings (json.dumps gave their repr), other objects their repr.
+    """
+    try:
+        line = orjson.dumps(event_dict, default=_unknown_as_repr, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits: a log line must never fail
+        return json.dumps(event_dict, ensure_ascii=False, default=_unknown_as_repr)
+    return line.decode()
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
     logging.basicConfig(stream=sys.stdout, format="%(message)s", level=level.upper())
     structlog.configure(
@@ -67,7 +86,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
             redact_personal_data,
-            structlog.processors.JSONRenderer(ensure_ascii=False),
+            structlog.processors.JSONRenderer(serializer=render_json),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)

@@ -5,6 +5,7 @@ import contextlib
 import json
 import random
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
@@ -16,12 +17,39 @@ from pydantic import BaseModel
 from shared.amqp import declare_events_exchange
 from shared.contracts import validate_event_data
 from shared.db import Connection
-from shared.envelope import CloudEvent, new_event
-from shared.listening import listen
+from shared.envelope import new_event
+from shared.listening import listen_to
 from shared.logging import get_logger
 from shared.metrics import BROKER_CONNECTED, OUTBOX_BACKLOG, OUTBOX_LAG, OUTBOX_PUBLISHED
 
 log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """An event ready for the outbox table: checked against its contract, in its envelope."""
+
+    event_id: uuid.UUID
+    routing_key: str
+    body: dict[str, Any]
+
+
+def outbox_row(
+    event_type: str,
+    source: str,
+    data: BaseModel,
+    subject: str | None = None,
+    group_id: uuid.UUID | str | None = None,
+) -> OutboxRow:
+    """The row `add_event` inserts, for a use case whose own statement writes it with the state
+    change (one round trip less on a hot path).
+
+    `event_type` must be `type(data).ROUTING_KEY`: anything else raises
+    `shared.contracts.RoutingKeyMismatch`.
+    """
+    validate_event_data(event_type, data)
+    event = new_event(event_type, source, data, subject=subject, group_id=group_id)
+    return OutboxRow(event.id, event_type, event.model_dump(mode="json", exclude_none=True))
 
 
 async def add_event(
@@ -31,21 +59,20 @@ async def add_event(
     data: BaseModel,
     subject: str | None = None,
     group_id: uuid.UUID | str | None = None,
-) -> CloudEvent:
+) -> OutboxRow:
     """Insert an event into the outbox; must run inside the transaction of the state change.
 
     `event_type` must be `type(data).ROUTING_KEY`: anything else raises
     `shared.contracts.RoutingKeyMismatch` before the outbox is touched.
     """
-    validate_event_data(event_type, data)
-    event = new_event(event_type, source, data, subject=subject, group_id=group_id)
+    row = outbox_row(event_type, source, data, subject=subject, group_id=group_id)
     await conn.execute(
         "INSERT INTO outbox (event_id, routing_key, body) VALUES ($1, $2, $3)",
-        event.id,
-        event_type,
-        event.model_dump(mode="json", exclude_none=True),
+        row.event_id,
+        row.routing_key,
+        row.body,
     )
-    return event
+    return row
 
 
 def to_message(event_id: uuid.UUID, routing_key: str, body: dict[str, Any]) -> aio_pika.Message:
@@ -58,44 +85,31 @@ def to_message(event_id: uuid.UUID, routing_key: str, body: dict[str, Any]) -> a
     )
 
 
+@dataclass(eq=False, repr=False)  # compared by identity; no repr (the URLs hold passwords)
 class OutboxRelay:
     """Publishes unpublished outbox rows; replicas share the work with FOR UPDATE SKIP LOCKED."""
 
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        dsn: str,
-        schema: str,
-        amqp_url: str,
-        exchange_name: str,
-        batch_size: int = 500,
-        poll_interval: float = 1.0,
-        confirm_timeout: float = 10.0,
-        measure_interval: float = 5.0,
-        max_backoff: float = 8.0,
-        max_share: float = 0.5,
-    ) -> None:
-        self.pool = pool
-        self.dsn = dsn
-        self.schema = schema
-        self.amqp_url = amqp_url
-        self.exchange_name = exchange_name
-        self.batch_size = batch_size
-        self.poll_interval = poll_interval
-        self.confirm_timeout = confirm_timeout
-        self.measure_interval = measure_interval
-        # Longest wait between two connection attempts while the broker is away: also the
-        # longest an event committed just after the broker's return can wait for the relay.
-        self.max_backoff = max_backoff
-        # Share of the process's time a relay catching up on a backlog may take: in an `all`
-        # process the same event loop serves HTTP, which must not wait behind whole batches.
-        self.max_share = max_share
-        self.connected = False
-        self.connection_attempts = 0
-        self._failures = 0
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+    pool: asyncpg.Pool
+    dsn: str
+    schema: str
+    amqp_url: str
+    exchange_name: str
+    batch_size: int = 500
+    poll_interval: float = 1.0
+    confirm_timeout: float = 10.0
+    measure_interval: float = 5.0
+    # Longest wait between two connection attempts while the broker is away: also the longest an
+    # event committed just after the broker's return can wait for the relay.
+    max_backoff: float = 8.0
+    # Share of the process's time a relay catching up on a backlog may take: in an `all` process
+    # the same event loop serves HTTP, which must not wait behind whole batches.
+    max_share: float = 0.5
+    connected: bool = field(default=False, init=False)
+    connection_attempts: int = field(default=0, init=False)
+    _failures: int = field(default=0, init=False)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _task: asyncio.Task[None] | None = field(default=None, init=False)
 
     def start(self) -> None:
         self._set_connected(False)
@@ -174,12 +188,11 @@ class OutboxRelay:
         self._wake.clear()
 
     async def _listen(self) -> None:
-        await listen(
+        await listen_to(
             self.dsn,
-            f"{self.schema}_outbox",
+            self.schema,
+            "outbox",
             self._wake.set,
-            schema=self.schema,
-            failure="outbox_listen_failed",
             error=str,
             running=lambda: not self._stopping.is_set(),
         )

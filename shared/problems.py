@@ -1,6 +1,7 @@
 """RFC 9457 problem details with a French and an English message."""
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -57,20 +58,29 @@ def not_found(what_fr: str, what_en: str) -> Problem:
     return Problem(404, "not-found", f"{what_fr} introuvable.", f"{what_en} not found.")
 
 
-def forbidden() -> Problem:
-    return Problem(
-        403, "forbidden", "Vous n'avez pas accès à ce groupe.", "You have no access to this group."
-    )
+def declared(
+    status: int, code: str, detail_fr: str, detail_en: str, headers: dict[str, str] | None = None
+) -> Callable[[], Problem]:
+    """A problem whose wording never changes, declared once (`slot_full = declared(409, …)`);
+    calling it makes a new one to raise, as a `def slot_full() -> Problem` would."""
+
+    def make() -> Problem:
+        return Problem(status, code, detail_fr, detail_en, headers=dict(headers or {}))
+
+    make.__name__ = make.__qualname__ = code.replace("-", "_")
+    return make
 
 
-def unauthorized() -> Problem:
-    return Problem(
-        401,
-        "unauthorized",
-        "Connectez-vous pour continuer.",
-        "Please log in to continue.",
-        headers={"WWW-Authenticate": "Bearer"},
-    )
+forbidden = declared(
+    403, "forbidden", "Vous n'avez pas accès à ce groupe.", "You have no access to this group."
+)
+unauthorized = declared(
+    401,
+    "unauthorized",
+    "Connectez-vous pour continuer.",
+    "Please log in to continue.",
+    headers={"WWW-Authenticate": "Bearer"},
+)
 
 
 def conflict(code: str, detail_fr: str, detail_en: str) -> Problem:

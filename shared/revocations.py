@@ -22,8 +22,9 @@ from shared.auth import ACCESS_TOKEN_SECONDS, Principal
 from shared.contracts.accounts import MemberLeftV1, UserErasedV1
 from shared.db import Connection
 from shared.envelope import CloudEvent
-from shared.listening import listen
+from shared.listening import listen_to
 from shared.logging import get_logger
+from shared.queries import rows_as
 
 log = get_logger(__name__)
 # Rows older than any living token are of no use; a margin covers clock skew between hosts.
@@ -54,12 +55,13 @@ class EndedMembership(BaseModel):
 
 async def memberships_ended(conn: Connection, user_id: uuid.UUID) -> list[EndedMembership]:
     """The person's ended memberships this schema still holds (oldest first)."""
-    rows = await conn.fetch(
+    return await rows_as(
+        conn,
+        EndedMembership,
         "SELECT group_id, ended_at FROM membership_revocations WHERE user_id = $1"
         " ORDER BY ended_at",
         user_id,
     )
-    return [EndedMembership(group_id=r["group_id"], ended_at=r["ended_at"]) for r in rows]
 
 
 async def _on_membership_ended(conn: Connection, event: CloudEvent, data: BaseModel) -> None:
@@ -145,14 +147,8 @@ class Revocations:
                 log.warning("revocations_refresh_failed", schema=self.schema, error=repr(exc))
 
     async def _listen(self) -> None:
-        await listen(
-            self.dsn,
-            f"{self.schema}_revocations",
-            self._wake.set,
-            schema=self.schema,
-            failure="revocations_listen_failed",
-            catch_up=True,  # anything missed while not listening
-        )
+        # catch_up: anything missed while not listening.
+        await listen_to(self.dsn, self.schema, "revocations", self._wake.set, catch_up=True)
 
 
 REVOCATIONS_KEY = web.AppKey("revocations", Revocations)

@@ -18,7 +18,7 @@ from shared.auth import PRINCIPAL_FILTER, VERIFIER_KEY, TokenVerifier
 from shared.db import Database, create_pool
 from shared.http import serve
 from shared.jobs import BackgroundJob
-from shared.lifecycle import LIFECYCLE, ROLES, DatabaseMonitor, Role
+from shared.lifecycle import LIFECYCLE, ROLES, DatabaseMonitor, Role, run_event_loop
 from shared.logging import configure_logging, get_logger
 from shared.migrations import migrate
 from shared.outbox import OutboxRelay
@@ -140,7 +140,8 @@ def main(
     build_app: Callable[[], Awaitable[web.Application]],
     seed: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """`python -m services.<name> [api|worker|all|migrate|seed]` (default: all)."""
+    """`python -m services.<name> [api|worker|all|migrate|seed]` (default: all), on uvloop
+    unless VRAC_UVLOOP=0 (shared.lifecycle.run_event_loop)."""
     parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
     parser.add_argument(
         "command",
@@ -171,4 +172,4 @@ def main(
             settings.shutdown_timeout,
         )
 
-    asyncio.run(run())
+    run_event_loop(run())

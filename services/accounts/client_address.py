@@ -7,34 +7,22 @@ Two ways for it to reach accounts, and no other:
   with a value that is not exactly one IP address, the header is ignored.
 - `X-Forwarded-For`, read only when the peer is in ACCOUNTS_TRUSTED_PROXIES: walking from the
   right, the first address that is not itself a trusted proxy (a client can write anything on
-  the left, only the right-most entries come from our proxies).
+  the left, only the right-most entries come from our proxies); the rule is the web's too,
+  shared/client_address.py.
 Otherwise the peer's address. An IPv6 client counts as its /64: one host holds a whole /64.
 """
 
-from ipaddress import IPv4Address, IPv6Address, IPv6Network, ip_address
+from ipaddress import IPv6Address, IPv6Network
 
 from aiohttp import web
 
 from services.accounts.keys import SETTINGS_KEY
 from shared.auth import VERIFIER_KEY
+from shared.client_address import IPAddress, client_behind_proxies, forwarded_hops, parse_address
 from shared.problems import Problem
 
-IPAddress = IPv4Address | IPv6Address
 CLIENT_ADDRESS_HEADER = "X-Client-Address"
 SERVICE_TOKEN_HEADER = "X-Service-Token"
-
-
-def parse_address(value: str) -> IPAddress | None:
-    value = value.strip()
-    if not value or len(value) > 64:
-        return None
-    try:
-        address = ip_address(value)
-    except ValueError:
-        return None
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
 
 
 def throttle_form(address: IPAddress) -> str:
@@ -54,24 +42,6 @@ async def _from_a_service(request: web.Request) -> bool:
     return caller.service is not None
 
 
-def _behind_proxies(request: web.Request, peer: IPAddress) -> IPAddress:
-    networks = request.app[SETTINGS_KEY].trusted_networks
-
-    def trusted(address: IPAddress) -> bool:
-        return any(address in network for network in networks)
-
-    entries = ",".join(request.headers.getall("X-Forwarded-For", [])).split(",")
-    client = peer
-    for entry in reversed(entries):
-        if not trusted(client):
-            break
-        hop = parse_address(entry)
-        if hop is None:  # a garbled entry: the last good hop is as far as we can trust
-            break
-        client = hop
-    return client
-
-
 async def client_address(request: web.Request) -> str:
     forwarded = request.headers.get(CLIENT_ADDRESS_HEADER)
     if forwarded is not None:
@@ -81,4 +51,6 @@ async def client_address(request: web.Request) -> str:
     peer = parse_address(request.remote or "")
     if peer is None:  # a Unix socket: nothing better to count on
         return request.remote or "unknown"
-    return throttle_form(_behind_proxies(request, peer))
+    hops = forwarded_hops(request.headers.getall("X-Forwarded-For", []))
+    client = client_behind_proxies(peer, hops, request.app[SETTINGS_KEY].trusted_networks)
+    return throttle_form(client)

@@ -94,6 +94,11 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=1000)
 
 
+def join_path(slug: str) -> str:
+    """The web's page of a group, where one joins it (the slug never changes, nor the link)."""
+    return f"/g/{slug}"
+
+
 def display_name(first_name: str, last_name: str) -> str:
     """As Cagette shows it: "VARDA Sarah"."""
     return f"{last_name.upper()} {first_name}"

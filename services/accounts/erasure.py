@@ -3,17 +3,15 @@
 import uuid
 
 from services.accounts import throttle
+from services.accounts.events import publish
 from services.accounts.people import load_user, session_ended
 from services.accounts.repository import groups, users
 from services.accounts.security import verify_password
 from services.accounts.settings import AccountsSettings
 from shared.contracts.accounts import UserErasedV1
 from shared.db import Database
-from shared.outbox import add_event
 from shared.problems import Problem
 from shared.retention import forget_user
-
-SOURCE = "/accounts"
 
 
 async def erase(
@@ -28,13 +26,7 @@ async def erase(
         await throttle.clear_account(conn, settings, user.email)
         if not await users.delete_user(conn, user_id):
             raise session_ended()
-        await add_event(
-            conn,
-            "accounts.user.erased.v1",
-            SOURCE,
-            UserErasedV1(user_id=user_id, group_ids=group_ids),
-            subject=str(user_id),
-        )
+        await publish(conn, UserErasedV1(user_id=user_id, group_ids=group_ids))
         # The past events about the person go now; this erasure event (and any other not yet
         # published) is published first, then deleted by the relay.
         await forget_user(conn, user_id)

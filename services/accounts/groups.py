@@ -2,24 +2,23 @@
 
 import re
 import uuid
+from dataclasses import asdict
 
 import asyncpg
 
-from services.accounts.domain import display_name
+from services.accounts.domain import display_name, join_path
 from services.accounts.models import (
     SLUG_PATTERN,
     Group,
     GroupCreate,
     GroupList,
     GroupUpdate,
-    InternalMember,
     InternalMemberList,
     MemberList,
     MemberRow,
 )
 from services.accounts.people import missing_for
 from services.accounts.repository import groups as repo
-from services.accounts.repository.groups import GroupChanges, NewGroup
 from shared.auth import Principal
 from shared.db import Connection, Database
 from shared.problems import Problem, forbidden, not_found
@@ -84,16 +83,12 @@ async def members(db: Database, caller: Principal, group_id: uuid.UUID) -> Membe
     return MemberList(
         members=[
             MemberRow(
-                user_id=m.user_id,
-                first_name=m.first_name,
-                last_name=m.last_name,
-                display_name=display_name(m.first_name, m.last_name),
-                email=m.email,
-                phone=m.phone,
-                role=m.role,
-                missing=missing_for(m, group),
+                # The row's address fields only tell what is missing: MemberRow leaves them out.
+                **asdict(member),
+                display_name=display_name(member.first_name, member.last_name),
+                missing=missing_for(member, group),
             )
-            for m in found
+            for member in found
         ]
     )
 
@@ -106,33 +101,20 @@ async def group_for_services(db: Database, group_id: uuid.UUID) -> Group:
 async def members_for_services(db: Database, group_id: uuid.UUID) -> InternalMemberList:
     async with db.connection() as conn:
         await require_group(conn, group_id)
-        found = await repo.members_for_services(conn, group_id)
-    return InternalMemberList(
-        members=[
-            InternalMember(
-                user_id=m.user_id, role=m.role, language=m.language, first_name=m.first_name
-            )
-            for m in found
-        ]
-    )
+        return InternalMemberList(members=await repo.members_for_services(conn, group_id))
 
 
 async def create_group(db: Database, body: GroupCreate) -> Group:
+    group = Group(
+        **body.model_dump(exclude={"coordinator_email", "contact_email"}),
+        coordinator_email=body.coordinator_email or "",
+        contact_email=body.contact_email or "",
+        id=uuid.uuid4(),
+        join_path=join_path(body.slug),
+    )
     async with db.transaction() as conn:
         try:
-            await repo.insert_group(
-                conn,
-                NewGroup(
-                    slug=body.slug,
-                    name=body.name,
-                    city=body.city,
-                    coordinator_name=body.coordinator_name,
-                    coordinator_email=body.coordinator_email or "",
-                    contact_email=body.contact_email or "",
-                    phone_required=body.phone_required,
-                    address_required=body.address_required,
-                ),
-            )
+            await repo.insert_group(conn, group)
         except asyncpg.UniqueViolationError:
             raise Problem(
                 409,
@@ -140,21 +122,19 @@ async def create_group(db: Database, body: GroupCreate) -> Group:
                 "Ce lien de groupe existe déjà.",
                 "This group link already exists.",
             ) from None
-        group = await repo.group_by_slug(conn, body.slug)
-        assert group is not None
-        return group
+        return await require_group(conn, group.id)
 
 
 async def update_group(db: Database, group_id: uuid.UUID, body: GroupUpdate) -> Group:
     """Changes the given fields, all or none; the slug (the join link) never changes."""
-    changes = body.model_dump(exclude_unset=True)
-    for cleared in ("coordinator_name", "coordinator_email", "contact_email"):
-        if cleared in changes and changes[cleared] is None:
-            changes[cleared] = ""
+    # `null` clears the coordinator's name and the two emails: they are stored as "".
+    cleared: dict[str, str] = {
+        name: ""
+        for name in ("coordinator_name", "coordinator_email", "contact_email")
+        if name in body.model_fields_set and getattr(body, name) is None
+    }
     async with db.transaction() as conn:
-        if not await repo.update_group(
-            conn, group_id, GroupChanges(fields=frozenset(changes), **changes)
-        ):
+        if not await repo.update_group(conn, group_id, body.model_copy(update=cleared)):
             raise not_found("Groupe", "Group")
         return await require_group(conn, group_id)
 

@@ -2,6 +2,7 @@
 
 import uuid
 
+from services.accounts.events import publish
 from services.accounts.groups import require_group, require_role
 from services.accounts.models import Group, Membership
 from services.accounts.people import load_user, missing_for
@@ -10,33 +11,26 @@ from services.accounts.repository.users import User
 from shared.auth import Principal, Role
 from shared.contracts.accounts import MemberJoinedV1, MemberLeftV1
 from shared.db import Connection, Database
-from shared.outbox import add_event
 from shared.problems import not_found
 
-SOURCE = "/accounts"
 
-
-async def add_membership(conn: Connection, user: User, group: Group) -> Role | None:
-    """Adds the membership and its `member.joined` event; None when already a member."""
-    role = await groups.add_member(conn, user.id, group.id)
-    if role is not None:
-        await add_event(
+async def add_membership(conn: Connection, user: User, group: Group, role: Role = "member") -> bool:
+    """Adds the membership and its `member.joined` event; False when already a member."""
+    added = await groups.add_member(conn, user.id, group.id, role)
+    if added:
+        await publish(
             conn,
-            "accounts.member.joined.v1",
-            SOURCE,
             MemberJoinedV1(
                 user_id=user.id,
                 group_id=group.id,
                 group_slug=group.slug,
-                role="member",
+                role=role,
                 first_name=user.first_name,
                 postcode=user.postcode,
                 language=user.language,
             ),
-            subject=str(user.id),
-            group_id=group.id,
         )
-    return role
+    return added
 
 
 async def join_group(
@@ -46,11 +40,9 @@ async def join_group(
     async with db.transaction() as conn:
         group = await require_group(conn, group_id)
         user = await load_user(conn, user_id)
-        role = await add_membership(conn, user, group)
-        created = role is not None
-        if role is None:
-            role = await groups.role_in(conn, user_id, group_id)
-        assert role is not None  # a member already, in this very transaction
+        created = await add_membership(conn, user, group)
+        role = await groups.role_in(conn, user_id, group_id)
+        assert role is not None  # a member, in this very transaction
         return Membership(group=group, role=role, missing=missing_for(user, group)), created
 
 
@@ -61,11 +53,4 @@ async def leave_group(db: Database, caller: Principal, group_id: uuid.UUID) -> N
     async with db.transaction() as conn:
         if not await groups.remove_member(conn, user_id, group_id):
             raise not_found("Adhésion", "Membership")
-        await add_event(
-            conn,
-            "accounts.member.left.v1",
-            SOURCE,
-            MemberLeftV1(user_id=user_id, group_id=group_id),
-            subject=str(user_id),
-            group_id=group_id,
-        )
+        await publish(conn, MemberLeftV1(user_id=user_id, group_id=group_id))

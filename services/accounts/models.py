@@ -1,7 +1,8 @@
 """Request and response bodies of the accounts API (also the OpenAPI schemas)."""
 
 import uuid
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
@@ -76,10 +77,27 @@ class ResetConfirm(Strict):
     new_password: Password
 
 
-class ProfileUpdate(Strict):
-    """Only the fields to change (at least one); `null` removes the phone or an address field."""
+class PartialUpdate(Strict):
+    """A PATCH body: only the fields to change, at least one; the fields named in `REQUIRED`
+    may be left out but not removed with `null`."""
 
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+    REQUIRED: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def something_to_change(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("nothing to change")
+        for required in self.REQUIRED:
+            if required in self.model_fields_set and getattr(self, required) is None:
+                raise ValueError(f"{required} cannot be removed")
+        return self
+
+
+class ProfileUpdate(PartialUpdate):
+    """Only the fields to change (at least one); `null` removes the phone or an address field."""
+
+    REQUIRED = ("first_name", "last_name", "email", "language")
     first_name: Name | None = NOT_NULL
     last_name: Name | None = NOT_NULL
     email: Email | None = NOT_NULL
@@ -88,15 +106,6 @@ class ProfileUpdate(Strict):
     postcode: Postcode | None = None
     city: City | None = None
     language: Language | None = NOT_NULL
-
-    @model_validator(mode="after")
-    def something_to_change(self) -> "ProfileUpdate":
-        if not self.model_fields_set:
-            raise ValueError("nothing to change")
-        for required in ("first_name", "last_name", "email", "language"):
-            if required in self.model_fields_set and getattr(self, required) is None:
-                raise ValueError(f"{required} cannot be removed")
-        return self
 
 
 class Erase(Strict):
@@ -118,13 +127,13 @@ class GroupCreate(Strict):
     address_required: StrictBool = False
 
 
-class GroupUpdate(Strict):
+class GroupUpdate(PartialUpdate):
     """The fields of `GroupCreate` to change, any of them; never the slug (the join link stays).
 
     `null` clears the coordinator's name and the two emails (stored as ""); name, city and the
     two flags cannot be removed."""
 
-    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+    REQUIRED = ("name", "city", "phone_required", "address_required")
     name: Name | None = NOT_NULL
     city: City | None = NOT_NULL
     coordinator_name: CoordinatorName | None = None
@@ -132,15 +141,6 @@ class GroupUpdate(Strict):
     contact_email: Email | None = None
     phone_required: StrictBool | None = NOT_NULL
     address_required: StrictBool | None = NOT_NULL
-
-    @model_validator(mode="after")
-    def something_to_change(self) -> "GroupUpdate":
-        if not self.model_fields_set:
-            raise ValueError("nothing to change")
-        for required in ("name", "city", "phone_required", "address_required"):
-            if required in self.model_fields_set and getattr(self, required) is None:
-                raise ValueError(f"{required} cannot be removed")
-        return self
 
 
 class ServiceTokenRequest(Strict):
@@ -162,19 +162,15 @@ class GroupList(BaseModel):
     groups: list[Group]
 
 
-class Membership(BaseModel):
+class Membership(answers.Membership):
     group: Group
-    role: Literal["member", "coordinator"]
-    missing: list[str]
 
 
 class PersonDetails(answers.PersonDetails):
     pass
 
 
-class Me(PersonDetails):
-    id: uuid.UUID
-    admin: bool
+class Me(answers.Me):
     memberships: list[Membership]
 
 
@@ -222,3 +218,44 @@ class InternalMember(answers.GroupMember):
 
 class InternalMemberList(BaseModel):
     members: list[InternalMember]
+
+
+# A person's data download (export.py): the rows accounts holds about them, as read
+# (repository.exports).
+
+
+class ExportedProfile(BaseModel):
+    user_id: uuid.UUID
+    email: str
+    first_name: str
+    last_name: str
+    phone: str | None
+    street: str | None
+    postcode: str | None
+    city: str | None
+    language: str
+    is_admin: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ExportedMembership(BaseModel):
+    group_id: uuid.UUID
+    slug: str
+    name: str
+    city: str
+    role: str
+    joined_at: datetime
+
+
+class ExportedSession(BaseModel):
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+
+
+class ExportedReset(BaseModel):
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from services.accounts import throttle
 from services.accounts.domain import email_key
+from services.accounts.events import publish
 from services.accounts.models import ResetConfirm, ResetDelivery
 from services.accounts.people import load_user
 from services.accounts.repository import sessions, users
@@ -13,12 +14,9 @@ from services.accounts.settings import AccountsSettings
 from shared.contracts.accounts import PasswordResetRequestedV1
 from shared.db import Database
 from shared.logging import get_logger
-from shared.outbox import add_event
 from shared.problems import Problem
 
 log = get_logger(__name__)
-
-SOURCE = "/accounts"
 
 
 async def request_reset(db: Database, settings: AccountsSettings, email: str) -> None:
@@ -26,9 +24,9 @@ async def request_reset(db: Database, settings: AccountsSettings, email: str) ->
     answers the same whatever happened (no enumeration, no mail flooding)."""
     token = new_secret()
     async with db.transaction() as conn:
+        user = await users.user_by_email_key(conn, email_key(email))
         # The row lock serialises concurrent requests for one account, so the count holds.
-        user = await users.user_by_email_key_for_update(conn, email_key(email))
-        if user is None:
+        if user is None or not await users.lock_user(conn, user.id):
             return
         if await sessions.resets_in_last_hour(conn, user.id) >= settings.reset_max_mails_per_hour:
             log.info("password_reset_throttled", user_id=str(user.id))
@@ -42,12 +40,9 @@ async def request_reset(db: Database, settings: AccountsSettings, email: str) ->
             token,
             timedelta(minutes=settings.reset_token_minutes),
         )
-        await add_event(
+        await publish(
             conn,
-            "accounts.password_reset.requested.v1",
-            SOURCE,
             PasswordResetRequestedV1(reset_id=reset_id, user_id=user.id, language=user.language),
-            subject=str(user.id),
         )
 
 
@@ -82,10 +77,4 @@ async def hand_out_reset_token(db: Database, reset_id: uuid.UUID) -> ResetDelive
             "Ce lien a déjà été remis ou a expiré.",
             "This link was already handed out or has expired.",
         )
-    return ResetDelivery(
-        reset_id=reset.reset_id,
-        user_id=reset.user_id,
-        token=reset.token,
-        language=reset.language,
-        expires_at=reset.expires_at,
-    )
+    return reset

@@ -29,11 +29,11 @@ async def load_user(conn: Connection, user_id: uuid.UUID) -> User:
     return user
 
 
-async def load_user_for_update(conn: Connection, user_id: uuid.UUID) -> User:
-    user = await users.user_by_id_for_update(conn, user_id)
-    if user is None:
+async def lock_account(conn: Connection, user_id: uuid.UUID) -> None:
+    """The caller's account locked until the transaction ends; gone means their session is
+    over."""
+    if not await users.lock_user(conn, user_id):
         raise session_ended()
-    return user
 
 
 def missing_for(person: User | GroupMember, group: Group) -> list[str]:

@@ -5,22 +5,20 @@ import uuid
 import asyncpg
 
 from services.accounts.domain import email_key
+from services.accounts.events import publish
 from services.accounts.models import Contact, Me, Membership, ProfileUpdate
 from services.accounts.people import (
     contact_of,
     details_of,
     load_user,
-    load_user_for_update,
+    lock_account,
     missing_for,
 )
 from services.accounts.repository import groups, users
-from services.accounts.repository.users import ProfileChanges, User
+from services.accounts.repository.users import User
 from shared.contracts.accounts import MemberUpdatedV1
 from shared.db import Connection, Database
-from shared.outbox import add_event
 from shared.problems import Problem, not_found
-
-SOURCE = "/accounts"
 
 
 async def _me(conn: Connection, user: User) -> Me:
@@ -41,15 +39,11 @@ async def me(db: Database, user_id: uuid.UUID) -> Me:
 
 
 async def update_profile(db: Database, user_id: uuid.UUID, body: ProfileUpdate) -> Me:
-    changes = body.model_dump(exclude_unset=True)
-    if changes.get("email") is not None:
-        changes["email_key"] = email_key(changes["email"])
+    new_email_key = email_key(body.email) if body.email is not None else None
     async with db.transaction() as conn:
-        await load_user_for_update(conn, user_id)
+        await lock_account(conn, user_id)
         try:
-            await users.update_profile(
-                conn, user_id, ProfileChanges(fields=frozenset(changes), **changes)
-            )
+            await users.update_profile(conn, user_id, body, new_email_key)
         except asyncpg.UniqueViolationError:
             raise Problem(
                 409,
@@ -59,19 +53,16 @@ async def update_profile(db: Database, user_id: uuid.UUID, body: ProfileUpdate) 
             ) from None
         user = await load_user(conn, user_id)
         group_ids = [uuid.UUID(g) for g in await groups.roles_of(conn, user_id)]
-        await add_event(
+        await publish(
             conn,
-            "accounts.member.updated.v1",
-            SOURCE,
             MemberUpdatedV1(
                 user_id=user_id,
                 group_ids=group_ids,
-                changed_fields=sorted(c for c in changes if c != "email_key"),
+                changed_fields=sorted(body.model_fields_set),
                 first_name=user.first_name,
                 postcode=user.postcode,
                 language=user.language,
             ),
-            subject=str(user_id),
         )
         return await _me(conn, user)
 

@@ -1,16 +1,32 @@
 """Demo data: the four groups of SPEC.md, their coordinators and an association admin."""
 
-from services.accounts.domain import email_key
-from services.accounts.repository import demo
+from services.accounts.domain import email_key, join_path
+from services.accounts.memberships import add_membership
+from services.accounts.models import Group
+from services.accounts.repository import demo, groups, users
 from services.accounts.security import hash_password
 from services.accounts.settings import AccountsSettings
-from shared.contracts.accounts import MemberJoinedV1
 from shared.db import connect
-from shared.demo import DEMO_ADMIN_EMAIL, DEMO_GROUPS, DEMO_PASSWORD, demo_id
+from shared.demo import DEMO_ADMIN_EMAIL, DEMO_GROUPS, DEMO_PASSWORD, DemoGroup, demo_id
 from shared.logging import get_logger
-from shared.outbox import add_event
 
 log = get_logger(__name__)
+
+
+def demo_group(g: DemoGroup) -> Group:
+    """A group of the demo data as accounts keeps it (its coordinator named in full)."""
+    return Group(
+        id=g.id,
+        slug=g.slug,
+        name=g.name,
+        city=g.city,
+        coordinator_name=f"{g.coordinator_first_name} {g.coordinator_last_name}",
+        coordinator_email=g.coordinator_email,
+        contact_email=g.contact_email,
+        phone_required=g.phone_required,
+        address_required=g.address_required,
+        join_path=join_path(g.slug),
+    )
 
 
 async def seed_demo(settings: AccountsSettings | None = None) -> None:
@@ -27,18 +43,8 @@ async def seed_demo(settings: AccountsSettings | None = None) -> None:
                 password_hash,
             )
             for g in DEMO_GROUPS:
-                await demo.insert_group(
-                    conn,
-                    g.id,
-                    g.slug,
-                    g.name,
-                    g.city,
-                    f"{g.coordinator_first_name} {g.coordinator_last_name}",
-                    g.coordinator_email,
-                    g.contact_email,
-                    g.phone_required,
-                    g.address_required,
-                )
+                group = demo_group(g)
+                await groups.insert_group(conn, group, if_absent=True)
                 await demo.insert_coordinator(
                     conn,
                     g.coordinator_id,
@@ -49,24 +55,9 @@ async def seed_demo(settings: AccountsSettings | None = None) -> None:
                     g.coordinator_last_name,
                     g.city,
                 )
-                joined = await demo.add_coordinator(conn, g.coordinator_id, g.id)
-                if joined:
-                    await add_event(
-                        conn,
-                        "accounts.member.joined.v1",
-                        "/accounts",
-                        MemberJoinedV1(
-                            user_id=g.coordinator_id,
-                            group_id=g.id,
-                            group_slug=g.slug,
-                            role="coordinator",
-                            first_name=g.coordinator_first_name,
-                            postcode="31000",
-                            language="fr",
-                        ),
-                        subject=str(g.coordinator_id),
-                        group_id=g.id,
-                    )
+                coordinator = await users.user_by_id(conn, g.coordinator_id)
+                assert coordinator is not None  # inserted now or before, in this transaction
+                await add_membership(conn, coordinator, group, "coordinator")
     finally:
         await conn.close()
     log.info("demo_seeded", service="accounts", groups=len(DEMO_GROUPS))

@@ -22,17 +22,10 @@ async def sign_up(db: Database, body: SignUp) -> None:
         created = await users.insert_user(
             conn,
             NewUser(
+                **body.model_dump(exclude={"password", "group_id"}),
                 id=user_id,
-                email=body.email,
                 email_key=email_key(body.email),
                 password_hash=password_hash,
-                first_name=body.first_name,
-                last_name=body.last_name,
-                phone=body.phone,
-                street=body.street,
-                postcode=body.postcode,
-                city=body.city,
-                language=body.language,
             ),
         )
         if created and group is not None:

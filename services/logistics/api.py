@@ -9,7 +9,6 @@ from pydantic import BaseModel
 
 from services.logistics import coordination, pairing, pickup, slots
 from services.logistics import export as personal_export
-from services.logistics.domain import no_booking, request_not_found
 from services.logistics.models import (
     BookingOut,
     CoordinationView,
@@ -245,10 +244,7 @@ async def post_revoke(request: web.Request) -> web.Response:
 )
 async def internal_request(request: web.Request) -> web.Response:
     await service_principal(request)
-    request_id = path_uuid(request, "request_id")
-    found = await coordination.internal_request(_db(request), request_id)
-    if found is None:
-        raise request_not_found()
+    found = await coordination.internal_request(_db(request), path_uuid(request, "request_id"))
     return _answer(found)
 
 
@@ -257,10 +253,7 @@ async def internal_request(request: web.Request) -> web.Response:
 async def internal_booking(request: web.Request) -> web.Response:
     await service_principal(request)
     distribution_id = path_uuid(request, "distribution_id")
-    user_id = path_uuid(request, "user_id")
-    found = await coordination.internal_booking(_db(request), distribution_id, user_id)
-    if found is None:
-        raise no_booking()
+    found = await slots.booking_of(_db(request), distribution_id, path_uuid(request, "user_id"))
     return _answer(found)
 
 

@@ -1,16 +1,16 @@
-"""Use cases of the coordinator's view of a distribution, and the internal lookups other
-services make (notifications: a delivery request, a member's slot)."""
+"""Use cases of the coordinator's view of a distribution, and the internal lookup of a delivery
+request other services make (notifications; a member's slot is slots.booking_of)."""
 
 import uuid
 
-from services.logistics.models import BookingOut, CoordinationView, InternalRequest, VolunteerOut
+from services.logistics.domain import request_not_found
+from services.logistics.models import CoordinationView, InternalRequest, VolunteerOut
 from services.logistics.pairing import detail
 from services.logistics.repository import distributions as dist_repo
 from services.logistics.repository import ended as ended_repo
 from services.logistics.repository import pickup as pickup_repo
 from services.logistics.repository import requests as request_repo
 from services.logistics.repository import slots as slot_repo
-from services.logistics.slots import booking_out
 from shared.db import Database
 
 
@@ -41,11 +41,11 @@ async def coordination_view(
     )
 
 
-async def internal_request(db: Database, request_id: uuid.UUID) -> InternalRequest | None:
+async def internal_request(db: Database, request_id: uuid.UUID) -> InternalRequest:
     async with db.connection() as conn:
         r = await request_repo.request_row(conn, request_id)
     if r is None:
-        return None
+        raise request_not_found()
     return InternalRequest(
         request_id=r.request_id,
         distribution_id=r.distribution_id,
@@ -54,16 +54,4 @@ async def internal_request(db: Database, request_id: uuid.UUID) -> InternalReque
         volunteer_id=r.volunteer_id,
         consented_fields=list(r.consent_fields or []),
         consented_at=r.consented_at,
-    )
-
-
-async def internal_booking(
-    db: Database, distribution_id: uuid.UUID, user_id: uuid.UUID
-) -> BookingOut | None:
-    async with db.connection() as conn:
-        slot = await slot_repo.booked_slot(conn, distribution_id, user_id)
-    if slot is None:
-        return None
-    return booking_out(
-        slot.id, slot.starts_at, slot.ends_at, slot.group_id, distribution_id, user_id
     )

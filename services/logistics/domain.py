@@ -1,11 +1,12 @@
 """Pure rules of logistics: slot cutting, pickup choices, consent, and the errors members see."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from shared.problems import Problem, forbidden
+from shared.problems import Problem, declared, forbidden
 
 Choice = Literal["need_delivery", "can_deliver", "pickup_only"]
 SharedField = Literal["address", "phone", "email"]
@@ -80,12 +81,7 @@ class Window:
 
     def require_not_over(self) -> None:
         if self.now >= self.ends_at:
-            raise Problem(
-                409,
-                "distribution-over",
-                "Cette distribution est terminée.",
-                "This distribution is over.",
-            )
+            raise distribution_over()
 
 
 def validate_capacity(value: int) -> None:
@@ -99,40 +95,33 @@ def validate_capacity(value: int) -> None:
 
 
 # Errors a member can meet (French first, English second).
-def slot_full() -> Problem:
-    return Problem(409, "slot-full", "Ce créneau est complet.", "This slot is full.")
+slot_full = declared(409, "slot-full", "Ce créneau est complet.", "This slot is full.")
 
+slot_not_found = declared(404, "slot-not-found", "Créneau introuvable.", "Slot not found.")
 
-def slot_not_found() -> Problem:
-    return Problem(404, "slot-not-found", "Créneau introuvable.", "Slot not found.")
+slot_past = declared(409, "slot-past", "Ce créneau est déjà passé.", "This slot is in the past.")
 
+distribution_not_found = declared(
+    404, "distribution-not-found", "Distribution introuvable.", "Distribution not found."
+)
 
-def slot_past() -> Problem:
-    return Problem(409, "slot-past", "Ce créneau est déjà passé.", "This slot is in the past.")
+distribution_over = declared(
+    409, "distribution-over", "Cette distribution est terminée.", "This distribution is over."
+)
 
+no_booking = declared(
+    404,
+    "no-booking",
+    "Vous n'avez pas de créneau pour cette distribution.",
+    "You have no slot for this distribution.",
+)
 
-def distribution_not_found() -> Problem:
-    return Problem(
-        404, "distribution-not-found", "Distribution introuvable.", "Distribution not found."
-    )
-
-
-def no_booking() -> Problem:
-    return Problem(
-        404,
-        "no-booking",
-        "Vous n'avez pas de créneau pour cette distribution.",
-        "You have no slot for this distribution.",
-    )
-
-
-def already_booked() -> Problem:
-    return Problem(
-        409,
-        "already-booked",
-        "Vous avez déjà un créneau pour cette distribution : changez-le plutôt.",
-        "You already hold a slot for this distribution: move it instead.",
-    )
+already_booked = declared(
+    409,
+    "already-booked",
+    "Vous avez déjà un créneau pour cette distribution : changez-le plutôt.",
+    "You already hold a slot for this distribution: move it instead.",
+)
 
 
 def capacity_below_bookings(booked: int) -> Problem:
@@ -144,63 +133,63 @@ def capacity_below_bookings(booked: int) -> Problem:
     )
 
 
-def request_not_found() -> Problem:
-    return Problem(
-        404, "request-not-found", "Demande de livraison introuvable.", "Delivery request not found."
-    )
+request_not_found = declared(
+    404, "request-not-found", "Demande de livraison introuvable.", "Delivery request not found."
+)
 
+already_taken = declared(
+    409, "already-taken", "Cette demande est déjà prise.", "This request is already taken."
+)
 
-def already_taken() -> Problem:
-    return Problem(
-        409, "already-taken", "Cette demande est déjà prise.", "This request is already taken."
-    )
+own_request = declared(
+    409,
+    "own-request",
+    "Vous ne pouvez pas prendre votre propre demande.",
+    "You cannot take your own request.",
+)
 
+not_volunteer = declared(
+    403,
+    "not-volunteer",
+    "Choisissez d'abord « Possibilité de livrer » pour voir les demandes de livraison.",
+    "Choose « Possibilité de livrer » first to see delivery requests.",
+)
 
-def own_request() -> Problem:
-    return Problem(
-        409,
-        "own-request",
-        "Vous ne pouvez pas prendre votre propre demande.",
-        "You cannot take your own request.",
-    )
+no_pickup_choice = declared(
+    404,
+    "no-pickup-choice",
+    "Aucun choix de retrait pour cette distribution.",
+    "No pickup choice for this distribution.",
+)
 
+consent_required = declared(
+    422,
+    "consent-required",
+    "Indiquez quelles coordonnées (adresse, téléphone, email) vous acceptez de partager.",
+    "Say which details (address, phone, email) you agree to share.",
+)
 
-def not_volunteer() -> Problem:
-    return Problem(
-        403,
-        "not-volunteer",
-        "Choisissez d'abord « Possibilité de livrer » pour voir les demandes de livraison.",
-        "Choose « Possibilité de livrer » first to see delivery requests.",
-    )
-
-
-def no_pickup_choice() -> Problem:
-    return Problem(
-        404,
-        "no-pickup-choice",
-        "Aucun choix de retrait pour cette distribution.",
-        "No pickup choice for this distribution.",
-    )
-
-
-def consent_required() -> Problem:
-    return Problem(
-        422,
-        "consent-required",
-        "Indiquez quelles coordonnées (adresse, téléphone, email) vous acceptez de partager.",
-        "Say which details (address, phone, email) you agree to share.",
-    )
-
-
-def consent_not_allowed() -> Problem:
-    return Problem(
-        422,
-        "consent-not-allowed",
-        "Le consentement ne concerne que « Besoin d'être livré ».",
-        "Consent only goes with « Besoin d'être livré ».",
-    )
+consent_not_allowed = declared(
+    422,
+    "consent-not-allowed",
+    "Le consentement ne concerne que « Besoin d'être livré ».",
+    "Consent only goes with « Besoin d'être livré ».",
+)
 
 
 def membership_ended() -> Problem:
     """The same answer as any group the caller's token does not open (shared.auth.forbidden)."""
     return forbidden()
+
+
+# What the SQL functions of migrations/0004 answer when they refuse (before writing anything):
+# their outcome, and the problem the member gets for it.
+REFUSED_IN_SQL: dict[str, Callable[[], Problem]] = {
+    "distribution-not-found": distribution_not_found,
+    "distribution-over": distribution_over,
+    "membership-ended": membership_ended,
+    "request-not-found": request_not_found,
+    "own-request": own_request,
+    "not-volunteer": not_volunteer,
+    "already-taken": already_taken,
+}

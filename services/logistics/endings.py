@@ -2,12 +2,14 @@
 told through events. Both events carry both ids and who ended it: notifications writes to the
 other side from the event alone, whatever it has already forgotten (an erasure handled first).
 
-The rows come from one of the fixed statements of repository/requests.py (one per case)."""
+The rows come from the fixed statements of repository/requests.py; `requester_withdraws` and
+`volunteer_withdraws` run them for a person leaving a distribution, a group or everything."""
 
 import uuid
-from typing import Literal
+from typing import Literal, TypedDict
 
 from services.logistics.repository import ended as ended_repo
+from services.logistics.repository import requests as request_repo
 from services.logistics.repository.requests import EndedRequest
 from services.logistics.usecase import publish
 from shared.contracts.logistics import DeliveryCancelledV1, DeliveryUnassignedV1, EndedBy
@@ -17,6 +19,24 @@ UnassignReason = Literal[
     "volunteer_withdrew", "requester_cancelled", "revoked", "member_left", "erased"
 ]
 CancelReason = Literal["requester_cancelled", "revoked", "member_left", "erased"]
+
+
+class _RequestNamed(TypedDict):
+    """What every delivery event says of its request."""
+
+    request_id: uuid.UUID
+    distribution_id: uuid.UUID
+    group_id: uuid.UUID
+    requester_id: uuid.UUID
+
+
+def _named(r: EndedRequest) -> _RequestNamed:
+    return _RequestNamed(
+        request_id=r.id,
+        distribution_id=r.distribution_id,
+        group_id=r.group_id,
+        requester_id=r.requester_id,
+    )
 
 
 async def _pairing_ended(
@@ -29,26 +49,11 @@ async def _pairing_ended(
 ) -> None:
     """A request loses its volunteer: recorded for the coordinator (reason `recorded`) and told
     to both sides (event unassigned, reason `reason`)."""
-    await ended_repo.record(
-        conn,
-        r.id,
-        r.distribution_id,
-        r.group_id,
-        r.requester_id,
-        volunteer_id,
-        recorded,
-        ended_by,
-    )
+    await ended_repo.record(conn, r, volunteer_id, recorded, ended_by)
     await publish(
         conn,
         DeliveryUnassignedV1(
-            request_id=r.id,
-            distribution_id=r.distribution_id,
-            group_id=r.group_id,
-            requester_id=r.requester_id,
-            volunteer_id=volunteer_id,
-            reason=reason,
-            ended_by=ended_by,
+            **_named(r), volunteer_id=volunteer_id, reason=reason, ended_by=ended_by
         ),
     )
 
@@ -67,13 +72,7 @@ async def requests_cancelled(
         await publish(
             conn,
             DeliveryCancelledV1(
-                request_id=r.id,
-                distribution_id=r.distribution_id,
-                group_id=r.group_id,
-                requester_id=r.requester_id,
-                reason=cancel,
-                volunteer_id=r.volunteer_id,
-                ended_by=ended_by,
+                **_named(r), reason=cancel, volunteer_id=r.volunteer_id, ended_by=ended_by
             ),
         )
     return len(rows)
@@ -88,3 +87,35 @@ async def claims_handed_back(
         assert r.volunteer_id is not None  # the statements return the volunteer handed back
         await _pairing_ended(conn, r, r.volunteer_id, reason, reason, "volunteer")
     return len(rows)
+
+
+async def requester_withdraws(
+    conn: Connection,
+    requester_id: uuid.UUID,
+    reason: CancelReason,
+    *,
+    distribution_id: uuid.UUID | None = None,
+    group_id: uuid.UUID | None = None,
+) -> None:
+    """The requester no longer needs delivery (in that distribution, that group, or anywhere):
+    their requests are deleted and cancelled, their volunteers told."""
+    rows = await request_repo.delete_requests_of(
+        conn, requester_id, distribution_id=distribution_id, group_id=group_id
+    )
+    await requests_cancelled(conn, rows, reason, reason, "requester")
+
+
+async def volunteer_withdraws(
+    conn: Connection,
+    volunteer_id: uuid.UUID,
+    reason: UnassignReason,
+    *,
+    distribution_id: uuid.UUID | None = None,
+    group_id: uuid.UUID | None = None,
+) -> None:
+    """The volunteer no longer delivers (in that distribution, that group, or anywhere): the
+    requests they took reopen, their requesters told."""
+    rows = await request_repo.unassign_claims_of(
+        conn, volunteer_id, distribution_id=distribution_id, group_id=group_id
+    )
+    await claims_handed_back(conn, rows, reason)

@@ -8,8 +8,45 @@ from annotated_types import Interval
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from services.logistics.domain import MAX_CAPACITY, Choice, SharedField
+from shared.clients import logistics as answers
+from shared.clients.logistics import (
+    CoordinationView,
+    EndedPairing,
+    PickupView,
+    RequestDetail,
+    RequestList,
+    RequestState,
+    RequestSummary,
+    SlotAttendance,
+    SlotsView,
+)
 from shared.openapi import json_number
+from shared.personal_export import PersonalDataExport
 from shared.revocations import EndedMembership
+
+__all__ = [
+    "BookingOut",
+    "Capacity",
+    "ConsentIn",
+    "ConsentOut",
+    "CoordinationView",
+    "DefaultCapacityIn",
+    "EndedPairing",
+    "InternalRequest",
+    "LogisticsExport",
+    "PickupIn",
+    "PickupView",
+    "RequestDetail",
+    "RequestList",
+    "RequestState",
+    "RequestSummary",
+    "SlotAttendance",
+    "SlotCapacityIn",
+    "SlotChoice",
+    "SlotOut",
+    "SlotsView",
+    "VolunteerOut",
+]
 
 # A JSON integer (5 or 5.0, never "5" or true) between 0 and MAX_CAPACITY.
 Capacity = Annotated[int, Interval(ge=0, le=MAX_CAPACITY), BeforeValidator(json_number)]
@@ -64,121 +101,21 @@ class SlotCapacityIn(_Body):
 
 
 # --- answers --------------------------------------------------------------------------------
-class SlotOut(BaseModel):
-    slot_id: uuid.UUID
-    starts_at: datetime
-    ends_at: datetime
-    capacity: int
-    booked: int
-    available: int
-    full: bool
-    mine: bool
-    capacity_overridden: bool
+# The answers the web and notifications read are declared once, in shared/clients/logistics.py
+# (frozen, unknown fields ignored when read); logistics answers with them. Where the service's
+# name differs from the client's, a subclass keeps the service's name (the title of its OpenAPI
+# schema) and carries no docstring (it would become the schema's description); aliases name the
+# models only ever nested in another answer.
+class SlotOut(answers.Slot):
+    pass
 
 
-class SlotsView(BaseModel):
-    distribution_id: uuid.UUID
-    group_id: uuid.UUID
-    starts_at: datetime
-    ends_at: datetime
-    opens_at: datetime
-    closes_at: datetime
-    state: Literal["not_open", "open", "closed"]
-    default_capacity: int
-    my_slot_id: uuid.UUID | None
-    slots: list[SlotOut]
+class BookingOut(answers.Booking):
+    pass
 
 
-class BookingOut(BaseModel):
-    slot_id: uuid.UUID
-    distribution_id: uuid.UUID
-    group_id: uuid.UUID
-    user_id: uuid.UUID
-    starts_at: datetime
-    ends_at: datetime
-
-
-class ConsentOut(BaseModel):
-    fields: list[SharedField]
-    text_version: str
-    consented_at: datetime
-
-
-class RequestState(BaseModel):
-    request_id: uuid.UUID
-    status: Literal["open", "assigned"]
-    volunteer_id: uuid.UUID | None
-
-
-class PickupView(BaseModel):
-    distribution_id: uuid.UUID
-    group_id: uuid.UUID
-    user_id: uuid.UUID
-    choice: Choice | None
-    consent: ConsentOut | None
-    request: RequestState | None
-
-
-class RequestSummary(BaseModel):
-    request_id: uuid.UUID
-    first_name: str
-    postcode: str | None
-    order_items: int | None
-    order_total_cents: int | None
-    status: Literal["open", "assigned"]
-    volunteer_id: uuid.UUID | None
-    requested_at: datetime
-
-
-class RequestList(BaseModel):
-    open: list[RequestSummary]
-    mine: list[RequestSummary]
-
-
-class RequestDetail(RequestSummary):
-    requester_id: uuid.UUID
-    consented_fields: list[SharedField]
-    consented_at: datetime | None
-    consent_text_version: str | None
-
-
-class SlotAttendance(BaseModel):
-    slot_id: uuid.UUID
-    starts_at: datetime
-    ends_at: datetime
-    capacity: int
-    booked: int
-    user_ids: list[uuid.UUID]
-
-
-class VolunteerOut(BaseModel):
-    user_id: uuid.UUID
-    first_name: str
-    postcode: str | None
-
-
-class EndedPairing(BaseModel):
-    """A pairing that ended other than by delivery. An erased person's id is null."""
-
-    request_id: uuid.UUID
-    requester_id: uuid.UUID | None
-    requester_first_name: str | None
-    volunteer_id: uuid.UUID | None
-    reason: Literal["volunteer_withdrew", "requester_cancelled", "revoked", "member_left", "erased"]
-    ended_by: Literal["requester", "volunteer", "coordinator"]
-    ended_at: datetime
-
-
-class CoordinationView(BaseModel):
-    distribution_id: uuid.UUID
-    group_id: uuid.UUID
-    slots: list[SlotAttendance]
-    pairs: list[RequestDetail]
-    unpaired: list[RequestDetail]
-    need_delivery: list[RequestDetail]
-    volunteers: list[VolunteerOut]
-    pickup_only: list[uuid.UUID]
-    ended: list[EndedPairing] = []
+ConsentOut = answers.Consent
+VolunteerOut = answers.Volunteer
 
 
 class InternalRequest(BaseModel):
@@ -254,10 +191,8 @@ class ExportedOrderSize(BaseModel):
     at: datetime
 
 
-class LogisticsExport(BaseModel):
+class LogisticsExport(PersonalDataExport):
     service: Literal["logistics"] = "logistics"
-    user_id: uuid.UUID
-    group_ids: list[uuid.UUID]
     profile_copy: ExportedProfileCopy | None
     bookings: list[ExportedBooking]
     pickup_choices: list[ExportedPickupChoice]

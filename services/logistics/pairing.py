@@ -4,16 +4,9 @@ and the coordinator revoking a need-delivery status."""
 import uuid
 
 from services.logistics import endings
-from services.logistics.domain import (
-    already_taken,
-    membership_ended,
-    not_volunteer,
-    own_request,
-    request_not_found,
-)
+from services.logistics.domain import REFUSED_IN_SQL, not_volunteer, request_not_found
 from services.logistics.models import RequestDetail, RequestList, RequestSummary
 from services.logistics.repository import distributions as dist_repo
-from services.logistics.repository import people as people_repo
 from services.logistics.repository import pickup as pickup_repo
 from services.logistics.repository import requests as request_repo
 from services.logistics.repository.requests import RequestRow
@@ -72,43 +65,30 @@ async def claim_request(
     token_issued_at: float | None = None,
 ) -> RequestSummary:
     async def work(conn: Connection) -> RequestSummary:
-        _, window = await dist_repo.distribution_window(conn, group_id, distribution_id)
-        window.require_not_over()
-        # Checked in the claim's transaction, not only against the api's in-memory copy: a
+        # One call: the checks in their order, then the conditional claim. The membership is
+        # checked in the claim's transaction, not only against the api's in-memory copy: a
         # claim racing the membership's end is refused once the end is recorded here
-        # (shared.revocations).
-        if token_issued_at is not None and await people_repo.membership_ended_since(
-            conn, group_id, volunteer_id, token_issued_at
-        ):
-            raise membership_ended()
-        requester = await request_repo.requester_of(conn, request_id, distribution_id, group_id)
-        if requester is None:
-            raise request_not_found()
-        if requester == volunteer_id:
-            raise own_request()
-        # FOR SHARE: the volunteer's choice cannot change until this claim commits.
-        if not await pickup_repo.is_volunteer(conn, distribution_id, volunteer_id, for_share=True):
-            raise not_volunteer()
-        won = await request_repo.assign(conn, request_id, volunteer_id)
-        row = await request_repo.request_row(conn, request_id)
-        if row is None:
-            raise request_not_found()
-        if not won:
-            if row.volunteer_id == volunteer_id:
-                return summary(row)  # already mine: nothing new to tell
-            raise already_taken()
-        await publish(
-            conn,
-            DeliveryAssignedV1(
-                request_id=request_id,
-                distribution_id=distribution_id,
-                group_id=group_id,
-                requester_id=row.requester_id,
-                volunteer_id=volunteer_id,
-                consented_fields=list(row.consent_fields or []),
-            ),
+        # (shared.revocations). The volunteer's choice is held FOR SHARE until this commits.
+        outcome, row = await request_repo.claim(
+            conn, group_id, distribution_id, request_id, volunteer_id, token_issued_at
         )
-        return summary(row)
+        refused = REFUSED_IN_SQL.get(outcome)
+        if refused is not None:
+            raise refused()
+        assert row is not None  # claimed (now or before): the function returns the request
+        if outcome == "assigned":
+            await publish(
+                conn,
+                DeliveryAssignedV1(
+                    request_id=request_id,
+                    distribution_id=distribution_id,
+                    group_id=group_id,
+                    requester_id=row.requester_id,
+                    volunteer_id=volunteer_id,
+                    consented_fields=list(row.consent_fields or []),
+                ),
+            )
+        return summary(row)  # already mine: the same answer, nothing new to tell
 
     return await in_transaction(db, work)
 

@@ -5,11 +5,18 @@ allows (endings.py)."""
 import uuid
 
 from services.logistics import endings
-from services.logistics.domain import consent_not_allowed, consent_required, no_pickup_choice
+from services.logistics.domain import (
+    REFUSED_IN_SQL,
+    consent_not_allowed,
+    consent_required,
+    no_pickup_choice,
+)
 from services.logistics.models import ConsentOut, PickupIn, PickupView, RequestState
 from services.logistics.repository import distributions as dist_repo
 from services.logistics.repository import pickup as pickup_repo
 from services.logistics.repository import requests as request_repo
+from services.logistics.repository.pickup import PickupChoice
+from services.logistics.repository.requests import OwnRequest
 from services.logistics.usecase import in_transaction, publish
 from shared.contracts.logistics import DeliveryRequestedV1
 from shared.db import Connection, Database
@@ -28,6 +35,16 @@ async def _pickup_view(
 ) -> PickupView:
     choice = await pickup_repo.pickup_choice(conn, distribution_id, user_id)
     request = await request_repo.own_request(conn, distribution_id, user_id)
+    return _view(group_id, distribution_id, user_id, choice, request)
+
+
+def _view(
+    group_id: uuid.UUID,
+    distribution_id: uuid.UUID,
+    user_id: uuid.UUID,
+    choice: PickupChoice | None,
+    request: OwnRequest | None,
+) -> PickupView:
     consent = None
     if choice is not None and choice.consent_fields is not None:
         # Set together with the fields (the table's CHECK).
@@ -53,25 +70,6 @@ async def _pickup_view(
     )
 
 
-async def _end_requests_and_claims(
-    conn: Connection,
-    distribution_id: uuid.UUID,
-    user_id: uuid.UUID,
-    requests: bool = True,
-    claims: bool = True,
-) -> None:
-    """The member no longer needs delivery (their requests are cancelled) or no longer delivers
-    (the requests they took reopen), in this distribution."""
-    if requests:
-        rows = await request_repo.delete_requests_in_distribution(conn, user_id, distribution_id)
-        await endings.requests_cancelled(
-            conn, rows, "requester_cancelled", "requester_cancelled", "requester"
-        )
-    if claims:
-        rows = await request_repo.unassign_claims_in_distribution(conn, user_id, distribution_id)
-        await endings.claims_handed_back(conn, rows, "volunteer_withdrew")
-
-
 async def set_pickup(
     db: Database,
     group_id: uuid.UUID,
@@ -86,39 +84,35 @@ async def set_pickup(
         raise consent_not_allowed()
 
     async def work(conn: Connection) -> PickupView:
-        _, window = await dist_repo.distribution_window(conn, group_id, distribution_id)
-        window.require_not_over()
         consent = body.consent
-        await pickup_repo.upsert_pickup_choice(
+        change = await pickup_repo.set_pickup_choice(
             conn,
+            group_id,
             distribution_id,
             user_id,
             body.choice,
             None if consent is None else list(consent.fields),
             None if consent is None else consent.text_version,
+            first_name,
         )
-        if body.choice == "need_delivery":
-            if first_name:
-                await dist_repo.add_member_if_missing(conn, user_id, first_name)
-            request_id = await request_repo.insert_request(conn, distribution_id, group_id, user_id)
-            if request_id is not None:
-                await publish(
-                    conn,
-                    DeliveryRequestedV1(
-                        request_id=request_id,
-                        distribution_id=distribution_id,
-                        group_id=group_id,
-                        requester_id=user_id,
-                    ),
-                )
-        await _end_requests_and_claims(
-            conn,
-            distribution_id,
-            user_id,
-            requests=body.choice != "need_delivery",
-            claims=body.choice != "can_deliver",
+        if change.refused is not None:
+            raise REFUSED_IN_SQL[change.refused]()
+        if change.requested is not None:
+            await publish(
+                conn,
+                DeliveryRequestedV1(
+                    request_id=change.requested,
+                    distribution_id=distribution_id,
+                    group_id=group_id,
+                    requester_id=user_id,
+                ),
+            )
+        # Recorded and told as when the member withdraws them (endings.py).
+        await endings.requests_cancelled(
+            conn, change.cancelled, "requester_cancelled", "requester_cancelled", "requester"
         )
-        return await _pickup_view(conn, group_id, distribution_id, user_id)
+        await endings.claims_handed_back(conn, change.handed_back, "volunteer_withdrew")
+        return _view(group_id, distribution_id, user_id, change.choice, change.own_request)
 
     return await in_transaction(db, work)
 
@@ -130,6 +124,12 @@ async def withdraw_pickup(
         await dist_repo.distribution_window(conn, group_id, distribution_id)
         if not await pickup_repo.delete_pickup_choice(conn, distribution_id, user_id):
             raise no_pickup_choice()
-        await _end_requests_and_claims(conn, distribution_id, user_id)
+        # No longer in need of delivery nor delivering in this distribution (endings.py).
+        await endings.requester_withdraws(
+            conn, user_id, "requester_cancelled", distribution_id=distribution_id
+        )
+        await endings.volunteer_withdraws(
+            conn, user_id, "volunteer_withdrew", distribution_id=distribution_id
+        )
 
     await in_transaction(db, work)

@@ -3,10 +3,12 @@ capacities. Each runs in one transaction, retried on deadlock; events go through
 
 import uuid
 from datetime import datetime
+from typing import Any, Protocol
 
 import asyncpg
 
 from services.logistics.domain import (
+    Window,
     already_booked,
     capacity_below_bookings,
     no_booking,
@@ -20,7 +22,7 @@ from services.logistics.repository import slots as slot_repo
 from services.logistics.repository.distributions import Slot
 from services.logistics.repository.slots import SlotRow
 from services.logistics.usecase import in_transaction, publish
-from shared.contracts.logistics import SlotBookedV1, SlotMovedV1, SlotReleasedV1
+from shared.contracts.logistics import SlotBookedV1, SlotBookingV1, SlotMovedV1, SlotReleasedV1
 from shared.db import Connection, Database
 from shared.idempotency import once
 
@@ -39,28 +41,33 @@ def slot_out(r: SlotRow, mine: uuid.UUID | None) -> SlotOut:
     )
 
 
+class SlotTimes(Protocol):
+    """A slot as a booking names it (repository Slot or BookedSlot)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+
+
 def booking_out(
-    slot_id: uuid.UUID,
-    starts_at: datetime,
-    ends_at: datetime,
-    group_id: uuid.UUID,
-    distribution_id: uuid.UUID,
-    user_id: uuid.UUID,
+    slot: SlotTimes, group_id: uuid.UUID, distribution_id: uuid.UUID, user_id: uuid.UUID
 ) -> BookingOut:
     return BookingOut(
-        slot_id=slot_id,
+        slot_id=slot.id,
         distribution_id=distribution_id,
         group_id=group_id,
         user_id=user_id,
-        starts_at=starts_at,
-        ends_at=ends_at,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
     )
 
 
-def _booking(
-    slot: Slot, group_id: uuid.UUID, distribution_id: uuid.UUID, user_id: uuid.UUID
-) -> BookingOut:
-    return booking_out(slot.id, slot.starts_at, slot.ends_at, group_id, distribution_id, user_id)
+def _as_told(booking: BookingOut) -> dict[str, Any]:
+    """The booking as the slot events say it (the fields of SlotBookingV1: all but its end)."""
+    return booking.model_dump(include=set(SlotBookingV1.model_fields))
 
 
 async def slots_view(
@@ -91,16 +98,33 @@ async def my_booking(
 ) -> BookingOut:
     async with db.connection() as conn:
         await dist_repo.distribution_window(conn, group_id, distribution_id)
-        slot = await slot_repo.booked_slot(conn, distribution_id, user_id)
+        return await _booking_of(conn, distribution_id, user_id)
+
+
+async def booking_of(db: Database, distribution_id: uuid.UUID, user_id: uuid.UUID) -> BookingOut:
+    """A member's booking as a service asks for it (notifications): no group in the path."""
+    async with db.connection() as conn:
+        return await _booking_of(conn, distribution_id, user_id)
+
+
+async def _booking_of(
+    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID
+) -> BookingOut:
+    slot = await slot_repo.booked_slot(conn, distribution_id, user_id)
     if slot is None:
         raise no_booking()
-    return booking_out(slot.id, slot.starts_at, slot.ends_at, group_id, distribution_id, user_id)
+    return booking_out(slot, slot.group_id, distribution_id, user_id)
 
 
 async def _bookable_slot(
     conn: Connection, group_id: uuid.UUID, distribution_id: uuid.UUID, slot_id: uuid.UUID
 ) -> Slot:
     window, slot = await dist_repo.window_and_slot(conn, group_id, distribution_id, slot_id)
+    return _bookable(window, slot)
+
+
+def _bookable(window: Window, slot: Slot | None) -> Slot:
+    """The slot when the window is open and the slot one of the distribution's, not over."""
     window.require_open()
     if slot is None:
         raise slot_not_found()
@@ -140,24 +164,17 @@ async def _book(
     user_id: uuid.UUID,
     slot_id: uuid.UUID,
 ) -> tuple[int, dict[str, object]]:
-    slot = await _bookable_slot(conn, group_id, distribution_id, slot_id)
-    # The capacity rule lives in the database: conditional increment (CHECK as a backstop).
-    inserted, taken = await slot_repo.insert_booking(conn, distribution_id, user_id, slot_id)
-    if not inserted:
+    # One statement: the window and the slot, and when both allow it the booking row with the
+    # conditional increment (the capacity rule lives in the database, CHECK as a backstop).
+    attempt = await slot_repo.book_open_slot(conn, group_id, distribution_id, user_id, slot_id)
+    slot = _bookable(attempt.window, attempt.slot)
+    if not attempt.inserted:
         raise already_booked()
-    if taken is None:
-        raise slot_full()
-    await publish(
-        conn,
-        SlotBookedV1(
-            slot_id=slot_id,
-            distribution_id=distribution_id,
-            group_id=group_id,
-            user_id=user_id,
-            starts_at=slot.starts_at,
-        ),
-    )
-    return 201, _booking(slot, group_id, distribution_id, user_id).model_dump(mode="json")
+    if attempt.booked is None:
+        raise slot_full()  # the transaction rolls the booking row back
+    booking = booking_out(slot, group_id, distribution_id, user_id)
+    await publish(conn, SlotBookedV1(**_as_told(booking)))
+    return 201, booking.model_dump(mode="json")
 
 
 async def move_booking(
@@ -172,26 +189,17 @@ async def move_booking(
         previous = await slot_repo.booked_slot_id(conn, distribution_id, user_id, for_update=True)
         if previous is None:
             raise no_booking()
+        booking = booking_out(slot, group_id, distribution_id, user_id)
         if previous == slot_id:
-            return _booking(slot, group_id, distribution_id, user_id)
+            return booking
         # Both slot rows locked in one order: two opposite moves cannot deadlock.
         await slot_repo.lock_slots(conn, [previous, slot_id])
         if await slot_repo.take_place(conn, slot_id) is None:
             raise slot_full()  # the transaction rolls back: the old booking stays
         await slot_repo.give_place_back(conn, previous)
         await slot_repo.move_booking(conn, distribution_id, user_id, slot_id)
-        await publish(
-            conn,
-            SlotMovedV1(
-                slot_id=slot_id,
-                distribution_id=distribution_id,
-                group_id=group_id,
-                user_id=user_id,
-                starts_at=slot.starts_at,
-                previous_slot_id=previous,
-            ),
-        )
-        return _booking(slot, group_id, distribution_id, user_id)
+        await publish(conn, SlotMovedV1(**_as_told(booking), previous_slot_id=previous))
+        return booking
 
     return await in_transaction(db, work)
 
@@ -205,19 +213,31 @@ async def release_booking(
         slot_id = await slot_repo.delete_booking(conn, distribution_id, user_id)
         if slot_id is None:
             raise no_booking()
-        starts_at = await slot_repo.give_place_back(conn, slot_id)
-        await publish(
-            conn,
-            SlotReleasedV1(
-                slot_id=slot_id,
-                distribution_id=distribution_id,
-                group_id=group_id,
-                user_id=user_id,
-                starts_at=starts_at,
-            ),
-        )
+        await place_given_back(conn, slot_id, distribution_id, group_id, user_id)
 
     await in_transaction(db, work)
+
+
+async def place_given_back(
+    conn: Connection,
+    slot_id: uuid.UUID,
+    distribution_id: uuid.UUID,
+    group_id: uuid.UUID,
+    user_id: uuid.UUID,
+) -> None:
+    """A booking gone (released, a member left, a person erased): its place is free again and
+    the release is told (slot released)."""
+    starts_at = await slot_repo.give_place_back(conn, slot_id)
+    await publish(
+        conn,
+        SlotReleasedV1(
+            slot_id=slot_id,
+            distribution_id=distribution_id,
+            group_id=group_id,
+            user_id=user_id,
+            starts_at=starts_at,
+        ),
+    )
 
 
 async def set_default_capacity(

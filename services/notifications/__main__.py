@@ -1,4 +1,4 @@
-"""python -m services.notifications [api|all|migrate|seed|mailsink]"""
+"""python -m services.notifications [api|worker|all|migrate|seed|mailsink]"""
 
 import asyncio
 import sys
@@ -6,6 +6,7 @@ from pathlib import Path
 
 from services.notifications.bootstrap import build_app
 from services.notifications.mailsink import run_standalone
+from services.notifications.seed import seed_demo
 from services.notifications.settings import NotificationsSettings
 from shared.logging import configure_logging
 from shared.migrations import migrate
@@ -23,4 +24,10 @@ if __name__ == "__main__":
         configure_logging("notifications-mailsink", settings.log_level)
         asyncio.run(_mailsink(settings))
     else:
-        main("notifications", settings, Path(__file__).parent, lambda: build_app(settings))
+        main(
+            "notifications",
+            settings,
+            Path(__file__).parent,
+            lambda: build_app(settings),
+            lambda: seed_demo(settings),
+        )

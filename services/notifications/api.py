@@ -2,7 +2,9 @@
 list (dev mode), which the web service links to or proxies at /dev/mail. The list is read-only
 (tests empty `sink_messages` in the database) and answers loopback peers only."""
 
+import functools
 import ipaddress
+from collections.abc import Awaitable, Callable
 from html import escape
 
 from aiohttp import web
@@ -10,15 +12,16 @@ from aiohttp import web
 from services.notifications import export as personal_export
 from services.notifications import mailsink
 from services.notifications.mailsink import summary
-from services.notifications.models import SinkMails
+from services.notifications.models import NotificationsExport, SinkMails
 from shared.auth import service_principal
 from shared.bodies import path_uuid
 from shared.http import json_ok
-from shared.openapi import operation
+from shared.openapi import Answer, operation
 from shared.problems import not_found
 from shared.runtime import DB_KEY
 
 dev_routes = web.RouteTableDef()
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 PAGE_SIZE = 100
 # sink_messages.id is a bigint: a longer id names no mail (and would make Postgres fail).
 MAX_MESSAGE_ID = 2**63 - 1
@@ -38,28 +41,31 @@ def require_local_peer(request: web.Request) -> None:
         raise not_found("Page", "Page")
 
 
-@dev_routes.get("/dev/mail.json")
-@operation(
-    "Mails received by the development mail sink (newest first)",
-    response=SinkMails,
-    tags=["dev"],
-    auth=False,
-)
+def dev_page(path: str, summary: str, response: Answer) -> Callable[[Handler], Handler]:
+    """A route of the development mail sink: documented under « dev », no token, and answering
+    loopback peers only (`require_local_peer` runs before the handler)."""
+
+    def route(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def local_only(request: web.Request) -> web.Response:
+            require_local_peer(request)
+            return await handler(request)
+
+        described = operation(summary, response=response, tags=["dev"], auth=False)(local_only)
+        dev_routes.get(path)(described)
+        return described
+
+    return route
+
+
+@dev_page("/dev/mail.json", "Mails received by the development mail sink (newest first)", SinkMails)
 async def mail_json(request: web.Request) -> web.Response:
-    require_local_peer(request)
     rows = await mailsink.received(request.app[DB_KEY], PAGE_SIZE)
     return json_ok({"messages": [summary(r) for r in rows]})
 
 
-@dev_routes.get("/dev/mail")
-@operation(
-    "Mails received by the development mail sink, as a page",
-    response="text/html",
-    tags=["dev"],
-    auth=False,
-)
+@dev_page("/dev/mail", "Mails received by the development mail sink, as a page", "text/html")
 async def mail_page(request: web.Request) -> web.Response:
-    require_local_peer(request)
     rows = await mailsink.received(request.app[DB_KEY], PAGE_SIZE)
     items = []
     for row in rows:
@@ -87,15 +93,12 @@ async def mail_page(request: web.Request) -> web.Response:
     return web.Response(text=page, content_type="text/html")
 
 
-@dev_routes.get(r"/dev/mail/{message_id:\d+}.html")
-@operation(
+@dev_page(
+    r"/dev/mail/{message_id:\d+}.html",
     "The HTML part of one mail received by the development sink",
-    response="text/html",
-    tags=["dev"],
-    auth=False,
+    "text/html",
 )
 async def mail_html(request: web.Request) -> web.Response:
-    require_local_peer(request)
     message_id = int(request.match_info["message_id"])
     if message_id > MAX_MESSAGE_ID:
         raise not_found("E-mail", "Mail")
@@ -115,7 +118,7 @@ routes = web.RouteTableDef()
 @operation(
     "The mails written to a person (subjects in their language) and the ids kept about them,"
     " for their download (the web)",
-    response=personal_export.NotificationsExport,
+    response=NotificationsExport,
     tags=["internal", "personal data"],
 )
 async def internal_export(request: web.Request) -> web.Response:

@@ -8,6 +8,7 @@ from typing import Any
 from services.notifications import repository as repo
 from services.notifications.domain import (
     Kind,
+    context_uuid,
     format_date,
     format_datetime,
     format_money,
@@ -31,13 +32,6 @@ log = get_logger(__name__)
 
 class NotReadyYet(Exception):
     """Something the mail needs has not arrived yet (the distribution): try again later."""
-
-
-def _uuid(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 def requester_details(contact: PersonContact, consented_fields: list[str]) -> dict[str, Any]:
@@ -83,10 +77,10 @@ class Composer:
             "orders_link": self.settings.web_base_url.rstrip("/") + "/",
             "distribution": None,
         }
-        group_id = mail.group_id or _uuid(mail.context.get("group_id"))
+        group_id = mail.group_id or context_uuid(mail.context.get("group_id"))
         if group_id is not None:
             await self._add_group(context, group_id)
-        distribution_id = _uuid(mail.context.get("distribution_id"))
+        distribution_id = context_uuid(mail.context.get("distribution_id"))
         if distribution_id is not None:
             context["distribution"] = await self._distribution(
                 conn, distribution_id, language, mail.attempts
@@ -161,7 +155,7 @@ class Composer:
             context["reset_link"] = f"{base}/mot-de-passe/nouveau?token={token}"
 
     async def _first_name(self, user_id: object) -> str | None:
-        person = _uuid(user_id)
+        person = context_uuid(user_id)
         if person is None:
             return None
         try:
@@ -174,8 +168,8 @@ class Composer:
         the group. A claim made by someone who had just left (their token still valid, the end
         not yet known to logistics) is stopped here; logistics then ends the pairing."""
         ctx = mail.context
-        group_id = mail.group_id or _uuid(ctx.get("group_id"))
-        people = {_uuid(ctx.get("requester_id")), _uuid(ctx.get("volunteer_id"))}
+        group_id = mail.group_id or context_uuid(ctx.get("group_id"))
+        people = {context_uuid(ctx.get("requester_id")), context_uuid(ctx.get("volunteer_id"))}
         if group_id is None or None in people:
             raise Gone("pairing without its group or people")
         members = {m.user_id for m in await self.accounts.members(group_id)}
@@ -196,7 +190,7 @@ class Composer:
             }
             for line in ctx.get("lines", [])
         ]
-        distribution_id = _uuid(ctx.get("distribution_id"))
+        distribution_id = context_uuid(ctx.get("distribution_id"))
         context["slot"] = {"state": "unknown", "time": None}
         if distribution_id is not None:
             context["slot"] = await self._slot(distribution_id, mail.recipient_id, language)

@@ -75,14 +75,7 @@ async def delivery_assigned(conn: Connection, event: CloudEvent, data: DeliveryA
     """Both people get each other's details: the volunteer only the fields the requester
     consented to share (kept here as field names, never values)."""
     context = {**_pairing_context(data), "consented_fields": sorted(set(data.consented_fields))}
-    await repo.save_assignment(
-        conn,
-        data.request_id,
-        data.distribution_id,
-        data.group_id,
-        data.requester_id,
-        data.volunteer_id,
-    )
+    await repo.save_assignment(conn, data)
     await _mail(
         conn,
         event,
@@ -189,22 +182,9 @@ async def delivery_cancelled(
     )
 
 
-def _distribution_row(data: DistributionV1) -> repo.DistributionRow:
-    return repo.DistributionRow(
-        distribution_id=data.distribution_id,
-        group_id=data.group_id,
-        starts_at=data.starts_at,
-        ends_at=data.ends_at,
-        opens_at=data.opens_at,
-        closes_at=data.closes_at,
-        place_name=data.place_name,
-        place_address=data.place_address,
-    )
-
-
 async def distribution_known(conn: Connection, event: CloudEvent, data: DistributionV1) -> None:
     """Scheduled, opened or closed: its dates and place, for the mails and the reminder."""
-    await repo.upsert_distribution(conn, _distribution_row(data), event.time)
+    await repo.upsert_distribution(conn, data, event.time)
 
 
 async def distribution_opened(

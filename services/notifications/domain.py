@@ -39,6 +39,14 @@ def reminder_event_id(distribution_id: uuid.UUID) -> uuid.UUID:
     return uuid.uuid5(_REMINDER_NAMESPACE, f"closing-reminder:{distribution_id}")
 
 
+def context_uuid(value: object) -> uuid.UUID | None:
+    """An id as a mail's context holds it (text); None when absent or not an id."""
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 def language_of(value: object) -> str:
     return value if isinstance(value, str) and value in LANGUAGES else DEFAULT_LANGUAGE
 

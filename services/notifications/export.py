@@ -8,15 +8,13 @@ time, as the sender does at send time; a person erased since shows as « ? ».""
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
-from typing import Literal
 
 import aiohttp
 import jinja2
 from aiohttp import web
-from pydantic import BaseModel
 
-from services.notifications.domain import Kind, language_of
+from services.notifications.domain import Kind, context_uuid, language_of
+from services.notifications.models import ExportedMail, NotificationsExport
 from services.notifications.rendering import TEMPLATES, clean_values
 from services.notifications.repository import personal as repo
 from services.notifications.settings import NotificationsSettings
@@ -25,7 +23,6 @@ from shared.clients.accounts import AccountsClient
 from shared.db import Database
 from shared.logging import get_logger
 from shared.problems import not_found
-from shared.revocations import EndedMembership
 
 log = get_logger(__name__)
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=3)
@@ -37,51 +34,6 @@ _SUBJECTS = jinja2.Environment(
     autoescape=False,  # noqa: S701 (a subject line, not HTML)
     undefined=jinja2.ChainableUndefined,
 )
-
-
-class ExportedMail(BaseModel):
-    mail_id: int
-    kind: str
-    subject: str | None
-    language: str
-    status: str
-    group_id: uuid.UUID | None
-    distribution_id: uuid.UUID | None
-    created_at: datetime
-    sent_at: datetime | None
-    attempts: int
-
-
-class MailAboutPerson(BaseModel):
-    """A mail to someone else that carried the person's details (a delivery pairing)."""
-
-    kind: str
-    status: str
-    group_id: uuid.UUID | None
-    distribution_id: uuid.UUID | None
-    created_at: datetime
-    sent_at: datetime | None
-
-
-class ExportedPairing(BaseModel):
-    request_id: uuid.UUID
-    role: Literal["requester", "volunteer"]
-    group_id: uuid.UUID
-    distribution_id: uuid.UUID
-
-
-class NotificationsExport(BaseModel):
-    service: Literal["notifications"] = "notifications"
-    user_id: uuid.UUID
-    group_ids: list[uuid.UUID]
-    language: str
-    mails: list[ExportedMail]
-    mails_about_you: list[MailAboutPerson]
-    # Distributions for which notifications knows the person has an order (the closing reminder
-    # skips them).
-    orders: list[uuid.UUID]
-    pairings: list[ExportedPairing]
-    memberships_ended: list[EndedMembership]
 
 
 def install(app: web.Application, settings: NotificationsSettings) -> None:
@@ -96,13 +48,6 @@ def install(app: web.Application, settings: NotificationsSettings) -> None:
     app.cleanup_ctx.append(context)
 
 
-def _uuid(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value)) if value else None
-    except ValueError:
-        return None
-
-
 class _Names:
     """Names asked of accounts once per export."""
 
@@ -113,7 +58,7 @@ class _Names:
 
     async def person(self, value: object) -> tuple[str, str]:
         """(first name, full name), « ? » for someone erased since."""
-        user_id = _uuid(value)
+        user_id = context_uuid(value)
         if user_id is None:
             return "?", "?"
         if user_id not in self.people:
@@ -186,7 +131,7 @@ async def export_user(
     names = _Names(accounts)
     exported = []
     for mail in rows.mails:
-        group_id = mail.group_id or _uuid(mail.context.get("group_id"))
+        group_id = mail.group_id or context_uuid(mail.context.get("group_id"))
         exported.append(
             ExportedMail(
                 mail_id=mail.id,
@@ -195,7 +140,7 @@ async def export_user(
                 language=language,
                 status=mail.status,
                 group_id=group_id,
-                distribution_id=_uuid(mail.context.get("distribution_id")),
+                distribution_id=context_uuid(mail.context.get("distribution_id")),
                 created_at=mail.created_at,
                 sent_at=mail.sent_at,
                 attempts=mail.attempts,
@@ -209,26 +154,8 @@ async def export_user(
         group_ids=sorted(groups, key=str),
         language=language,
         mails=exported,
-        mails_about_you=[
-            MailAboutPerson(
-                kind=r.kind,
-                status=r.status,
-                group_id=r.group_id,
-                distribution_id=_uuid(r.distribution_id),
-                created_at=r.created_at,
-                sent_at=r.sent_at,
-            )
-            for r in rows.about
-        ],
+        mails_about_you=rows.about,
         orders=rows.orders,
-        pairings=[
-            ExportedPairing(
-                request_id=r.request_id,
-                role=r.role,
-                group_id=r.group_id,
-                distribution_id=r.distribution_id,
-            )
-            for r in rows.pairings
-        ],
+        pairings=rows.pairings,
         memberships_ended=rows.ended,
     )

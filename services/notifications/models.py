@@ -1,9 +1,18 @@
-"""Response bodies of the notifications API, for the OpenAPI document only (the handlers build
-the dicts: mailsink.summary)."""
+"""Response bodies of the notifications API: the development mail sink (the handlers build its
+dicts: mailsink.summary; these models are for the OpenAPI document) and a person's export (the
+repository reads its rows straight into them)."""
 
+import uuid
 from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from services.notifications.domain import context_uuid
+from shared.revocations import EndedMembership
+
+# An id read from a mail's context (text): one that is not an id exports as null.
+ContextUuid = Annotated[uuid.UUID | None, BeforeValidator(context_uuid)]
 
 
 class SinkMail(BaseModel):
@@ -24,3 +33,48 @@ class SinkMail(BaseModel):
 
 class SinkMails(BaseModel):
     messages: list[SinkMail]
+
+
+class ExportedMail(BaseModel):
+    mail_id: int
+    kind: str
+    subject: str | None
+    language: str
+    status: str
+    group_id: uuid.UUID | None
+    distribution_id: uuid.UUID | None
+    created_at: datetime
+    sent_at: datetime | None
+    attempts: int
+
+
+class MailAboutPerson(BaseModel):
+    """A mail to someone else that carried the person's details (a delivery pairing)."""
+
+    kind: str
+    status: str
+    group_id: uuid.UUID | None
+    distribution_id: ContextUuid
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class ExportedPairing(BaseModel):
+    request_id: uuid.UUID
+    role: Literal["requester", "volunteer"]
+    group_id: uuid.UUID
+    distribution_id: uuid.UUID
+
+
+class NotificationsExport(BaseModel):
+    service: Literal["notifications"] = "notifications"
+    user_id: uuid.UUID
+    group_ids: list[uuid.UUID]
+    language: str
+    mails: list[ExportedMail]
+    mails_about_you: list[MailAboutPerson]
+    # Distributions for which notifications knows the person has an order (the closing reminder
+    # skips them).
+    orders: list[uuid.UUID]
+    pairings: list[ExportedPairing]
+    memberships_ended: list[EndedMembership]

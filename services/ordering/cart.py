@@ -8,6 +8,7 @@ from services.ordering.distributions import require_distribution
 from services.ordering.domain import (
     DistributionState,
     LineLockedError,
+    MemberDistribution,
     check_member_sets_quantity,
     distribution_state,
     quantity_text,
@@ -23,9 +24,13 @@ from services.ordering.problems import (
     requested_quantity,
 )
 from services.ordering.repository import carts as repo
-from services.ordering.repository import catalog as catalog_repo
-from services.ordering.repository import orders as orders_repo
-from services.ordering.repository.rows import Distribution, Line, OfferedProduct
+from services.ordering.repository.rows import (
+    CartChange,
+    Distribution,
+    Line,
+    MemberCart,
+    OfferedProduct,
+)
 from services.ordering.views import Json, line_json
 from shared.db import Connection, Database
 
@@ -39,16 +44,15 @@ class _Merged:
     pending: Decimal
 
 
-async def cart_view(conn: Connection, distribution: Distribution, user_id: uuid.UUID) -> Json:
+def cart_view(distribution: Distribution, cart: MemberCart) -> Json:
+    """The cart answer (« Ma commande »): validated, pending, and both merged by product."""
     state = distribution_state(distribution.opens_at, distribution.closes_at, distribution.db_now)
-    order = await orders_repo.member_order(conn, distribution.id, user_id)
-    validated = await orders_repo.order_lines(conn, [order.id]) if order else []
-    pending = await repo.cart_lines(conn, distribution.id, user_id)
+    order, validated = cart.order, cart.validated
     merged: dict[uuid.UUID, _Merged] = {}
     for ln in validated:
         merged[ln.product_id] = _Merged(ln, ln.quantity, Decimal(0))
     pending_lines: list[Line] = []
-    for c in pending:
+    for c in cart.pending:
         entry = merged.get(c.product_id)
         if entry is None:
             price = c.price_cents if c.price_cents is not None else 0
@@ -85,94 +89,68 @@ def require_open(distribution: Distribution | None) -> Distribution:
     return distribution
 
 
-async def _open_distribution(
-    conn: Connection, group_id: uuid.UUID, distribution_id: uuid.UUID
-) -> Distribution:
-    return require_open(await require_distribution(conn, group_id, distribution_id))
+async def _change_start(
+    conn: Connection, mine: MemberDistribution, product_id: uuid.UUID
+) -> tuple[Distribution, CartChange]:
+    """The open distribution and the product, with the member's lock taken (their cart changes
+    and validations run one at a time) and their quantities of it read under it."""
+    change = await repo.cart_change_start(conn, mine, product_id)
+    return require_open(change.distribution), change
 
 
-async def _orderable_product(
-    conn: Connection, distribution_id: uuid.UUID, product_id: uuid.UUID
-) -> OfferedProduct:
-    product = await catalog_repo.offered_product(conn, distribution_id, product_id)
+def _orderable(product: OfferedProduct | None) -> OfferedProduct:
     if product is None:
         raise product_not_found()
     if not product.active:
         raise not_offered_problem()
     if product.stock is not None and product.stock <= 0:
-        raise out_of_stock_problem([product_id])
+        raise out_of_stock_problem([product.id])
     return product
 
 
-async def get_cart(
-    db: Database, group_id: uuid.UUID, distribution_id: uuid.UUID, user_id: uuid.UUID
-) -> Json:
+async def get_cart(db: Database, mine: MemberDistribution) -> Json:
     async with db.connection() as conn:
-        distribution = await require_distribution(conn, group_id, distribution_id)
-        return await cart_view(conn, distribution, user_id)
+        distribution = await require_distribution(conn, mine.group_id, mine.distribution_id)
+        return cart_view(distribution, await repo.member_cart(conn, distribution.id, mine.user_id))
 
 
 async def add_line(
-    db: Database,
-    group_id: uuid.UUID,
-    distribution_id: uuid.UUID,
-    user_id: uuid.UUID,
-    product_id: uuid.UUID,
-    raw_quantity: object,
+    db: Database, mine: MemberDistribution, product_id: uuid.UUID, raw_quantity: object
 ) -> Json:
     """Add a quantity to the product's pending line (« Commande »)."""
     async with db.transaction() as conn:
-        distribution = await _open_distribution(conn, group_id, distribution_id)
-        product = await _orderable_product(conn, distribution_id, product_id)
+        distribution, change = await _change_start(conn, mine, product_id)
+        product = _orderable(change.product)
         quantity = requested_quantity(raw_quantity, product.bulk)
-        await repo.lock_member_distribution(conn, distribution_id, user_id)
-        validated = await orders_repo.validated_quantity(conn, distribution_id, user_id, product_id)
-        pending = await repo.pending_quantity(conn, distribution_id, user_id, product_id)
-        check_total_quantity(validated + pending + quantity, product.bulk)
-        await repo.add_to_cart(conn, distribution_id, user_id, product_id, quantity)
-        return await cart_view(conn, distribution, user_id)
+        check_total_quantity(change.validated + change.pending + quantity, product.bulk)
+        pending = change.pending + quantity
+        return cart_view(distribution, await repo.cart_change_save(conn, mine, product_id, pending))
 
 
 async def set_line(
-    db: Database,
-    group_id: uuid.UUID,
-    distribution_id: uuid.UUID,
-    user_id: uuid.UUID,
-    product_id: uuid.UUID,
-    raw_quantity: object,
+    db: Database, mine: MemberDistribution, product_id: uuid.UUID, raw_quantity: object
 ) -> Json:
     """Set a line's total quantity (validated + pending), never below what is validated."""
     async with db.transaction() as conn:
-        distribution = await _open_distribution(conn, group_id, distribution_id)
-        product = await catalog_repo.offered_product(conn, distribution_id, product_id)
-        if product is None:
+        distribution, change = await _change_start(conn, mine, product_id)
+        if change.product is None:
             raise product_not_found()
-        quantity = requested_quantity(raw_quantity, product.bulk, within_limit=True)
-        await repo.lock_member_distribution(conn, distribution_id, user_id)
-        validated = await orders_repo.validated_quantity(conn, distribution_id, user_id, product_id)
+        quantity = requested_quantity(raw_quantity, change.product.bulk, within_limit=True)
         try:
-            check_member_sets_quantity(validated, quantity)
+            check_member_sets_quantity(change.validated, quantity)
         except LineLockedError:
             raise locked_problem() from None
-        if quantity > validated:
-            await _orderable_product(conn, distribution_id, product_id)
-        await repo.set_cart_line(conn, distribution_id, user_id, product_id, quantity - validated)
-        return await cart_view(conn, distribution, user_id)
+        if quantity > change.validated:
+            _orderable(change.product)
+        pending = quantity - change.validated
+        return cart_view(distribution, await repo.cart_change_save(conn, mine, product_id, pending))
 
 
-async def remove_line(
-    db: Database,
-    group_id: uuid.UUID,
-    distribution_id: uuid.UUID,
-    user_id: uuid.UUID,
-    product_id: uuid.UUID,
-) -> Json:
+async def remove_line(db: Database, mine: MemberDistribution, product_id: uuid.UUID) -> Json:
     """Drop the pending quantity; a validated product cannot be removed."""
     async with db.transaction() as conn:
-        distribution = await _open_distribution(conn, group_id, distribution_id)
-        await repo.lock_member_distribution(conn, distribution_id, user_id)
-        validated = await orders_repo.validated_quantity(conn, distribution_id, user_id, product_id)
-        if validated > 0:
+        distribution, change = await _change_start(conn, mine, product_id)
+        if change.validated > 0:
             raise locked_problem()
-        await repo.delete_cart_line(conn, distribution_id, user_id, product_id)
-        return await cart_view(conn, distribution, user_id)
+        empty = Decimal(0)
+        return cart_view(distribution, await repo.cart_change_save(conn, mine, product_id, empty))

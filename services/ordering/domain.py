@@ -2,13 +2,13 @@
 
 Rules that two concurrent requests could break between a read and a write are enforced in SQL on
 purpose, not here (a check in Python would be lost to the other transaction):
-- « le stock ne passe jamais sous zéro » (stock is never oversold): the statement `TAKE_STOCK` of
-  repository/stock.py (locked rows, conditional UPDATE, all or nothing), backed by the CHECK
-  `products_stock_check` of migrations/0001_init.sql;
+- « le stock ne passe jamais sous zéro » (stock is never oversold): the SQL function `take_stock`
+  (migrations/0002_one_round_trip_use_cases.sql: locked rows, conditional UPDATE, all or
+  nothing), backed by the CHECK `products_stock_check` of migrations/0001_init.sql;
 - « un panier validé deux fois fait une commande »: the member's advisory lock on the distribution
-  (repository/carts.py `lock_member_distribution`, repository/distributions.py
-  `lock_member_and_get_distribution`), the UNIQUE (distribution_id, user_id) of `orders` and the
-  Idempotency-Key kept in the validation's transaction (validation.py);
+  (SQL function `member_lock`, taken by `validation_start` and `cart_change_start` of the same
+  migration), the UNIQUE (distribution_id, user_id) of `orders` and the Idempotency-Key kept in
+  the validation's transaction (validation.py);
 - a distribution opens before it closes and closes before it starts: `schedule_errors` below
   answers the member, the CHECK of `distributions` (0001_init.sql) is the backstop;
 - opened/closed announced once: the conditional UPDATE … SKIP LOCKED of repository/distributions.py
@@ -18,6 +18,8 @@ is computed against the database clock read with the distribution (`db_now`).
 """
 
 import re
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
@@ -38,6 +40,16 @@ LOCKED_LINE_EN = "You cannot remove or lower a product once the order is validat
 
 # ASCII digits only: `\d` would also read "١" or "５" as numbers, which the pages refuse.
 _NUMBER = re.compile(r"^\s*([0-9]{1,6})(?:[.,]([0-9]+))?\s*$")
+
+
+@dataclass(frozen=True)
+class MemberDistribution:
+    """A member (a person) at one distribution of their group: whose cart and order a member
+    route reads or changes. Named, because three ids in a row are easily passed swapped."""
+
+    group_id: uuid.UUID
+    distribution_id: uuid.UUID
+    user_id: uuid.UUID
 
 
 class QuantityError(ValueError):

@@ -11,7 +11,6 @@ from services.ordering.repository.personal_data import (
     ExportedDistribution,
     ExportedLedgerEntry,
     ExportedOrder,
-    ExportedOrderLine,
     OrderingExport,
     export_queries,
 )
@@ -24,7 +23,6 @@ __all__ = [
     "ExportedDistribution",
     "ExportedLedgerEntry",
     "ExportedOrder",
-    "ExportedOrderLine",
     "OrderingExport",
     "export_queries",
     "export_user",

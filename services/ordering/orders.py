@@ -3,6 +3,7 @@
 import uuid
 
 from services.ordering.distributions import require_distribution
+from services.ordering.domain import MemberDistribution
 from services.ordering.problems import order_not_found
 from services.ordering.repository import distributions as distributions_repo
 from services.ordering.repository import ledger as ledger_repo
@@ -72,12 +73,10 @@ async def orders_view(
     return result
 
 
-async def my_order(
-    db: Database, group_id: uuid.UUID, distribution_id: uuid.UUID, user_id: uuid.UUID
-) -> Json:
+async def my_order(db: Database, mine: MemberDistribution) -> Json:
     async with db.connection() as conn:
-        await require_distribution(conn, group_id, distribution_id)
-        order = await repo.member_order(conn, distribution_id, user_id)
+        await require_distribution(conn, mine.group_id, mine.distribution_id)
+        order = await repo.member_order(conn, mine.distribution_id, mine.user_id)
         if order is None:
             raise Problem(
                 404,
@@ -85,7 +84,7 @@ async def my_order(
                 "Aucune commande pour cette distribution.",
                 "No order for this distribution.",
             )
-        return await order_view(conn, group_id, order)
+        return await order_view(conn, mine.group_id, order)
 
 
 async def my_orders(db: Database, group_id: uuid.UUID, user_id: uuid.UUID, limit: int) -> Json:

@@ -10,7 +10,7 @@ from services.ordering.domain import (
     check_quantity_limit,
     parse_quantity,
 )
-from shared.problems import Problem, not_found
+from shared.problems import Problem, declared, not_found
 
 
 def quantity_status(raw: object, bulk: bool) -> int:
@@ -54,10 +54,9 @@ def check_total_quantity(quantity: Decimal, bulk: bool) -> None:
         raise quantity_problem(exc, 409) from None
 
 
-def locked_problem() -> Problem:
-    return Problem(
-        409, "validated-line-locked", LineLockedError.detail_fr, LineLockedError.detail_en
-    )
+locked_problem = declared(
+    409, "validated-line-locked", LineLockedError.detail_fr, LineLockedError.detail_en
+)
 
 
 def distribution_not_found() -> Problem:
@@ -98,10 +97,13 @@ def out_of_stock_problem(product_ids: list[uuid.UUID]) -> Problem:
     )
 
 
-def not_offered_problem() -> Problem:
-    return Problem(
-        409,
-        "product-not-offered",
-        "Ce produit n'est pas proposé pour cette distribution.",
-        "This product is not offered for this distribution.",
-    )
+not_offered_problem = declared(
+    409,
+    "product-not-offered",
+    "Ce produit n'est pas proposé pour cette distribution.",
+    "This product is not offered for this distribution.",
+)
+
+product_named_twice = declared(
+    409, "duplicate-product", "Un produit apparaît deux fois.", "A product appears twice."
+)

@@ -5,6 +5,7 @@ import csv
 import io
 import re
 import uuid
+from collections.abc import Hashable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,35 +23,45 @@ from shared.db import Connection, Database
 PARIS = ZoneInfo("Europe/Paris")
 
 
+def _tally(
+    summed: dict[Hashable, Json],
+    key: Hashable,
+    head: Json,
+    quantity: Decimal,
+    cents: int,
+    part: tuple[str, Json],
+) -> None:
+    """Add one row to the line of its key (made from `head` the first time, at zero): its
+    quantity, its amount, and its part of the line (an order, a group) to the line's list."""
+    name, detail = part
+    line = summed.setdefault(key, {**head, "quantity": Decimal(0), "total_cents": 0, name: []})
+    line["quantity"] += quantity
+    line["total_cents"] += cents
+    line[name].append(detail)
+
+
+def _totals(summed: dict[Hashable, Json]) -> list[Json]:
+    """The tallied lines in the order they came, their quantity as text."""
+    return [{**line, "quantity": quantity_text(line["quantity"])} for line in summed.values()]
+
+
 async def _by_product(conn: Connection, distribution_id: uuid.UUID) -> list[Json]:
-    products: dict[uuid.UUID, Json] = {}
+    products: dict[Hashable, Json] = {}
     for r in await repo.product_sales(conn, distribution_id):
-        p = products.setdefault(
-            r.product_id,
-            {
-                "product_id": str(r.product_id),
-                "product_name": r.product_name,
-                "category": r.category,
-                "unit_label": r.unit_label,
-                "bulk": r.bulk,
-                "quantity": Decimal(0),
-                "total_cents": 0,
-                "orders": [],
-            },
-        )
-        p["quantity"] += r.quantity
-        p["total_cents"] += r.line_total_cents
-        p["orders"].append(
-            {
-                "user_id": str(r.user_id),
-                "order_id": str(r.order_id),
-                "quantity": quantity_text(r.quantity),
-            }
-        )
-    result = list(products.values())
-    for p in result:
-        p["quantity"] = quantity_text(p["quantity"])
-    return result
+        product = {
+            "product_id": str(r.product_id),
+            "product_name": r.product_name,
+            "category": r.category,
+            "unit_label": r.unit_label,
+            "bulk": r.bulk,
+        }
+        order = {
+            "user_id": str(r.user_id),
+            "order_id": str(r.order_id),
+            "quantity": quantity_text(r.quantity),
+        }
+        _tally(products, r.product_id, product, r.quantity, r.line_total_cents, ("orders", order))
+    return _totals(products)
 
 
 def purchase_lines(products: list[Json]) -> list[Json]:
@@ -121,26 +132,13 @@ async def day_sheet(db: Database, group_id: uuid.UUID, distribution_id: uuid.UUI
 async def _purchases_all_groups(conn: Connection, start: date, end: date) -> list[Json]:
     begin = datetime.combine(start, time.min, PARIS)
     finish = datetime.combine(end + timedelta(days=1), time.min, PARIS)
-    lines: dict[tuple[str, str, bool], Json] = {}
+    lines: dict[Hashable, Json] = {}
     for r in await repo.purchases_by_group(conn, begin, finish):
-        line = lines.setdefault(
-            (r.product_name, r.unit_label, r.bulk),
-            {
-                "product_name": r.product_name,
-                "unit_label": r.unit_label,
-                "bulk": r.bulk,
-                "quantity": Decimal(0),
-                "total_cents": 0,
-                "groups": [],
-            },
-        )
-        line["quantity"] += r.quantity
-        line["total_cents"] += r.total_cents
-        line["groups"].append({"group_id": str(r.group_id), "quantity": quantity_text(r.quantity)})
-    result = list(lines.values())
-    for line in result:
-        line["quantity"] = quantity_text(line["quantity"])
-    return result
+        product = {"product_name": r.product_name, "unit_label": r.unit_label, "bulk": r.bulk}
+        group = {"group_id": str(r.group_id), "quantity": quantity_text(r.quantity)}
+        key = (r.product_name, r.unit_label, r.bulk)
+        _tally(lines, key, product, r.quantity, r.total_cents, ("groups", group))
+    return _totals(lines)
 
 
 async def association_purchase_order(db: Database, found: DateRange) -> Json:

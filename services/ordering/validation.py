@@ -1,28 +1,33 @@
 """Use case: validating a member's cart into their order (« Paiement sur place »).
 
-Stock is taken by `repository.stock.take_stock` (« le stock ne passe jamais sous zéro »), the
-last statement of the transaction."""
+Two calls to Postgres between BEGIN and COMMIT (repository/validation.py): one reads under the
+member's lock, one writes everything and takes the stock last (« le stock ne passe jamais sous
+zéro »); the answer and the event are built here in between, from what the first call read."""
 
 import uuid
 from decimal import Decimal
 
 from services.ordering.cart import require_open
-from services.ordering.events import publish
-from services.ordering.orders import order_answer, order_with_distribution
+from services.ordering.domain import MemberDistribution
+from services.ordering.events import outbox_row
+from services.ordering.orders import order_with_distribution
 from services.ordering.problems import (
     check_total_quantity,
     not_offered_problem,
     out_of_stock_problem,
 )
-from services.ordering.repository import carts as carts_repo
-from services.ordering.repository import distributions as distributions_repo
-from services.ordering.repository import orders as repo
 from services.ordering.repository import stock as stock_repo
-from services.ordering.repository.rows import Line
-from services.ordering.views import Json, order_event_lines
-from shared.contracts.ordering import OrderUpdatedV1, OrderV1, OrderValidatedV1
+from services.ordering.repository import validation as repo
+from services.ordering.repository.rows import (
+    Distribution,
+    KeptAnswer,
+    Line,
+    MemberCart,
+    Order,
+)
+from services.ordering.views import Json, order_event
 from shared.db import Connection, Database
-from shared.idempotency import claim, remember
+from shared.idempotency import kept_answer
 from shared.problems import Problem
 
 
@@ -34,36 +39,28 @@ async def reserve_stock(conn: Connection, wanted: dict[uuid.UUID, Decimal]) -> N
 
 
 async def validate_order(
-    db: Database,
-    group_id: uuid.UUID,
-    distribution_id: uuid.UUID,
-    user_id: uuid.UUID,
-    idempotency_key: str | None,
+    db: Database, mine: MemberDistribution, idempotency_key: str | None
 ) -> tuple[int, Json]:
     """Validate the member's cart, once per Idempotency-Key: a replay answers the first answer.
 
     Returns (201, order) when the order is created, (200, order) when it grew or was unchanged.
     """
-    scope = f"validate:{group_id}:{distribution_id}:{user_id}"
+    scope = f"validate:{mine.group_id}:{mine.distribution_id}:{mine.user_id}"
     async with db.transaction() as conn:
-        if idempotency_key is not None:
-            prior = await claim(conn, scope, idempotency_key)
-            if prior is not None:
-                return prior[0], prior[1]
-        return await _validate(
-            conn,
-            group_id,
-            distribution_id,
-            user_id,
-            None if idempotency_key is None else (scope, idempotency_key),
-        )
+        start = await repo.validation_start(conn, scope, idempotency_key, mine)
+        if not start.claimed:
+            return kept_answer(start.kept_status, start.kept_response)
+        distribution = require_open(start.distribution)
+        assert start.cart is not None, "read with the distribution"
+        kept = None if idempotency_key is None else (scope, idempotency_key)
+        return await _validate(conn, mine, distribution, start.cart, kept)
 
 
 async def _validate(
     conn: Connection,
-    group_id: uuid.UUID,
-    distribution_id: uuid.UUID,
-    user_id: uuid.UUID,
+    mine: MemberDistribution,
+    distribution: Distribution,
+    cart: MemberCart,
     idempotency: tuple[str, str] | None,
 ) -> tuple[int, Json]:
     """Merge the member's pending lines into their order: reserve stock, debit, emit an event.
@@ -73,13 +70,7 @@ async def _validate(
     remembered for the Idempotency-Key before); the conditional UPDATE never lets stock go
     negative, and a shortfall rolls the whole validation back.
     """
-    distribution = require_open(
-        await distributions_repo.lock_member_and_get_distribution(
-            conn, group_id, distribution_id, user_id
-        )
-    )
-    pending, order = await carts_repo.cart_with_order(conn, distribution_id, user_id)
-    existing: list[Line] = list(await repo.order_lines(conn, [order.id])) if order else []
+    pending, order, existing = cart.pending, cart.order, cart.validated
     if not pending:
         if order is None:
             # The request is well formed; the cart's current state refuses it: a conflict.
@@ -89,7 +80,7 @@ async def _validate(
                 "Votre panier est vide : ajoutez un produit.",
                 "Your cart is empty: add a product first.",
             )
-        return 200, await order_answer(conn, order, existing, distribution)
+        return 200, order_with_distribution(order, list(existing), cart.paid_cents, distribution)
     if any(ln.price_cents is None or not ln.active for ln in pending):
         raise not_offered_problem()
     by_product: dict[uuid.UUID, Line] = {ln.product_id: ln for ln in existing}
@@ -109,46 +100,31 @@ async def _validate(
         by_product[ln.product_id] = line
     lines = sorted(by_product.values(), key=lambda x: (x.category, x.product_name))
     total = sum(x.line_total_cents for x in lines)
-    created = order is None
-    previous_total = 0 if order is None else order.total_cents
-    saved = await repo.save_validation(
-        conn,
-        order_id=uuid.uuid4() if order is None else order.id,
-        created=created,
-        distribution_id=distribution_id,
-        group_id=group_id,
-        user_id=user_id,
+    # The order as the save writes it: now() is the transaction's start, the same in every
+    # statement, so its times are known before the write (`db_now`, read by the first call).
+    saved = Order(
+        id=uuid.uuid4() if order is None else order.id,
+        distribution_id=mine.distribution_id,
+        group_id=mine.group_id,
+        user_id=mine.user_id,
         total_cents=total,
-        debit_cents=total - previous_total,
-        lines=changed,
+        payment_method="on_site" if order is None else order.payment_method,  # column default
+        validated_at=distribution.db_now if order is None else order.validated_at,
+        updated_at=distribution.db_now,
     )
-    event_lines = order_event_lines(lines)
-    event: OrderV1
-    if created:
-        event = OrderValidatedV1(
-            order_id=saved.id,
-            distribution_id=distribution_id,
-            group_id=group_id,
-            user_id=user_id,
-            lines=event_lines,
-            total_cents=total,
-            at=saved.updated_at,
-        )
-    else:
-        event = OrderUpdatedV1(
-            order_id=saved.id,
-            distribution_id=distribution_id,
-            group_id=group_id,
-            user_id=user_id,
-            lines=event_lines,
-            total_cents=total,
-            at=saved.updated_at,
-            change="member_added",
-        )
-    await publish(conn, event, saved.id)
+    created = order is None
     status = 201 if created else 200
-    answer = order_with_distribution(saved, lines, saved.paid_cents, distribution)
-    if idempotency is not None:
-        await remember(conn, idempotency[0], idempotency[1], status, answer)
-    await reserve_stock(conn, {ln.product_id: ln.quantity for ln in pending})
+    answer = order_with_distribution(saved, lines, cart.paid_cents, distribution)
+    short = await repo.validation_save(
+        conn,
+        saved,
+        created=created,
+        debit_cents=total - (0 if order is None else order.total_cents),
+        lines=changed,
+        event=outbox_row(order_event(saved, lines, None if created else "member_added"), saved.id),
+        kept=None if idempotency is None else KeptAnswer(*idempotency, status, answer),
+        stock={ln.product_id: ln.quantity for ln in pending},
+    )
+    if short:
+        raise out_of_stock_problem(short)
     return status, answer

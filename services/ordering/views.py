@@ -1,13 +1,15 @@
 """Rows → the JSON answers of the API (shapes stated by responses.py) and event payloads."""
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from services.ordering.domain import distribution_state, quantity_text
-from services.ordering.repository.rows import Distribution, LedgerEntry, Line, Order, Product
-from shared.contracts.ordering import OrderLineV1
+from services.ordering.repository.rows import Distribution, Line, Order, Product
+from shared.clients.ordering import LedgerEntry
+from shared.contracts.ordering import OrderLineV1, OrderUpdatedV1, OrderV1, OrderValidatedV1
 
 Json = dict[str, Any]
+OrderChange = Literal["member_added", "coordinator_correction"]
 
 
 def my_order_ref(order_id: uuid.UUID, total_cents: int) -> Json:
@@ -123,3 +125,20 @@ def order_event_lines(lines: list[Line]) -> list[OrderLineV1]:
         for ln in lines
         if ln.quantity > 0
     ]
+
+
+def order_event(order: Order, lines: list[Line], change: OrderChange | None) -> OrderV1:
+    """The event of an order just saved, with its lines still ordered: its first validation
+    (`change` None) or an update saying who changed it."""
+    validated = OrderValidatedV1(
+        order_id=order.id,
+        distribution_id=order.distribution_id,
+        group_id=order.group_id,
+        user_id=order.user_id,
+        lines=order_event_lines(lines),
+        total_cents=order.total_cents,
+        at=order.updated_at,
+    )
+    if change is None:
+        return validated
+    return OrderUpdatedV1(**dict(validated), change=change)

@@ -2,9 +2,9 @@
 `migrate` and `seed` have nothing to do, `api` and `all` serve the pages; there is no `worker`."""
 
 import argparse
-import asyncio
 
 from shared.http import serve
+from shared.lifecycle import run_event_loop
 from shared.logging import configure_logging
 
 from .bootstrap import build_app
@@ -29,7 +29,7 @@ def main() -> None:
             app, settings.host, settings.port, settings.drain_seconds, settings.shutdown_timeout
         )
 
-    asyncio.run(run())
+    run_event_loop(run())
 
 
 main()

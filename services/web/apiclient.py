@@ -122,7 +122,9 @@ class Api:
     def _headers(
         self, token: str | None, session_id: str | None, extra: dict[str, str] | None
     ) -> dict[str, str]:
-        headers = {"Accept": "application/json"}
+        # Uncompressed: the services sit next to the web, where gzip would cost CPU on both sides
+        # (the service compressing, the web decompressing) and save no time.
+        headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         elif session_id:

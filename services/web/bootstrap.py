@@ -10,17 +10,28 @@ from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
 from shared.auth import VERIFIER_KEY, TokenVerifier
+from shared.compression import compress_answers
 from shared.http import install_operations, observe_requests
 from shared.logging import get_logger
 
 from . import i18n
 from .apiclient import API_KEY, Api, ApiError, ServiceDown
+from .catalog import CATALOG_CACHE, CatalogCache
 from .csrf import FIELD as CSRF_FIELD
 from .csrf import CsrfSigner
-from .rendering import CSRF_COOKIE_SET, CSRF_SIGNER, CSRF_VALUE, render, setup_jinja
+from .member_cache import MEMBER_CACHE, MemberCache
+from .rendering import (
+    CSRF_COOKIE_SET,
+    CSRF_SIGNER,
+    CSRF_VALUE,
+    GROUP_CONTEXT,
+    render,
+    setup_jinja,
+)
 from .sessions import (
     CLEAR_SESSION,
     SETTINGS_KEY,
+    ask_afresh,
     clear_session_cookie,
     load_user,
     login_url,
@@ -138,9 +149,9 @@ async def page_context(request: web.Request, handler: Handler) -> web.StreamResp
                     status=403,
                 )
             else:
-                response = await handler(request)
+                response = await _page(request, handler)
         else:
-            response = await handler(request)
+            response = await _page(request, handler)
     except web.HTTPException as exc:
         if exc.status >= 400 and exc.status != 405:
             response = _error_page(request, exc.status)
@@ -178,6 +189,19 @@ async def page_context(request: web.Request, handler: Handler) -> web.StreamResp
         response.headers["Retry-After"] = "30"
     _finish(request, response, new_csrf)
     return response
+
+
+async def _page(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The page; when a service refused the session's kept token (a membership ended, a key
+    rotated), the page once more with a token and `/me` asked afresh. Only pages that change
+    nothing are served with a kept token, so running one again is harmless."""
+    try:
+        return await handler(request)
+    except ApiError as error:
+        if error.status not in (401, 403) or not await ask_afresh(request):
+            raise
+    request.pop(GROUP_CONTEXT, None)
+    return await handler(request)
 
 
 async def _readable_form(
@@ -248,7 +272,8 @@ async def build_app(
 ) -> web.Application:
     settings = settings or WebSettings()
     app = web.Application(
-        middlewares=[observe_requests, security_headers, page_context],
+        # Compression first: it sees the answer once every other middleware has set it.
+        middlewares=[compress_answers, observe_requests, security_headers, page_context],
         client_max_size=256 * 1024,
     )
     # The pages hold no connection of their own: ready unless draining (they answer a page of
@@ -256,6 +281,8 @@ async def build_app(
     install_operations(app, "web")
     app[SETTINGS_KEY] = settings
     app[SIGNER_KEY] = CsrfSigner(settings.csrf_secret)
+    app[MEMBER_CACHE] = MemberCache(keep_seconds=settings.member_cache_seconds)
+    app[CATALOG_CACHE] = CatalogCache()
     app[VERIFIER_KEY] = verifier or TokenVerifier(
         jwks_url=f"{settings.accounts_url.rstrip('/')}/.well-known/jwks.json"
     )
@@ -263,7 +290,7 @@ async def build_app(
         log.warning("csrf_secret_default", hint="set WEB_CSRF_SECRET; using a random one")
         app[SIGNER_KEY] = CsrfSigner(secrets.token_urlsafe(32))
     i18n.load_catalogs()
-    setup_jinja(app)
+    setup_jinja(app, settings.dev_mode)
 
     async def http_client(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=settings.api_timeout)

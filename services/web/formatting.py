@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -22,6 +23,12 @@ def parse_datetime(value: str | datetime) -> datetime:
 def long_date(value: str | datetime | date, lang: str = "fr") -> str:
     """« Vendredi 30 Août 2019 » (French months and days capitalised, as in the tutorial)."""
     day = parse_datetime(value).date() if isinstance(value, str | datetime) else value
+    return _long_day(day, lang)
+
+
+@lru_cache(maxsize=2048)
+def _long_day(day: date, lang: str) -> str:
+    # A page shows the same few dates many times; babel loads its locale data on every call.
     text = format_date(day, _DATE_PATTERNS.get(lang, _DATE_PATTERNS["fr"]), locale=lang)
     if lang == "fr":
         text = " ".join(word[:1].upper() + word[1:] for word in text.split(" "))

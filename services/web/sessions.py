@@ -1,11 +1,12 @@
-"""The user of a request: the cookie holds only the accounts session id; each request exchanges
-it for a short-lived access token (`POST /v1/sessions/current/token`)."""
+"""The user of a request: the cookie holds only the accounts session id, exchanged for a
+short-lived access token (`POST /v1/sessions/current/token`). Pages read with the token kept for
+the session (member_cache); a form posted, a coordinator's or an admin's page, and a page whose
+kept token a service refused ask accounts afresh."""
 
 import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from aiohttp import web
@@ -13,9 +14,12 @@ from aiohttp import web
 from shared.auth import VERIFIER_KEY, Principal
 
 from .apiclient import API_KEY, ApiError
+from .member_cache import MEMBER_CACHE
 from .settings import WebSettings
 
 SETTINGS_KEY = web.AppKey("web_settings", WebSettings)
+# Methods that change nothing: only they are served with a kept token.
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 @dataclass
@@ -23,6 +27,8 @@ class User:
     session_id: str
     token: str
     principal: Principal
+    kept: bool = False  # the token (and `/me`) of an earlier page of this session
+    seen_changes: int = 0  # the member cache's `changes` when this token was fetched
 
     @property
     def user_id(self) -> uuid.UUID:
@@ -41,11 +47,12 @@ class User:
 
 USER: "web.RequestKey[User | None]" = web.RequestKey("web_user")
 CLEAR_SESSION = web.RequestKey("web_clear_session", bool)
+ASK_AFRESH = web.RequestKey("web_ask_afresh", bool)
 
 
 async def load_user(request: web.Request) -> User | None:
-    """Exchange the session cookie for an access token; None when logged out or the session
-    ended (the cookie is then cleared)."""
+    """The session's user (the token kept for it, or one exchanged now); None when logged out
+    or the session ended (the cookie is then cleared)."""
     if USER in request:
         found: User | None = request[USER]
         return found
@@ -53,20 +60,69 @@ async def load_user(request: web.Request) -> User | None:
     session_id = request.cookies.get(settings.session_cookie)
     user: User | None = None
     if session_id:
-        try:
-            answer = await request.app[API_KEY].call(
-                "accounts", "POST", "/v1/sessions/current/token", session_id=session_id
+        cache = request.app[MEMBER_CACHE]
+        kept = None
+        if request.method in READ_METHODS and not request.get(ASK_AFRESH):
+            kept = cache.recall(session_id)
+        if kept is not None:
+            user = User(
+                session_id, kept.token, kept.principal, kept=True, seen_changes=cache.changes
             )
-        except ApiError as error:
-            if error.status not in (400, 401, 403, 404):
-                raise
-            request[CLEAR_SESSION] = True
         else:
-            token = str(answer["access_token"])
-            principal = await request.app[VERIFIER_KEY].verify(token)
-            user = User(session_id, token, principal)
+            user = await _exchange(request, session_id)
     request[USER] = user
     return user
+
+
+async def _exchange(request: web.Request, session_id: str) -> User | None:
+    try:
+        return await exchange_token(request, session_id)
+    except ApiError as error:
+        if error.status not in (400, 401, 403, 404):
+            raise
+        request[CLEAR_SESSION] = True
+        request.app[MEMBER_CACHE].forget_session(session_id)
+        return None
+
+
+async def exchange_token(request: web.Request, session_id: str) -> User:
+    """A token for the session from accounts, verified and kept (ApiError: the session ended)."""
+    cache = request.app[MEMBER_CACHE]
+    seen = cache.changes
+    answer = await request.app[API_KEY].call(
+        "accounts", "POST", "/v1/sessions/current/token", session_id=session_id
+    )
+    token = str(answer["access_token"])
+    principal = await request.app[VERIFIER_KEY].verify(token)
+    cache.remember(session_id, token, principal, seen)
+    return User(session_id, token, principal, seen_changes=seen)
+
+
+async def ask_afresh(request: web.Request) -> bool:
+    """Drop what this request got from the session's kept token (a service refused it, or the
+    page decides on roles): the next `load_user` asks accounts. False when nothing was kept."""
+    user = request.get(USER)
+    request[ASK_AFRESH] = True
+    if user is None or not user.kept:
+        return False
+    request.app[MEMBER_CACHE].drop_session(user.session_id)
+    del request[USER]
+    return True
+
+
+def forget_user(request: web.Request, user_id: uuid.UUID) -> None:
+    """The web changed this person or their memberships: every page asks accounts again."""
+    request.app[MEMBER_CACHE].forget_user(user_id)
+
+
+def forget_session(request: web.Request, session_id: str) -> None:
+    """The session ended on the server: its token is not kept any longer."""
+    request.app[MEMBER_CACHE].forget_session(session_id)
+
+
+def forget_everyone(request: web.Request) -> None:
+    """A change to many people's `/me` (a group's rules and names), or to somebody unknown."""
+    request.app[MEMBER_CACHE].forget_everyone()
 
 
 async def require_user(request: web.Request) -> User:
@@ -158,8 +214,3 @@ def clear_session_cookie(response: web.StreamResponse, settings: WebSettings) ->
         httponly=True,
         samesite="Lax",
     )
-
-
-def memberships(me: dict[str, Any]) -> list[dict[str, Any]]:
-    found = me.get("memberships") or []
-    return [m for m in found if isinstance(m, dict)]

@@ -14,6 +14,16 @@ class WebSettings(BehindProxiesSettings):
     base_url: str = Field(
         default="http://127.0.0.1:8080", description="Public address of the site."
     )
+    member_cache_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description=(
+            "How long a page may reuse the member's access token and `/me` fetched by an earlier"
+            " page of the same session, in seconds (never past the token's expiry; 0: ask"
+            " accounts on every page). With several web replicas, a log-out or password reset"
+            " made through one is seen by the others within this time."
+        ),
+    )
     ordering_url: str = Field(
         default="http://127.0.0.1:8082",
         description="Base URL of the ordering API (its load balancer when replicated).",

@@ -4,10 +4,14 @@ its field. The rules are accounts' (services/accounts/domain.py); accounts still
 its 422 field errors are shown with the same messages (`field_message`), never its English text."""
 
 import unicodedata
+from collections.abc import Iterable, Mapping
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from shared.clients.accounts import PersonDetails
+
+from .formatting import phone as phone_text
 from .i18n import _
 
 PASSWORD_MIN = 8
@@ -58,30 +62,45 @@ def same_phone(typed: str, stored: str | None) -> bool:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) == stored
 
 
-def check_person(values: dict[str, str], required: set[str]) -> dict[str, str]:
-    """Errors of every given or required detail among PERSON_FIELDS (and "password")."""
-    errors: dict[str, str] = {}
+def shown_details(person: PersonDetails, names: Iterable[str]) -> dict[str, str]:
+    """A form filled in with the person's details as kept (the phone « 06 06 06 06 06 »)."""
+    kept = person.model_dump(include=set(names))
+    return {k: phone_text(v) if k == "phone" else str(v or "") for k, v in kept.items()}
+
+
+def changed_details(person: PersonDetails, typed: Mapping[str, str]) -> dict[str, str]:
+    """The details typed that differ from the person's; the phone shown « 06 06 06 06 06 » is
+    unchanged when it is the same number."""
+    kept = person.model_dump(include=set(typed))
+    return {
+        k: v
+        for k, v in typed.items()
+        if v != str(kept[k] or "") and not (k == "phone" and same_phone(v, person.phone))
+    }
+
+
+def person_error(name: str, value: str, required: bool) -> str | None:
+    """The error of one detail among PERSON_FIELDS (and "password"), None when it is fine."""
+    if not value:
+        return _missing_message(name) if required else None
+    if name == "password" and len(value) < PASSWORD_MIN:
+        return _("Le mot de passe doit faire au moins 8 caractères.")
+    return None if _field_ok(name, value) else field_message(name)
+
+
+def _missing_message(name: str) -> str:
+    address = _("Ce groupe demande votre adresse complète.")
     missing = {
         "first_name": _("Indiquez votre prénom."),
         "last_name": _("Indiquez votre nom."),
         "email": _("Indiquez votre adresse e-mail."),
         "password": _("Choisissez un mot de passe."),
         "phone": _("Ce groupe demande un numéro de téléphone."),
-        "street": _("Ce groupe demande votre adresse complète."),
-        "postcode": _("Ce groupe demande votre adresse complète."),
-        "city": _("Ce groupe demande votre adresse complète."),
+        "street": address,
+        "postcode": address,
+        "city": address,
     }
-    for name in (*PERSON_FIELDS, "password"):
-        value = values.get(name, "")
-        if not value:
-            if name in required:
-                errors[name] = missing[name]
-            continue
-        if name == "password" and len(value) < PASSWORD_MIN:
-            errors[name] = _("Le mot de passe doit faire au moins 8 caractères.")
-        elif not _field_ok(name, value):
-            errors[name] = field_message(name)
-    return errors
+    return missing[name]
 
 
 def _field_ok(name: str, value: str) -> bool:

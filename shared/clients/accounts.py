@@ -1,10 +1,11 @@
 """Accounts' internal API (`/internal/...`), as the other services see it: the response models
 are the shapes accounts answers with, declared here once (services/accounts/models.py answers
 with subclasses: `Contact`, `Group`, `InternalMember`, `ResetDelivery`, `PersonDetails`,
-`MemberRow`), and `AccountsClient` returns them."""
+`MemberRow`, `Membership`, `Me`), and `AccountsClient` returns them."""
 
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal, TypeVar
 
@@ -130,7 +131,8 @@ class AccountsClient:
 
 
 # The public API as the web reads it with the member's token (services/accounts/models.py's
-# `MemberRow` subclasses this one; its `MemberList` and `GroupList` list its own subclasses).
+# `MemberRow`, `Membership` and `Me` subclass these; its `MemberList` and `GroupList` list its own
+# subclasses).
 
 
 class MemberRow(Answer):
@@ -142,6 +144,24 @@ class MemberRow(Answer):
     phone: str | None
     role: str
     missing: list[str]
+
+
+class Membership(Answer):
+    """One group of `Me.memberships`: the member's role there and the contact details the group
+    requires that they have not given yet."""
+
+    group: Group
+    role: Literal["member", "coordinator"]
+    missing: list[str]
+
+
+class Me(PersonDetails):
+    """`GET /v1/me` (also the answer of `PATCH /v1/me`)."""
+
+    id: uuid.UUID
+    admin: bool
+    # A Sequence (read-only, covariant): accounts' `Me` lists its own `Membership` subclass.
+    memberships: Sequence[Membership]
 
 
 class MemberList(Answer):
@@ -159,11 +179,28 @@ class GroupList(Answer):
 class PublicAccountsClient(PublicClient):
     service = "accounts"
 
+    async def me(self) -> Me:
+        return await self.get(Me, "/v1/me")
+
+    async def group_by_slug(self, slug: str) -> Group:
+        """The group of a join link; an unknown slug is the transport's 404 error."""
+        return await self.get(Group, f"/v1/groups/by-slug/{slug}")
+
     async def groups(self) -> list[Group]:
         return (await self.get(GroupList, "/v1/groups")).groups
 
     async def update_me(self, body: object) -> None:
         await self.send("PATCH", "/v1/me", body)
+
+    async def erase_me(self, password: str) -> None:
+        """The member's account erased (their password asked again); 403 wrong-password."""
+        await self.send("POST", "/v1/me/erase", {"password": password})
+
+    async def confirm_password_reset(self, token: str, new_password: str) -> None:
+        """The emailed link's new password (no member token: the link's token is the proof)."""
+        await self.send(
+            "POST", "/v1/password-resets/confirm", {"token": token, "new_password": new_password}
+        )
 
     async def join_group(self, group_id: object) -> None:
         await self.send("POST", f"/v1/groups/{group_id}/members/me")

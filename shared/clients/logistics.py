@@ -1,5 +1,6 @@
-"""Logistics' internal API (`/internal/...`) as the other services see it: the response models
-are the shapes logistics answers with (services/logistics/models.py: `BookingOut`)."""
+"""Logistics' answers, declared once: the other services read them here and logistics answers
+with them (services/logistics/models.py imports them, or subclasses them where its name differs:
+`BookingOut`, `SlotOut`)."""
 
 import uuid
 from datetime import datetime
@@ -41,8 +42,8 @@ class LogisticsClient:
 
 
 # The public API (`/v1/groups/{group_id}/distributions/{distribution_id}/...`) as the web reads
-# it with the member's token: services/logistics/models.py's `SlotsView`, `PickupView`,
-# `RequestList`, `CoordinationView`, mirrored field for field.
+# it with the member's token: `SlotsView`, `PickupView`, `RequestList`, `CoordinationView`, the
+# very models logistics answers with.
 
 Choice = Literal["need_delivery", "can_deliver", "pickup_only"]
 SharedField = Literal["address", "phone", "email"]
@@ -130,6 +131,8 @@ class Volunteer(Answer):
 
 
 class EndedPairing(Answer):
+    """A pairing that ended other than by delivery. An erased person's id is null."""
+
     request_id: uuid.UUID
     requester_id: uuid.UUID | None
     requester_first_name: str | None
@@ -148,7 +151,8 @@ class CoordinationView(Answer):
     need_delivery: list[RequestDetail]
     volunteers: list[Volunteer]
     pickup_only: list[uuid.UUID]
-    ended: list[EndedPairing] = Field(default_factory=list)
+    # `default=[]` (pydantic copies it) rather than a factory: the OpenAPI schema shows it.
+    ended: list[EndedPairing] = Field(default=[])
 
 
 class PublicLogisticsClient(PublicClient):

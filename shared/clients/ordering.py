@@ -1,6 +1,7 @@
-"""Ordering's public API as the web reads it: the response models mirror
-services/ordering/responses.py field for field (tests/unit/web/test_public_clients.py checks),
-and `OrderingClient` returns them."""
+"""Ordering's public API as the web reads it: the response models are declared once, here, and
+the ordering service states its answers with them (services/ordering/responses.py, the OpenAPI
+document); `OrderingClient` returns them. A model's docstring is the description of its schema
+in that document: it speaks to the API's reader."""
 
 import uuid
 from datetime import date, datetime
@@ -24,7 +25,7 @@ class Distribution(DistributionWindow):
     place_name: str
     place_address: str
     state: DistributionState
-    my_order: MyOrderRef | None
+    my_order: MyOrderRef | None = Field(description="The caller's order; null: none (or a service)")
 
 
 class Distributions(Answer):
@@ -80,6 +81,8 @@ class CartLine(OrderLine):
 
 
 class Cart(Answer):
+    """The validated order and the pending lines, merged in `lines`."""
+
     distribution_id: uuid.UUID
     state: DistributionState
     order_id: uuid.UUID | None
@@ -92,6 +95,8 @@ class Cart(Answer):
 
 
 class Order(Answer):
+    """`distribution` is there when the answer is about one order."""
+
     order_id: uuid.UUID
     distribution_id: uuid.UUID
     group_id: uuid.UUID

@@ -45,20 +45,12 @@ async def test_a_slot_is_never_overbooked(admin: Connection) -> None:
         distribution,
         starts,
     )
-    constraint = await refused(
-        admin,
-        asyncpg.CheckViolationError,
+    for sql in (
         "UPDATE logistics.slots SET booked = booked + 1 WHERE id = $1",
-        slot,
-    )
-    assert constraint == "slot_not_overbooked"
-    constraint = await refused(
-        admin,
-        asyncpg.CheckViolationError,
         "UPDATE logistics.slots SET booked = -1 WHERE id = $1",
-        slot,
-    )
-    assert constraint == "slot_not_overbooked"
+    ):
+        constraint = await refused(admin, asyncpg.CheckViolationError, sql, slot)
+        assert constraint == "slot_not_overbooked"
 
 
 async def test_stock_never_goes_below_zero(admin: Connection) -> None:

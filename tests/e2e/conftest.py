@@ -4,7 +4,6 @@ Chromium (Debian's package) through Playwright."""
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ import pytest
 
 from shared.amqp import declare_events_exchange
 from tests.support.infra import ROOT, database_from_template
-from tests.support.processes import free_port
+from tests.support.processes import free_port, platform_env
 from tests.support.topology import delete_event_topology
 
 CHROMIUM = "/usr/bin/chromium"
@@ -138,20 +137,13 @@ async def processes(infra: tuple[str, str], e2e_database: str) -> AsyncIterator[
     ports = {name: free_port() for name in SERVICES}
     smtp_port = free_port()
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    env = dict(os.environ)
-    for name in SERVICES:
-        upper = name.upper()
-        env.update(
-            {
-                f"{upper}_DATABASE_URL": e2e_database,
-                f"{upper}_AMQP_URL": infra[1],
-                f"{upper}_EVENTS_EXCHANGE": f"{prefix}vrac.events",
-                f"{upper}_PORT": str(ports[name]),
-                f"{upper}_ACCOUNTS_URL": urls["accounts"],
-                f"{upper}_SERVICE_SECRET": "e2e-service-secret",
-                f"{upper}_LOG_LEVEL": "INFO",
-            }
-        )
+    env = platform_env(
+        database_url=e2e_database,
+        amqp_urls=dict.fromkeys(SERVICES, infra[1]),
+        events_exchange=f"{prefix}vrac.events",
+        ports=ports,
+        service_secret="e2e-service-secret",
+    )
     env.update(
         {
             "ORDERING_SCHEDULER_INTERVAL": "1",

@@ -3,6 +3,7 @@
 import datetime
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -22,21 +23,38 @@ def field(page: Page, label: str) -> Any:
     return page.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
 
 
-async def sign_up_through_join_link(
-    page: Page, first: str, last: str, email: str, phone: str, street: str, postcode: str
-) -> None:
+@dataclass(frozen=True)
+class Newcomer:
+    """What a new member types in the sign-up form (in Toulouse, this run's e-mail)."""
+
+    first: str
+    last: str
+    phone: str
+    street: str
+    postcode: str
+
+    @property
+    def email(self) -> str:
+        return f"{self.first.lower()}.{RUN}@example.org"
+
+
+AMINA = Newcomer("Amina", "Diallo", "0611111111", "3 rue des Lilas", "31200")
+SARAH = Newcomer("Sarah", "Varda", "0606060606", "12 avenue de Lyon", "31500")
+
+
+async def sign_up_through_join_link(page: Page, who: Newcomer) -> None:
     """Tutorial I: the group's link → « Connexion » → « S'inscrire » → form → « Inscription »."""
     await page.goto("/g/3-cocus")
     await page.get_by_role("link", name="Connexion", exact=True).click()
     await page.get_by_role("link", name="S'inscrire").click()
     await expect(page.get_by_role("heading", name="S'inscrire")).to_be_visible()
-    await field(page, "Prénom").fill(first)
-    await field(page, "Nom").fill(last)
-    await field(page, "Adresse e-mail").fill(email)
+    await field(page, "Prénom").fill(who.first)
+    await field(page, "Nom").fill(who.last)
+    await field(page, "Adresse e-mail").fill(who.email)
     await field(page, "Mot de passe").fill("un-mot-de-passe-solide")
-    await field(page, "Téléphone").fill(phone)
-    await field(page, "Numéro et rue").fill(street)
-    await field(page, "Code postal").fill(postcode)
+    await field(page, "Téléphone").fill(who.phone)
+    await field(page, "Numéro et rue").fill(who.street)
+    await field(page, "Code postal").fill(who.postcode)
     await field(page, "Ville").fill("Toulouse")
     await page.get_by_role("button", name="Inscription").click()
     await expect(page).to_have_url(re.compile(r"/g/3-cocus/commandes$"))
@@ -65,18 +83,18 @@ async def open_green_card(page: Page) -> None:
     await expect(page.get_by_role("heading", name="Ma commande")).to_be_visible()
 
 
-async def test_tutorial_journey(new_page: Any, processes: Processes):
-    amina_email = f"amina.{RUN}@example.org"
-    sarah_email = f"sarah.{RUN}@example.org"
+async def joins_and_orders_one(page: Page, who: Newcomer, product: str) -> None:
+    """A newcomer signs up through the group's link and orders one `product`, paid on site."""
+    await sign_up_through_join_link(page, who)
+    await open_green_card(page)
+    await order(page, product, "1")
+    await validate_and_pay(page)
 
+
+async def test_tutorial_journey(new_page: Any, processes: Processes):
     # Another member, earlier: orders and chooses « Besoin d'être livré ».
     amina = await new_page()
-    await sign_up_through_join_link(
-        amina, "Amina", "Diallo", amina_email, "0611111111", "3 rue des Lilas", "31200"
-    )
-    await open_green_card(amina)
-    await order(amina, "Lessive 1 L", "1")
-    await validate_and_pay(amina)
+    await joins_and_orders_one(amina, AMINA, "Lessive 1 L")
     await amina.get_by_role("link", name="Besoin d'être livré").click()
     await expect(amina.get_by_text("situation de fragilité")).to_be_visible()
     await amina.get_by_label("mon adresse", exact=True).check()
@@ -86,9 +104,7 @@ async def test_tutorial_journey(new_page: Any, processes: Processes):
 
     # Sarah follows the tutorial.
     sarah = await new_page()
-    await sign_up_through_join_link(
-        sarah, "Sarah", "Varda", sarah_email, "0606060606", "12 avenue de Lyon", "31500"
-    )
+    await sign_up_through_join_link(sarah, SARAH)
     await open_green_card(sarah)
     await expect(sarah.get_by_text("Rupture de stock")).to_be_visible()
     await order(sarah, "Lessive 1 L", "1")
@@ -122,13 +138,13 @@ async def test_tutorial_journey(new_page: Any, processes: Processes):
 
     # Both receive an email with each other's details.
     to_sarah = await processes.wait_for_mail(
-        lambda m: sarah_email in m["to"] and "Amina" in m["text"] and "Lilas" in m["text"]
+        lambda m: SARAH.email in m["to"] and "Amina" in m["text"] and "Lilas" in m["text"]
     )
     assert "06 11 11 11 11" in to_sarah["text"] or "0611111111" in to_sarah["text"].replace(
         " ", ""
     ).replace("+33", "0")
     to_amina = await processes.wait_for_mail(
-        lambda m: amina_email in m["to"] and "Sarah" in m["text"] and sarah_email in m["text"]
+        lambda m: AMINA.email in m["to"] and "Sarah" in m["text"] and SARAH.email in m["text"]
     )
     assert "Livraison" in to_amina["subject"]
     await sarah.goto("/dev/mail")
@@ -176,14 +192,10 @@ async def log_in(page: Page, email: str, password: str) -> None:
 
 
 async def test_coordinator_journey(new_page: Any, processes: Processes):
-    member_email = f"karim.{RUN}@example.org"
     member = await new_page()
-    await sign_up_through_join_link(
-        member, "Karim", "Benali", member_email, "0622222222", "5 rue Bayard", "31000"
+    await joins_and_orders_one(
+        member, Newcomer("Karim", "Benali", "0622222222", "5 rue Bayard", "31000"), "Dattes"
     )
-    await open_green_card(member)
-    await order(member, "Dattes", "1")
-    await validate_and_pay(member)
     await member.goto("/g/3-cocus/compte")
     await expect(member.get_by_text("Solde : -6,22 €")).to_be_visible()
 
@@ -248,7 +260,7 @@ async def test_main_pages_have_no_serious_accessibility_violation(new_page: Any)
         await page.goto(path)
         found[path] = await axe_violations(page)
     await sign_up_through_join_link(
-        page, "Lina", "Haddad", f"lina.{RUN}@example.org", "0633333333", "7 rue Riquet", "31000"
+        page, Newcomer("Lina", "Haddad", "0633333333", "7 rue Riquet", "31000")
     )
     found["/g/3-cocus/commandes"] = await axe_violations(page)
     await open_green_card(page)

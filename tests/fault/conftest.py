@@ -13,7 +13,13 @@ import pytest
 
 from shared.auth import TokenIssuer
 from shared.demo import DEMO_GROUPS
-from tests.support.processes import free_port, start_logged, start_service, wait_healthy
+from tests.support.processes import (
+    free_port,
+    platform_env,
+    start_logged,
+    start_service,
+    wait_healthy,
+)
 from tests.support.rabbitmq_node import RabbitNode, require_rabbitmq_server
 
 
@@ -146,20 +152,13 @@ async def start_platform(
     ports = {name: free_port() for name in PLATFORM}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     smtp_port = free_port()
-    env = dict(os.environ)
-    for name in PLATFORM:
-        upper = name.upper()
-        env.update(
-            {
-                f"{upper}_DATABASE_URL": database_url,
-                f"{upper}_AMQP_URL": amqp_urls[name],
-                f"{upper}_EVENTS_EXCHANGE": exchange,
-                f"{upper}_PORT": str(ports[name]),
-                f"{upper}_ACCOUNTS_URL": urls["accounts"],
-                f"{upper}_SERVICE_SECRET": "fault-service-secret",
-                f"{upper}_LOG_LEVEL": "INFO",
-            }
-        )
+    env = platform_env(
+        database_url=database_url,
+        amqp_urls={name: amqp_urls[name] for name in PLATFORM},
+        events_exchange=exchange,
+        ports=ports,
+        service_secret="fault-service-secret",
+    )
     env.update(
         {
             "NOTIFICATIONS_DEV_MODE": "true",

@@ -33,7 +33,8 @@ import asyncpg
 from shared.amqp import declare_events_exchange
 from shared.demo import DEMO_GROUPS
 from tests.fault.conftest import Platform, start_platform
-from tests.load.order_close_rush import percentile, setup_data
+from tests.load.common import percentile
+from tests.load.ordering_data import Group, RushData, setup_data
 from tests.support.rabbitmq_node import RabbitNode
 
 VALIDATIONS = int(os.environ.get("FAULT_VALIDATIONS", "2000"))
@@ -107,12 +108,12 @@ async def drain_ids(url: str, queue_name: str, wanted: int, seconds: float) -> l
 
 
 async def burst(
-    ordering: str, platform: Platform, people: list[tuple[dict[str, Any], uuid.UUID]], rate: float
+    ordering: str, platform: Platform, people: list[tuple[Group, uuid.UUID]], rate: float
 ) -> list[Call]:
     """One validation per member, started at a steady `rate` per second (never retried)."""
     calls: list[Call] = []
     tokens = [
-        platform.issuer.issue(user, {str(group["id"]): "member"}, lifetime=3600)
+        platform.issuer.issue(user, {str(group.id): "member"}, lifetime=3600)
         for group, user in people
     ]
     connector = aiohttp.TCPConnector(limit=64)
@@ -121,8 +122,7 @@ async def burst(
         async def one(index: int) -> None:
             group, _ = people[index]
             url = (
-                f"{ordering}/v1/groups/{group['id']}/distributions/{group['distribution']}"
-                "/order/validate"
+                f"{ordering}/v1/groups/{group.id}/distributions/{group.distribution}/order/validate"
             )
             headers = {**auth(tokens[index]), "Idempotency-Key": f"burst-{index}"}
             started, clock = time.time(), time.perf_counter()
@@ -268,27 +268,25 @@ async def test_broker_killed_mid_burst_loses_and_doubles_nothing(
 async def run_scenario(
     node: RabbitNode,
     platform: Platform,
-    data: dict[str, Any],
+    data: RushData,
     integrator: str,
     audit: str,
     database_url: str,
 ) -> None:
-    group = data["groups"][0]
-    distribution, pairings = await prepare_pairings(platform, group["id"], group["products"])
+    group = data.groups[0]
+    distribution, pairings = await prepare_pairings(platform, group.id, group.products)
     planned = KILL_AFTER + OUTAGE_SECONDS + AFTER_RETURN
     rate = VALIDATIONS / planned
     print(
         f"\nburst: {VALIDATIONS} validations at {rate:.0f}/s; node killed after {KILL_AFTER:.0f} s"
         f" for {OUTAGE_SECONDS:.0f} s (FAULT_OUTAGE_SECONDS), then restarted"
     )
-    calls_task = asyncio.create_task(
-        burst(platform.urls["ordering"], platform, data["people"], rate)
-    )
+    calls_task = asyncio.create_task(burst(platform.urls["ordering"], platform, data.people, rate))
     await asyncio.sleep(KILL_AFTER)
     killed_at = time.time()
     await asyncio.to_thread(node.kill)
     await asyncio.sleep(OUTAGE_SECONDS / 2)
-    await claim_all(platform, group["id"], distribution, pairings)
+    await claim_all(platform, group.id, distribution, pairings)
     await asyncio.sleep(OUTAGE_SECONDS / 2)
     start_seconds = await node.start()
     back_at = time.time()
@@ -399,12 +397,12 @@ async def validated_event_ids(db: asyncpg.Connection) -> set[str]:
     }
 
 
-async def order_counts(db: asyncpg.Connection, data: dict[str, Any]) -> asyncpg.Record | None:
+async def order_counts(db: asyncpg.Connection, data: RushData) -> asyncpg.Record | None:
     """Orders of the set-up groups: `n` rows for `users` distinct members."""
     return await db.fetchrow(
         "SELECT count(*) AS n, count(DISTINCT user_id) AS users FROM ordering.orders"
         " WHERE group_id = ANY($1)",
-        [g["id"] for g in data["groups"]],
+        [g.id for g in data.groups],
     )
 
 
@@ -425,7 +423,7 @@ async def order_mails(db: asyncpg.Connection, wanted: int, seconds: float = 60) 
 
 async def count_effects(
     db: asyncpg.Connection,
-    data: dict[str, Any],
+    data: RushData,
     pairings: list[Pairing],
     ids: list[str],
     killed_at: float,

@@ -6,9 +6,9 @@ import asyncio
 from typing import Any
 
 import aiohttp
-import asyncpg
 
 from tests.fault.conftest import RunningService, signup_body
+from tests.support.one_query import count_of
 
 
 async def sign_up(session: aiohttp.ClientSession, base: str, email: str) -> list[int]:
@@ -25,15 +25,11 @@ async def sign_up(session: aiohttp.ClientSession, base: str, email: str) -> list
 
 
 async def kill_connections(database_url: str) -> int:
-    conn = await asyncpg.connect(database_url)
-    try:
-        killed: int = await conn.fetchval(
-            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t"
-        )
-    finally:
-        await conn.close()
-    return killed
+    return await count_of(
+        database_url,
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t",
+    )
 
 
 async def member_events(event_sink: Any, expected: int) -> set[str]:

@@ -5,9 +5,9 @@ import signal
 import time
 
 import aiohttp
-import asyncpg
 
 from tests.fault.conftest import RunningService, accounts_env, signup_body
+from tests.support.one_query import count_of
 from tests.support.processes import free_port, start_service, wait_healthy
 
 
@@ -30,13 +30,9 @@ async def test_sigterm_finishes_in_flight_requests(
         statuses = await asyncio.gather(*requests)
     assert statuses == [202] * 16
     assert await asyncio.wait_for(process.wait(), 20) == 0
-    conn = await asyncpg.connect(database_url)
-    try:
-        created = await conn.fetchval(
-            "SELECT count(*) FROM accounts.users WHERE email LIKE 'sig%@example.org'"
-        )
-    finally:
-        await conn.close()
+    created = await count_of(
+        database_url, "SELECT count(*) FROM accounts.users WHERE email LIKE 'sig%@example.org'"
+    )
     assert created == 16
 
 

@@ -26,7 +26,8 @@ from tests.fault.test_broker_killed import (
     order_mails,
     validated_event_ids,
 )
-from tests.load.order_close_rush import percentile, setup_data
+from tests.load.common import percentile
+from tests.load.ordering_data import setup_data
 from tests.support.rabbitmq_node import RabbitNode
 from tests.support.tcp_proxy import TcpProxy
 
@@ -82,7 +83,7 @@ async def test_network_cut_and_slowed_hangs_nothing_and_loses_nothing(
             f" {VALIDATIONS} validations at {rate:.0f}/s"
         )
         calls, _ = await asyncio.gather(
-            burst(platform.urls["ordering"], platform, data["people"], rate),
+            burst(platform.urls["ordering"], platform, data.people, rate),
             weather(proxy, NETWORK_SECONDS, modes),
         )
         ids = await drain_ids(node.url, integrator, VALIDATIONS, seconds=90)

@@ -14,7 +14,8 @@ from each consumer, and all 500 good ones applied once. A future version on its 
 import asyncio
 import json
 import uuid
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aio_pika
@@ -98,6 +99,24 @@ def poison_lines(service: ServiceProcess) -> list[dict[str, Any]]:
     return [r for r in service.log_records() if r.get("event") == "poison_message"]
 
 
+@asynccontextmanager
+async def connections_watched(
+    stack: FaultStack, database_url: str, amqp_url: str
+) -> AsyncIterator[tuple[asyncpg.Connection, aio_pika.abc.AbstractConnection]]:
+    """A database and a broker connection for the test, closed after it; if the test fails, the
+    last lines of every process are printed (the poison they logged tells what went wrong)."""
+    db = await asyncpg.connect(database_url)
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        yield db, connection
+    except BaseException:
+        print(stack.tails())
+        raise
+    finally:
+        await connection.close()
+        await db.close()
+
+
 async def test_poison_messages_are_set_aside_and_good_ones_behind_them_handled(
     fault_stack: FaultStack, database_url: str, amqp_url: str, events_exchange: str
 ) -> None:
@@ -111,13 +130,11 @@ async def test_poison_messages_are_set_aside_and_good_ones_behind_them_handled(
     prefix = events_exchange.removesuffix("vrac.events")
     poison = poison_messages()
     users = [uuid.uuid4() for _ in range(GOOD)]
-    db = await asyncpg.connect(database_url)
-    connection = await aio_pika.connect(amqp_url)
+    async with connections_watched(stack, database_url, amqp_url) as (db, connection):
 
-    async def count(sql: str, *args: object) -> int:
-        return int(await db.fetchval(sql, *args))
+        async def count(sql: str, *args: object) -> int:
+            return int(await db.fetchval(sql, *args))
 
-    try:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await declare_events_exchange(channel, events_exchange)
         await publish(exchange, list(poison.values()))
@@ -180,12 +197,6 @@ async def test_poison_messages_are_set_aside_and_good_ones_behind_them_handled(
         reasons = {
             str(r.get("reason", ""))[:70] for s in consumers.values() for r in poison_lines(s)
         }
-    except BaseException:
-        print(stack.tails())
-        raise
-    finally:
-        await connection.close()
-        await db.close()
 
     lost = sum(max(0, GOOD - n) for n in effects.values())
     duplicated = sum(max(0, n - GOOD) for n in effects.values())
@@ -221,9 +232,7 @@ async def test_deeply_nested_json_is_dead_lettered(
     await stack.start(consumer)
     prefix = events_exchange.removesuffix("vrac.events")
     users = [uuid.uuid4() for _ in range(20)]
-    db = await asyncpg.connect(database_url)
-    connection = await aio_pika.connect(amqp_url)
-    try:
+    async with connections_watched(stack, database_url, amqp_url) as (db, connection):
         channel = await connection.channel(publisher_confirms=True)
         exchange = await declare_events_exchange(channel, events_exchange)
         await publish(exchange, [raw(b"[" * 100_000), *(good_event(u) for u in users)])
@@ -237,12 +246,6 @@ async def test_deeply_nested_json_is_dead_lettered(
         dlq = await channel.declare_queue(f"{prefix}logistics.dlq", passive=True)
         dead_lettered = dlq.declaration_result.message_count or 0
         logged = len(poison_lines(consumer))
-    except BaseException:
-        print(stack.tails())
-        raise
-    finally:
-        await connection.close()
-        await db.close()
     print(f"\ndeeply nested JSON: dead_lettered={dead_lettered} poison_log_lines={logged}")
     assert (dead_lettered, logged) == (1, 1), consumer.tail()
 

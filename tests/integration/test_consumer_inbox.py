@@ -1,18 +1,21 @@
 """The shared consumer on the real broker: idempotent inbox, retries, dead-lettering."""
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aio_pika
 import pytest
 
 from shared.amqp import Consumer, QueueNames, declare_events_exchange
 from shared.contracts.accounts import MemberLeftV1
-from shared.db import Database, create_pool
+from shared.db import Database
 from shared.envelope import new_event
-from shared.migrations import migrate
 from shared.outbox import to_message
+from tests.support.infra import platform_schema
 
 SCHEMA = "consumertest"
 ROUTING_KEY = "accounts.member.left.v1"
@@ -20,11 +23,9 @@ ROUTING_KEY = "accounts.member.left.v1"
 
 @pytest.fixture
 async def db(database_url: str, tmp_path: Path):
-    await migrate(database_url, SCHEMA, tmp_path)
-    pool = await create_pool(database_url, SCHEMA)
-    await pool.execute("CREATE TABLE effects (event_id uuid, user_id uuid)")
-    yield Database(pool)
-    await pool.close()
+    async with platform_schema(database_url, SCHEMA, tmp_path) as pool:
+        await pool.execute("CREATE TABLE effects (event_id uuid, user_id uuid)")
+        yield Database(pool)
 
 
 @pytest.fixture
@@ -33,7 +34,9 @@ async def publish(amqp_url: str, events_exchange: str):
     channel = await connection.channel(publisher_confirms=True)
     exchange = await declare_events_exchange(channel, events_exchange)
 
-    async def send(body: dict, routing_key: str = ROUTING_KEY, message_id: str = "") -> None:
+    async def send(
+        body: dict[str, Any], routing_key: str = ROUTING_KEY, message_id: str = ""
+    ) -> None:
         message = to_message(
             uuid.UUID(message_id or body.get("id") or str(uuid.uuid4())), routing_key, body
         )
@@ -43,9 +46,11 @@ async def publish(amqp_url: str, events_exchange: str):
     await connection.close()
 
 
-def consumer(db, amqp_url, events_exchange, handler) -> Consumer:
+@contextlib.asynccontextmanager
+async def consuming(db, amqp_url, events_exchange, handler) -> AsyncIterator[Consumer]:
+    """A consumer of ROUTING_KEY with this handler, started, and stopped after."""
     prefix = events_exchange.removesuffix("vrac.events")
-    return Consumer(
+    consumer = Consumer(
         "web",
         db,
         amqp_url,
@@ -53,6 +58,11 @@ def consumer(db, amqp_url, events_exchange, handler) -> Consumer:
         {ROUTING_KEY: handler},
         prefetch=8,
     )
+    await consumer.start()
+    try:
+        yield consumer
+    finally:
+        await consumer.stop()
 
 
 async def record_effect(conn, event, data) -> None:
@@ -72,7 +82,7 @@ async def wait_until(predicate, seconds: float = 15.0) -> None:
     raise AssertionError("condition not reached")
 
 
-def event_body() -> dict:
+def event_body() -> dict[str, Any]:
     data = MemberLeftV1(user_id=uuid.uuid4(), group_id=uuid.uuid4())
     return new_event(ROUTING_KEY, "/test", data).model_dump(mode="json", exclude_none=True)
 
@@ -80,9 +90,7 @@ def event_body() -> dict:
 async def test_the_same_event_delivered_twice_has_one_effect(
     db, amqp_url, events_exchange, publish
 ):
-    c = consumer(db, amqp_url, events_exchange, record_effect)
-    await c.start()
-    try:
+    async with consuming(db, amqp_url, events_exchange, record_effect):
         body = event_body()
         await publish(body)
         await publish(body)
@@ -90,8 +98,6 @@ async def test_the_same_event_delivered_twice_has_one_effect(
         await wait_until(lambda: _count_at_least(db, 2))
         await asyncio.sleep(0.5)
         assert await effects(db) == 2
-    finally:
-        await c.stop()
 
 
 async def _count_at_least(db, n: int) -> bool:
@@ -101,9 +107,7 @@ async def _count_at_least(db, n: int) -> bool:
 async def test_poison_goes_to_the_dead_letter_queue_and_the_rest_is_handled(
     db, amqp_url, events_exchange, publish
 ):
-    c = consumer(db, amqp_url, events_exchange, record_effect)
-    await c.start()
-    try:
+    async with consuming(db, amqp_url, events_exchange, record_effect) as c:
         poison = event_body()
         poison["data"] = {"user_id": "not-a-uuid"}
         await publish(poison)
@@ -122,8 +126,6 @@ async def test_poison_goes_to_the_dead_letter_queue_and_the_rest_is_handled(
             await wait_until(two_dead_lettered)
         finally:
             await connection.close()
-    finally:
-        await c.stop()
     assert await effects(db) == 1
 
 
@@ -139,13 +141,9 @@ async def test_a_transient_failure_is_retried_later_and_applied_once(
             raise ConnectionError("accounts unreachable")
         await record_effect(conn, event, data)
 
-    c = consumer(db, amqp_url, events_exchange, flaky)
-    await c.start()
-    try:
+    async with consuming(db, amqp_url, events_exchange, flaky):
         await publish(event_body())
         await wait_until(lambda: _count_at_least(db, 1))
-    finally:
-        await c.stop()
     assert calls == 2
     assert await effects(db) == 1
     # The failed attempt left no inbox row behind it: only the successful one.

@@ -8,36 +8,18 @@ import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestServer
 
-from services.accounts.bootstrap import build_app as build_accounts
-from services.accounts.seed import seed_demo as seed_accounts
-from services.accounts.settings import AccountsSettings
-from services.logistics.bootstrap import build_app as build_logistics
 from services.logistics.seed import seed_demo as seed_logistics
-from services.logistics.settings import LogisticsSettings
-from services.notifications.bootstrap import build_app as build_notifications
-from services.notifications.settings import NotificationsSettings
-from services.ordering.bootstrap import build_app as build_ordering
-from services.ordering.seed import seed_demo as seed_ordering
-from services.ordering.settings import OrderingSettings
-from services.web.bootstrap import build_app as build_web
-from services.web.settings import WebSettings
 from shared.db import Database, create_pool
 from shared.retention import purge_expired
 from tests.conftest import EventSink
-from tests.integration.web.conftest import (
-    Browser,
-    open_distribution_path,
-    product_id,
-    sign_up,
-    start,
-)
+from tests.integration.web.conftest import Browser, Stack, running_stack, sign_up
+from tests.integration.web.member_steps import ask_for_delivery, order
+from tests.support.one_query import fetch_value
 from tests.support.processes import free_port
 
 SCHEMAS = ("accounts", "ordering", "logistics", "notifications")
@@ -47,72 +29,22 @@ PASSWORD = "un-mot-de-passe-solide"  # the one sign_up() chooses
 SEARCHED_TYPES = ("text", "character varying", "character", "jsonb", "json", "uuid")
 
 
-@dataclass
-class Apps:
-    web: TestServer
-    database_url: str
-    logistics_settings: LogisticsSettings
-
-    async def browser(self) -> Browser:
-        return Browser(str(self.web.make_url("")).rstrip("/"))
-
-
 @pytest.fixture
-async def apps(database_url: str, amqp_url: str, events_exchange: str) -> AsyncIterator[Apps]:
-    common: dict[str, Any] = {
-        "database_url": database_url,
-        "amqp_url": amqp_url,
-        "events_exchange": events_exchange,
-        "service_secret": "test-secret",
-    }
-    accounts_settings = AccountsSettings(**common)
-    await seed_accounts(accounts_settings)
-    servers: list[TestServer] = []
-
-    def url(server: TestServer) -> str:
-        return str(server.make_url("")).rstrip("/")
-
-    try:
-        accounts = await start(await build_accounts(accounts_settings))
-        servers.append(accounts)
-        logistics_settings = LogisticsSettings(**common, accounts_url=url(accounts))
-        logistics = await start(await build_logistics(logistics_settings))
-        servers.append(logistics)
-        ordering_settings = OrderingSettings(
-            **common, accounts_url=url(accounts), scheduler_interval=1.0
-        )
-        await seed_ordering(ordering_settings)
-        ordering = await start(await build_ordering(ordering_settings))
-        servers.append(ordering)
-        sink_port = free_port()
-        notifications_settings = NotificationsSettings(
-            **common,
-            accounts_url=url(accounts),
-            logistics_url=url(logistics),
-            smtp_port=sink_port,
-            mailsink_enabled=True,
-            mailsink_port=sink_port,
-            sender_poll_seconds=0.1,
-            retry_base_seconds=0.2,
-            retry_max_seconds=1.0,
-        )
-        notifications = await start(await build_notifications(notifications_settings))
-        servers.append(notifications)
-        web_settings = WebSettings(
-            dev_mode=True,
-            accounts_url=url(accounts),
-            ordering_url=url(ordering),
-            logistics_url=url(logistics),
-            notifications_url=url(notifications),
-            csrf_secret="test-csrf-secret",
-            service_secret="test-secret",
-        )
-        web = await start(await build_web(web_settings))
-        servers.append(web)
-        yield Apps(web, database_url, logistics_settings)
-    finally:
-        for server in reversed(servers):
-            await server.close()
+async def apps(database_url: str, amqp_url: str, events_exchange: str) -> AsyncIterator[Stack]:
+    """Every app, notifications with its mail sink and a quick sender (mails must go out)."""
+    sink_port = free_port()
+    async with running_stack(
+        database_url,
+        amqp_url,
+        events_exchange,
+        smtp_port=sink_port,
+        mailsink_enabled=True,
+        mailsink_port=sink_port,
+        sender_poll_seconds=0.1,
+        retry_base_seconds=0.2,
+        retry_max_seconds=1.0,
+    ) as stack:
+        yield stack
 
 
 async def columns(conn: asyncpg.Connection) -> list[tuple[str, str, str]]:
@@ -183,41 +115,7 @@ async def settled(database_url: str, sink: EventSink, quiet: float = 2.0) -> Non
         await conn.close()
 
 
-async def order(browser: Browser, slug: str) -> str:
-    """An order of Amandes avec peau on the group's open distribution; the distribution path."""
-    cards = await browser.get(f"/g/{slug}/commandes")
-    path = open_distribution_path(cards)
-    page = await browser.get(path)
-    pid = product_id(page, "Amandes avec peau")
-    await browser.post(
-        f"{path}/panier",
-        {"product_id": pid, "base": "0", "idem": page.hidden("idem"), "quantity": "0,5"},
-    )
-    payment = await browser.get(f"{path}/paiement")
-    done = await browser.post(
-        f"{path}/paiement", {"payment_method": "on_site", "idem": payment.hidden("idem")}
-    )
-    assert "Votre commande est bien enregistrée" in done, done.visible_text()[:500]
-    return path
-
-
-async def ask_for_delivery(browser: Browser, path: str, phone: str, street: str) -> None:
-    await browser.get(f"{path}/besoin-livraison")
-    page = await browser.post(
-        f"{path}/besoin-livraison",
-        [
-            ("phone", phone),
-            ("street", street),
-            ("postcode", "31200"),
-            ("city", "Toulouse"),
-            ("consent", "address"),
-            ("consent", "phone"),
-        ],
-    )
-    assert "Votre choix est enregistré." in page, page.visible_text()[:500]
-
-
-async def volunteer(apps: Apps, browser: Browser, path: str, requester: str) -> None:
+async def volunteer(apps: Stack, browser: Browser, path: str, requester: str) -> None:
     """Book the first slot, offer to deliver, claim the request of `requester` (a first name)."""
     deadline = asyncio.get_running_loop().time() + 20
     while 'name="slot_id"' not in (page := await browser.get(f"{path}/retrait")).text:
@@ -239,7 +137,7 @@ async def volunteer(apps: Apps, browser: Browser, path: str, requester: str) -> 
 
 
 async def test_erasure_leaves_nothing_that_points_back(
-    apps: Apps, event_sink: EventSink, capsys: pytest.CaptureFixture[str]
+    apps: Stack, event_sink: EventSink, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tag = uuid.uuid4().hex[:6]
     first, last = f"Quirinella{tag}", f"Vantongerloo{tag}"
@@ -257,11 +155,11 @@ async def test_erasure_leaves_nothing_that_points_back(
             | details,
         )
         assert page.status == 200 and "/inscription" not in page.path, page.visible_text()[:300]
-        cocus = await order(person, "3-cocus")
+        cocus = await order(person)
         await ask_for_delivery(person, cocus, digits, street)
         # Someone delivers her: the pairing mail holds her name, street and phone.
         await sign_up(helper, f"helper.{tag}@example.org", first_name="Aurore", last_name="Lebon")
-        helper_path = await order(helper, "3-cocus")
+        helper_path = await order(helper)
         await seed_logistics(apps.logistics_settings)
         await volunteer(apps, helper, helper_path, first)
         # In a second group she books a slot and delivers someone.
@@ -272,20 +170,18 @@ async def test_erasure_leaves_nothing_that_points_back(
             last_name="Roux",
             slug="bellefontaine",
         )
-        other = await order(neighbour, "bellefontaine")
+        other = await order(neighbour, slug="bellefontaine")
         await ask_for_delivery(neighbour, other, "0622222222", "8 rue Voisine")
         await person.post("/g/bellefontaine/rejoindre", {})
-        mine = await order(person, "bellefontaine")
+        mine = await order(person, slug="bellefontaine")
         await volunteer(apps, person, mine, "Basile")
         await settled(apps.database_url, event_sink)
         me = await person.get("/compte/donnees")
         assert me.status == 200
 
-        conn = await asyncpg.connect(apps.database_url)
-        try:
-            user_id = await conn.fetchval("SELECT id FROM accounts.users WHERE email = $1", email)
-        finally:
-            await conn.close()
+        user_id = await fetch_value(
+            apps.database_url, "SELECT id FROM accounts.users WHERE email = $1", email
+        )
         assert user_id is not None
         needles = {
             "user id": str(user_id),

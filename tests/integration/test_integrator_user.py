@@ -26,6 +26,7 @@ from shared.contracts.ordering import DistributionOpenedV1
 from shared.envelope import new_event
 from shared.outbox import to_message
 from tests.integration.ordering.conftest import Ordering, ordering  # noqa: F401 (fixture)
+from tests.support.infra import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy" / "rabbitmq" / "integrator-user.sh"
@@ -45,9 +46,7 @@ def require_rabbitmqctl() -> None:
     elif rabbitmqctl("list_users", "--quiet", check=False).returncode != 0:
         reason = "rabbitmqctl cannot reach the broker's node"
     if reason:
-        if os.environ.get("REQUIRE_INFRA") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        unavailable(reason)
 
 
 @dataclass

@@ -8,9 +8,8 @@ import pytest
 
 from shared.amqp import UNROUTED_SUFFIX
 from shared.contracts.accounts import MemberLeftV1
-from shared.db import create_pool
-from shared.migrations import migrate
 from shared.outbox import OutboxRelay, add_event
+from tests.support.infra import platform_schema
 
 SCHEMA = "relaytest"
 UNREACHABLE_BROKER = "amqp://guest:guest@127.0.0.1:1/"
@@ -18,10 +17,8 @@ UNREACHABLE_BROKER = "amqp://guest:guest@127.0.0.1:1/"
 
 @pytest.fixture
 async def pool(database_url: str, tmp_path: Path):
-    await migrate(database_url, SCHEMA, tmp_path)
-    pool = await create_pool(database_url, SCHEMA)
-    yield pool
-    await pool.close()
+    async with platform_schema(database_url, SCHEMA, tmp_path) as pool:
+        yield pool
 
 
 async def insert_events(pool, count: int) -> None:

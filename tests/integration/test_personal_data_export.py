@@ -11,108 +11,34 @@ import json
 import re
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 import pytest
-from aiohttp.test_utils import TestServer
 
-from services.accounts.bootstrap import build_app as build_accounts
-from services.accounts.seed import seed_demo as seed_accounts
-from services.accounts.settings import AccountsSettings
-from services.logistics.bootstrap import build_app as build_logistics
-from services.logistics.settings import LogisticsSettings
-from services.notifications.bootstrap import build_app as build_notifications
-from services.notifications.settings import NotificationsSettings
-from services.ordering.bootstrap import build_app as build_ordering
-from services.ordering.seed import seed_demo as seed_ordering
-from services.ordering.settings import OrderingSettings
 from services.web.bootstrap import build_app as build_web
-from services.web.settings import WebSettings
-from tests.integration.web.conftest import (
-    Browser,
-    Page,
-    open_distribution_path,
-    product_id,
-    sign_up,
-    start,
-)
+from tests.integration.web.conftest import Browser, Page, Stack, running_stack, sign_up, start
+from tests.integration.web.member_steps import add_to_cart, ask_for_delivery, order
+from tests.support.fault_stack import log_in as api_log_in
+from tests.support.one_query import fetch_rows
 from tests.support.processes import free_port
-
-SECRET = "test-secret"
-
-
-@dataclass
-class FullStack:
-    web: TestServer
-    servers: dict[str, TestServer]
-    web_settings: WebSettings
-    database_url: str
-
-    def url(self, server: TestServer) -> str:
-        return str(server.make_url("")).rstrip("/")
-
-    def browser(self) -> Browser:
-        return Browser(self.url(self.web))
 
 
 @pytest.fixture
 async def full_stack(
     database_url: str, amqp_url: str, events_exchange: str
-) -> AsyncIterator[FullStack]:
-    """The web stack of tests/integration/web/conftest.py, plus notifications with its mail
-    sink (started before ordering, so its queue is there for the first events)."""
-    common: dict[str, Any] = {
-        "database_url": database_url,
-        "amqp_url": amqp_url,
-        "events_exchange": events_exchange,
-        "service_secret": SECRET,
-    }
-    accounts_settings = AccountsSettings(**common)
-    await seed_accounts(accounts_settings)
-    servers: dict[str, TestServer] = {}
-    try:
-        servers["accounts"] = await start(await build_accounts(accounts_settings))
-        accounts_url = str(servers["accounts"].make_url("")).rstrip("/")
-        servers["logistics"] = await start(
-            await build_logistics(LogisticsSettings(**common, accounts_url=accounts_url))
-        )
-        logistics_url = str(servers["logistics"].make_url("")).rstrip("/")
-        sink = free_port()
-        servers["notifications"] = await start(
-            await build_notifications(
-                NotificationsSettings(
-                    **common,
-                    accounts_url=accounts_url,
-                    logistics_url=logistics_url,
-                    mailsink_enabled=True,
-                    mailsink_port=sink,
-                    smtp_port=sink,
-                    sender_poll_seconds=0.2,
-                )
-            )
-        )
-        ordering_settings = OrderingSettings(
-            **common, accounts_url=accounts_url, scheduler_interval=1.0
-        )
-        await seed_ordering(ordering_settings)
-        servers["ordering"] = await start(await build_ordering(ordering_settings))
-        web_settings = WebSettings(
-            dev_mode=True,
-            accounts_url=accounts_url,
-            ordering_url=str(servers["ordering"].make_url("")).rstrip("/"),
-            logistics_url=logistics_url,
-            notifications_url=str(servers["notifications"].make_url("")).rstrip("/"),
-            csrf_secret="test-csrf-secret",
-            service_secret=SECRET,
-        )
-        web = await start(await build_web(web_settings))
-        servers["web"] = web
-        yield FullStack(web, servers, web_settings, database_url)
-    finally:
-        for server in reversed(list(servers.values())):
-            await server.close()
+) -> AsyncIterator[Stack]:
+    """The web stack of tests/integration/web/conftest.py, notifications with its mail sink."""
+    sink = free_port()
+    async with running_stack(
+        database_url,
+        amqp_url,
+        events_exchange,
+        mailsink_enabled=True,
+        mailsink_port=sink,
+        smtp_port=sink,
+        sender_poll_seconds=0.2,
+    ) as stack:
+        yield stack
 
 
 async def eventually(check: Any, what: str, seconds: float = 30.0) -> Any:
@@ -127,53 +53,6 @@ async def eventually(check: Any, what: str, seconds: float = 30.0) -> Any:
         await asyncio.sleep(0.3)
 
 
-async def distribution_path(browser: Browser, slug: str) -> str:
-    return open_distribution_path(await browser.get(f"/g/{slug}/commandes"))
-
-
-async def add_to_basket(browser: Browser, path: str, name: str, quantity: str) -> Page:
-    page = await browser.get(path)
-    pid = product_id(page, name)
-    form = re.search(
-        rf'name="product_id" value="{pid}">\s*<input type="hidden" name="base" value="([^"]*)">'
-        rf'\s*<input type="hidden" name="idem" value="([^"]*)">',
-        page.text,
-    )
-    assert form, f"no basket form for {name}"
-    return await browser.post(
-        f"{path}/panier",
-        {"product_id": pid, "base": form.group(1), "idem": form.group(2), "quantity": quantity},
-    )
-
-
-async def order(browser: Browser, slug: str, name: str, quantity: str) -> str:
-    """Validate an order of one product in the group's open distribution; its path."""
-    path = await distribution_path(browser, slug)
-    await add_to_basket(browser, path, name, quantity)
-    payment = await browser.get(f"{path}/paiement")
-    done = await browser.post(
-        f"{path}/paiement", {"payment_method": "on_site", "idem": payment.hidden("idem")}
-    )
-    assert "Votre commande est bien enregistrée" in done, done.visible_text()[:500]
-    return path
-
-
-async def need_delivery(browser: Browser, path: str) -> None:
-    await browser.get(f"{path}/besoin-livraison")
-    page = await browser.post(
-        f"{path}/besoin-livraison",
-        [
-            ("phone", "0611111111"),
-            ("street", "3 rue des Lilas"),
-            ("postcode", "31200"),
-            ("city", "Toulouse"),
-            ("consent", "address"),
-            ("consent", "phone"),
-        ],
-    )
-    assert "Votre choix est enregistré." in page, page.visible_text()[:500]
-
-
 async def join(browser: Browser, slug: str) -> None:
     await browser.get(f"/g/{slug}")
     page = await browser.post(f"/g/{slug}/rejoindre", {})
@@ -186,25 +65,20 @@ async def download(browser: Browser) -> tuple[int, dict[str, str], bytes]:
 
 
 async def mails_of(database_url: str, user_id: str) -> list[dict[str, Any]]:
-    conn = await asyncpg.connect(database_url)
-    try:
-        rows = await conn.fetch(
-            "SELECT kind, status FROM notifications.email_outbox WHERE recipient_id = $1",
-            uuid.UUID(user_id),
-        )
-    finally:
-        await conn.close()
+    rows = await fetch_rows(
+        database_url,
+        "SELECT kind, status FROM notifications.email_outbox WHERE recipient_id = $1",
+        uuid.UUID(user_id),
+    )
     return [dict(r) for r in rows]
 
 
 async def sink_subjects(database_url: str, address: str) -> list[str]:
-    conn = await asyncpg.connect(database_url)
-    try:
-        rows = await conn.fetch(
-            "SELECT subject FROM notifications.sink_messages WHERE $1 = ANY (rcpt_tos)", address
-        )
-    finally:
-        await conn.close()
+    rows = await fetch_rows(
+        database_url,
+        "SELECT subject FROM notifications.sink_messages WHERE $1 = ANY (rcpt_tos)",
+        address,
+    )
     return [str(r["subject"]) for r in rows]
 
 
@@ -213,26 +87,26 @@ def by_slug(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 async def test_the_download_holds_everything_from_every_service_and_group(
-    full_stack: FullStack,
+    full_stack: Stack,
 ) -> None:
-    mona = full_stack.browser()
-    victor = full_stack.browser()
+    mona = await full_stack.browser()
+    victor = await full_stack.browser()
     try:
         # Victor (Soupetard) orders and asks for delivery.
         await sign_up(victor, "victor.export@example.org", "Victor", "Livré", slug="soupetard")
-        victor_path = await order(victor, "soupetard", "Lessive 1 L", "1")
-        await need_delivery(victor, victor_path)
+        victor_path = await order(victor, [("Lessive 1 L", "1")], "soupetard")
+        await ask_for_delivery(victor, victor_path)
 
         # Mona, 3 Cocus: an order, then a line added to the basket and not validated, and a
         # delivery asked for.
         await sign_up(mona, "mona.export@example.org", "Mona", "Exportée", slug="3-cocus")
-        cocus = await order(mona, "3-cocus", "Amandes avec peau", "0,5")
-        await add_to_basket(mona, cocus, "Lessive 1 L", "2")
-        await need_delivery(mona, cocus)
+        cocus = await order(mona)
+        await add_to_cart(mona, cocus, "Lessive 1 L", "2")
+        await ask_for_delivery(mona, cocus)
 
         # Soupetard: an order, a slot, and Victor's delivery taken.
         await join(mona, "soupetard")
-        soupetard = await order(mona, "soupetard", "Lessive 1 L", "1")
+        soupetard = await order(mona, [("Lessive 1 L", "1")], "soupetard")
         page = await eventually(lambda: _slots(mona, f"{soupetard}/retrait"), "slots of Soupetard")
         slot = re.search(r'id="s-([0-9a-f-]+)"', page.text)
         assert slot
@@ -246,8 +120,8 @@ async def test_the_download_holds_everything_from_every_service_and_group(
 
         # Bellefontaine: an order and a basket line, then Mona leaves the group.
         await join(mona, "bellefontaine")
-        belle = await order(mona, "bellefontaine", "Amandes avec peau", "1")
-        await add_to_basket(mona, belle, "Lessive 1 L", "3")
+        belle = await order(mona, [("Amandes avec peau", "1")], "bellefontaine")
+        await add_to_cart(mona, belle, "Lessive 1 L", "3")
         await mona.get("/g/bellefontaine/quitter")
         page = await mona.post("/g/bellefontaine/quitter", {})
         assert page.path == "/groupes"
@@ -287,7 +161,7 @@ async def _slots(browser: Browser, path: str) -> Page | None:
     return page if 'name="slot_id"' in page.text else None
 
 
-async def _check_file(stack: FullStack, data: dict[str, Any]) -> None:
+async def _check_file(stack: Stack, data: dict[str, Any]) -> None:
     account = data["accounts"]
     assert account["profile"]["email"] == "mona.export@example.org"
     assert account["profile"]["phone"] and account["profile"]["street"]
@@ -362,9 +236,9 @@ async def _check_page(browser: Browser) -> None:
     assert 'href="/compte/donnees/consulter' in listing.text
 
 
-async def test_a_service_down_gives_a_page_and_no_file(full_stack: FullStack) -> None:
+async def test_a_service_down_gives_a_page_and_no_file(full_stack: Stack) -> None:
     """Notifications not answering: the 503 page names it, and no partial file is made."""
-    browser = full_stack.browser()
+    browser = await full_stack.browser()
     broken = await start(
         await build_web(
             full_stack.web_settings.model_copy(update={"notifications_url": "http://127.0.0.1:9"})
@@ -389,32 +263,30 @@ async def test_a_service_down_gives_a_page_and_no_file(full_stack: FullStack) ->
         await browser.close()
 
 
-async def test_the_internal_exports_want_a_service_token(full_stack: FullStack) -> None:
+async def test_the_internal_exports_want_a_service_token(full_stack: Stack) -> None:
     """A member's own token (or none) opens no one's export, not even their own."""
-    browser = full_stack.browser()
+    browser = await full_stack.browser()
     try:
         await sign_up(browser, "curieux.export@example.org", "Curieux", "Membre")
         status, _, body = await download(browser)
         assert status == 200
         user_id = json.loads(body)["user_id"]
-        accounts = full_stack.url(full_stack.servers["accounts"])
-        async with browser.session.post(
-            f"{accounts}/v1/sessions",
-            json={"email": "curieux.export@example.org", "password": "un-mot-de-passe-solide"},
-        ) as resp:
-            session_id = (await resp.json())["session_id"]
-        async with browser.session.post(
-            f"{accounts}/v1/sessions/current/token",
-            headers={"Authorization": f"Session {session_id}"},
-        ) as resp:
-            token = (await resp.json())["access_token"]
-        for name in ("accounts", "ordering", "logistics", "notifications"):
-            url = f"{full_stack.url(full_stack.servers[name])}/internal/users/{user_id}/export"
+        member = await api_log_in(
+            full_stack.url(full_stack.accounts),
+            "curieux.export@example.org",
+            "un-mot-de-passe-solide",
+        )
+        services = {
+            "accounts": full_stack.accounts,
+            "ordering": full_stack.ordering,
+            "logistics": full_stack.logistics,
+            "notifications": full_stack.notifications,
+        }
+        for name, server in services.items():
+            url = f"{full_stack.url(server)}/internal/users/{user_id}/export"
             async with browser.session.get(url) as resp:
                 assert resp.status == 401, name
-            async with browser.session.get(
-                url, headers={"Authorization": f"Bearer {token}"}
-            ) as resp:
+            async with browser.session.get(url, headers=member.headers) as resp:
                 assert resp.status == 403, name
                 assert (await resp.json())["code"] == "service-only"
     finally:

@@ -15,21 +15,19 @@ from services.logistics.settings import LogisticsSettings
 from services.ordering.settings import OrderingSettings
 from shared.amqp import UNROUTED_QUEUE_ARGUMENTS, UNROUTED_SUFFIX, declare_events_exchange
 from shared.contracts.accounts import MemberLeftV1
-from shared.db import Connection, Database, create_pool
-from shared.migrations import migrate
+from shared.db import Connection, Database
 from shared.outbox import OutboxRelay, add_event
 from shared.retention import forget_user, purge_expired
 from shared.revocations import record_membership_ends
+from tests.support.infra import platform_schema
 
 PLATFORM_SCHEMA = "retentiontest"
 
 
 @pytest.fixture
 async def platform_db(database_url: str, tmp_path: Path) -> AsyncIterator[Database]:
-    await migrate(database_url, PLATFORM_SCHEMA, tmp_path)
-    pool = await create_pool(database_url, PLATFORM_SCHEMA, 1, 4)
-    yield Database(pool, 4)
-    await pool.close()
+    async with platform_schema(database_url, PLATFORM_SCHEMA, tmp_path, 1, 4) as pool:
+        yield Database(pool, 4)
 
 
 async def member_left(

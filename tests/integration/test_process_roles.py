@@ -15,6 +15,7 @@ from services.accounts.seed import seed_demo
 from services.accounts.settings import AccountsSettings
 from shared.lifecycle import LIFECYCLE, Role
 from shared.outbox import OutboxRelay
+from tests.support.one_query import count_of
 
 Client = TestClient[web.Request, web.Application]
 UNREACHABLE_BROKER = "amqp://guest:guest@127.0.0.1:1/"
@@ -50,13 +51,9 @@ async def until(condition: Callable[[], bool], seconds: float = 10) -> None:
 
 
 async def unpublished(database_url: str) -> int:
-    conn = await asyncpg.connect(database_url)
-    try:
-        return int(
-            await conn.fetchval("SELECT count(*) FROM accounts.outbox WHERE published_at IS NULL")
-        )
-    finally:
-        await conn.close()
+    return await count_of(
+        database_url, "SELECT count(*) FROM accounts.outbox WHERE published_at IS NULL"
+    )
 
 
 async def test_api_serves_without_publishing_and_worker_publishes(

@@ -49,6 +49,7 @@ from services.logistics.settings import LogisticsSettings
 from services.ordering.bootstrap import build_app as build_ordering
 from services.ordering.settings import OrderingSettings
 from shared.auth import TokenIssuer, TokenVerifier
+from shared.db import Database
 
 T = TypeVar("T")
 Client = TestClient[web.Request, web.Application]
@@ -205,7 +206,7 @@ async def new_example(apps: Apps) -> Example:
     distribution_id = dist["distribution_id"]
     # What logistics' consumer does on `ordering.distribution.scheduled.v1` (the same window, so
     # the event arriving later changes nothing): done here so the example does not wait for it.
-    async with apps.pool.acquire() as conn, conn.transaction():
+    async with Database(apps.pool).transaction() as conn:
         await conn.execute("SET LOCAL search_path = logistics")
         await logistics_repo.upsert_distribution(
             conn,

@@ -1,70 +1,97 @@
 """Slot-opening rush: 1,000 members book within seconds across 28 slots of 8 (224 places).
 
 Run: `python -m tests.load.slot_opening_rush` (uses TEST_DATABASE_URL / TEST_AMQP_URL).
-Starts the logistics service as a real process (`python -m services.logistics api`) on a fresh
+Starts the logistics service as a real process (`python -m services.logistics all`) on a fresh
 database, drives it over HTTP, and prints bookings/s, latency p50/p99, accepted (must be 224),
 and the bare-SQL rate of one booking transaction measured in the same run.
+
+Burst (default): every member at once; one told « complet » looks at the slots again and picks a
+free one. `--rate R`: open loop, a new member arriving R times per second for `--duration` seconds
+(or `--requests` members), who books as in the burst; each member's latency runs from the
+scheduled arrival to the settled booking (booked, or told no slot is left). `--replicas N`: N
+`api` processes and a `worker` behind HAProxy (tests/load/replicas.py); `--profile PATH`: py-spy
+on each logistics process during the bookings (tests/load/profiling.py).
 """
 
 import asyncio
-import os
 import random
-import statistics
-import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import aio_pika
 import aiohttp
 import asyncpg
-from aiohttp import web
 
 from services.logistics import repository
-from shared.amqp import declare_events_exchange
 from shared.auth import TokenIssuer
 from shared.db import create_pool
-from shared.migrations import migrate
 from tests.integration.logistics.conftest import window
-from tests.support.processes import free_port, wait_healthy
-from tests.support.topology import delete_event_topology
+from tests.load.common import (
+    Run,
+    RushResult,
+    open_loop,
+    script_parser,
+    send,
+    verdict,
+)
+from tests.load.infra import (
+    Infra,
+    event_topology,
+    fresh_database,
+    jwks_stand_in,
+    member_token,
+    service_env,
+)
+from tests.load.profiling import profiled
+from tests.load.replicas import add_rush_options, describe, rush_main, serving
 
-ROOT = Path(__file__).resolve().parents[2]
 MEMBERS = 1000
+SLOTS = 28  # the window of tests.integration.logistics.conftest.window(), 15 minutes each
 SLOT_CAPACITY = 8
 BARE_SQL_BOOKINGS = 3000
+BOOKED, REFUSED = 201, 409
 
 
-def with_database(url: str, name: str) -> str:
-    return f"{url.rpartition('/')[0]}/{name}"
+@dataclass(frozen=True)
+class SlotRushResult(RushResult):
+    """`run`'s statuses: every booking request (a member told « complet » sends another); its
+    latencies: each request (burst), or each member from the scheduled arrival to the settled
+    booking (open loop)."""
+
+    accepted: int
+    booked: int  # the database: sum of the slots' counters
+    rows: int  # the database: booking rows
+    overbooked: int  # slots with more bookings than places
+    bare_bookings: int = BARE_SQL_BOOKINGS
+
+    @property
+    def places(self) -> int:
+        return SLOTS * SLOT_CAPACITY
+
+    @property
+    def healthy(self) -> bool:
+        return (
+            self.accepted == self.places == self.booked == self.rows
+            and self.overbooked == 0
+            and self.run.errors(BOOKED, REFUSED) == 0
+        )
 
 
-async def serve_jwks(issuer: TokenIssuer, port: int) -> web.AppRunner:
-    """Stands in for accounts' JWKS endpoint so the service verifies our tokens."""
-    app = web.Application()
-
-    async def jwks(_request: web.Request) -> web.Response:
-        return web.json_response(issuer.jwks())
-
-    app.router.add_get("/.well-known/jwks.json", jwks)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner
-
-
-async def bare_sql_rate(pool: asyncpg.Pool, distribution_id: uuid.UUID) -> float:
-    """The booking transaction alone (insert booking, conditional increment, outbox row),
-    16 connections, no HTTP and no Python service layer."""
+async def bare_sql_rate(
+    pool: asyncpg.Pool, distribution_id: uuid.UUID, bookings: int = BARE_SQL_BOOKINGS
+) -> float:
+    """The booking transaction alone (insert booking, conditional increment, outbox row), on
+    the pool's connections (16), no HTTP and no Python service layer."""
     slots = [
         r["id"]
         for r in await pool.fetch(
             "SELECT id FROM slots WHERE distribution_id = $1", distribution_id
         )
     ]
-    gate = asyncio.Semaphore(16)
+    gate = asyncio.Semaphore(pool.get_max_size())
 
     async def one(i: int) -> None:
         async with gate, pool.acquire() as conn, conn.transaction():
@@ -89,153 +116,193 @@ async def bare_sql_rate(pool: asyncpg.Pool, distribution_id: uuid.UUID) -> float
             )
 
     started = time.perf_counter()
-    await asyncio.gather(*(one(i) for i in range(BARE_SQL_BOOKINGS)))
-    return BARE_SQL_BOOKINGS / (time.perf_counter() - started)
+    await asyncio.gather(*(one(i) for i in range(bookings)))
+    return bookings / (time.perf_counter() - started)
 
 
-async def rush(
-    base_url: str, issuer: TokenIssuer, group_id: uuid.UUID, distribution_id: uuid.UUID
-) -> dict[str, Any]:
-    path = f"{base_url}/v1/groups/{group_id}/distributions/{distribution_id}"
-    tokens = [issuer.issue(uuid.uuid4(), {str(group_id): "member"}) for _ in range(MEMBERS)]
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    accepted = 0
-    connector = aiohttp.TCPConnector(limit=200)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        headers0 = {"Authorization": f"Bearer {tokens[0]}"}
-        async with session.get(path + "/slots", headers=headers0) as resp:
-            slot_list = [s["slot_id"] for s in (await resp.json())["slots"]]
-        rng = random.Random(42)
+class Members:
+    """The members of one rush: their tokens, the slots they see, and their booking requests."""
 
-        async def member(token: str) -> None:
-            nonlocal accepted
-            headers = {"Authorization": f"Bearer {token}"}
-            # Most want the first hour; on « complet » they look again and pick a free one.
-            wanted = slot_list[min(int(rng.expovariate(1 / 6)), len(slot_list) - 1)]
-            while wanted is not None:
-                t0 = time.perf_counter()
-                async with session.post(
-                    path + "/booking", json={"slot_id": wanted}, headers=headers
-                ) as resp:
-                    await resp.read()
-                    latencies.append(time.perf_counter() - t0)
-                    statuses[resp.status] = statuses.get(resp.status, 0) + 1
-                    if resp.status == 201:
-                        accepted += 1
-                        return
-                    if resp.status != 409:
-                        return
-                async with session.get(path + "/slots", headers=headers) as resp:
-                    free = [s["slot_id"] for s in (await resp.json())["slots"] if not s["full"]]
-                wanted = rng.choice(free) if free else None
+    def __init__(self, session: aiohttp.ClientSession, path: str, tokens: list[str]) -> None:
+        self.session = session
+        self.path = path
+        self.tokens = tokens
+        self.rng = random.Random(42)
+        self.slots: list[str] = []
+        self.seen_full: set[str] = set()
+        self.latencies: list[float] = []
+        self.statuses: Counter[int] = Counter()
 
-        started = time.perf_counter()
-        await asyncio.gather(*(member(t) for t in tokens))
-        elapsed = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "elapsed": elapsed,
-        "posts": len(latencies),
-        "accepted": accepted,
-        "statuses": statuses,
-        "p50": statistics.median(latencies) * 1000,
-        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-    }
+    async def look(self, token: str) -> list[str]:
+        """The slots not full, as the member's page shows them (all of them at first)."""
+        headers = {"Authorization": f"Bearer {token}"}
+        async with self.session.get(self.path + "/slots", headers=headers) as resp:
+            slots = (await resp.json())["slots"]
+        if not self.slots:
+            self.slots = [s["slot_id"] for s in slots]
+        return [s["slot_id"] for s in slots if not s["full"]]
+
+    def preferred(self, among: list[str]) -> str:
+        """Most want the first hour."""
+        return among[min(int(self.rng.expovariate(1 / 6)), len(among) - 1)]
+
+    async def book(self, index: int, slot: str) -> int:
+        headers = {"Authorization": f"Bearer {self.tokens[index]}"}
+        answer = await send(
+            self.session, "POST", self.path + "/booking", json={"slot_id": slot}, headers=headers
+        )
+        if answer.status == REFUSED:
+            self.seen_full.add(slot)
+        return answer.status
+
+    async def member(self, index: int) -> int:
+        """Books a slot not seen full; on « complet » looks at the slots again and picks a free
+        one. The last answer: 201 booked, 409 when no slot is left."""
+        wanted: str | None = self.preferred(
+            [s for s in self.slots if s not in self.seen_full] or self.slots
+        )
+        status = REFUSED
+        while wanted is not None:
+            started = time.perf_counter()
+            status = await self.book(index, wanted)
+            self.latencies.append(time.perf_counter() - started)
+            self.statuses[status] += 1
+            if status != REFUSED:
+                return status
+            free = await self.look(self.tokens[index])
+            wanted = self.rng.choice(free) if free else None
+        return status
 
 
-async def main() -> int:
-    admin_url = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    amqp_url = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
-    name = f"vrac_bench_{uuid.uuid4().hex[:10]}"
-    exchange_name = f"bench{uuid.uuid4().hex[:8]}.vrac.events"
-    database_url = with_database(admin_url, name)
-    admin = await asyncpg.connect(admin_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
+async def rush(members: Members, rate: float | None) -> Run:
+    """Every booking request's status; the latency of each request (burst), or of each member
+    from their scheduled arrival to their settled booking (open loop)."""
+    await members.look(members.tokens[0])
+    count = len(members.tokens)
+    if rate is not None:
+        arrivals = await open_loop(rate, count, members.member)
+        return Run(
+            arrivals.elapsed,
+            arrivals.latencies,
+            members.statuses,
+            rate,
+            arrivals.client_lag_max,
+        )
+    started = time.perf_counter()
+    await asyncio.gather(*(members.member(i) for i in range(count)))
+    return Run(time.perf_counter() - started, members.latencies, members.statuses)
+
+
+async def run(
+    infra: Infra,
+    members: int = MEMBERS,
+    rate: float | None = None,
+    bare_bookings: int = BARE_SQL_BOOKINGS,
+    replicas: int | None = None,
+    profile: Path | None = None,
+) -> SlotRushResult:
+    """A burst of `members` (or, with `rate`, `members` arrivals at that rate); prints the
+    summary lines. Logistics runs as one `all` process, or `replicas` api processes behind
+    HAProxy."""
     issuer = TokenIssuer.generate()
-    jwks_port, port = free_port(), free_port()
-    jwks = await serve_jwks(issuer, jwks_port)
-    amqp = await aio_pika.connect(amqp_url)
-    channel = await amqp.channel()
-    exchange = await declare_events_exchange(channel, exchange_name)
-    sink = await channel.declare_queue(f"{exchange_name}.sink", auto_delete=False)
-    await sink.bind(exchange, "#")  # an integrator, so the relay's events are routed
-    process: subprocess.Popen[bytes] | None = None
-    try:
-        await migrate(database_url, "logistics", ROOT / "services" / "logistics")
-        pool = await create_pool(database_url, "logistics", 2, 16)
-        group_id = uuid.uuid4()
-        rush_dist, sql_dist = uuid.uuid4(), uuid.uuid4()
-        async with pool.acquire() as conn:
-            for dist, cap in ((rush_dist, SLOT_CAPACITY), (sql_dist, 500)):
-                await repository.upsert_distribution(
-                    conn,
-                    distribution_id=dist,
-                    group_id=group_id,
-                    state="open",
-                    default_capacity=cap,
-                    slot_minutes=15,
-                    **window(),
-                )
-        env = {
-            **os.environ,
-            "LOGISTICS_DATABASE_URL": database_url,
-            "LOGISTICS_AMQP_URL": amqp_url,
-            "LOGISTICS_EVENTS_EXCHANGE": exchange_name,
-            "LOGISTICS_PORT": str(port),
-            "LOGISTICS_LOG_LEVEL": "WARNING",
-            "LOGISTICS_ACCOUNTS_URL": f"http://127.0.0.1:{jwks_port}",
-        }
-        process = subprocess.Popen(  # noqa: ASYNC220
-            [sys.executable, "-m", "services.logistics", "all"], cwd=ROOT, env=env
+    group_id, rush_dist, sql_dist = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    async with (
+        fresh_database(infra, "vrac_bench", migrated=["logistics"]) as database_url,
+        event_topology(infra) as topology,
+        jwks_stand_in(issuer) as accounts_url,
+    ):
+        pool = await create_pool(database_url, "logistics", 2, infra.connections(16))
+        try:
+            async with pool.acquire() as conn:
+                for dist, cap in ((rush_dist, SLOT_CAPACITY), (sql_dist, 500)):
+                    await repository.upsert_distribution(
+                        conn,  # type: ignore[arg-type]  # a pool's connection proxy
+                        distribution_id=dist,
+                        group_id=group_id,
+                        state="open",
+                        default_capacity=cap,
+                        slot_minutes=15,
+                        **window(),
+                    )
+            env = service_env("logistics", database_url, infra, topology.name, accounts_url)
+            tokens = [member_token(issuer, group_id, uuid.uuid4()) for _ in range(members)]
+            async with (
+                serving("logistics", env, replicas) as logistics,
+                aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200)) as session,
+            ):
+                if replicas is not None:
+                    print(describe("logistics", replicas))
+                path = f"{logistics.base_url}/v1/groups/{group_id}/distributions/{rush_dist}"
+                pids = {f"logistics-{k}": v for k, v in logistics.pids.items()}
+                async with profiled(profile, pids):
+                    http = await rush(Members(session, path, tokens), rate)
+                sql_rate = None if rate else await bare_sql_rate(pool, sql_dist, bare_bookings)
+            result = SlotRushResult(
+                members,
+                http,
+                sql_rate,
+                accepted=http.statuses[BOOKED],
+                booked=await pool.fetchval(
+                    "SELECT sum(booked) FROM slots WHERE distribution_id = $1", rush_dist
+                ),
+                rows=await pool.fetchval(
+                    "SELECT count(*) FROM bookings WHERE distribution_id = $1", rush_dist
+                ),
+                overbooked=await pool.fetchval(
+                    "SELECT count(*) FROM slots WHERE booked > capacity"
+                ),
+                bare_bookings=bare_bookings,
+            )
+        finally:
+            await pool.close()
+    report(result)
+    return result
+
+
+def report(result: SlotRushResult) -> None:
+    http = result.run
+    print(f"members: {result.members}, places: {result.places} ({SLOTS} slots x {SLOT_CAPACITY})")
+    if http.scheduled_rate is not None:
+        print(
+            *http.open_loop_lines("members (latency: until booked or told none is left)"), sep="\n"
         )
-        base_url = f"http://127.0.0.1:{port}"
-        await wait_healthy(base_url, seconds=10, probe="/readyz")
-        result = await rush(base_url, issuer, group_id, rush_dist)
-        sql_rate = await bare_sql_rate(pool, sql_dist)
-        booked = await pool.fetchval(
-            "SELECT sum(booked) FROM slots WHERE distribution_id = $1", rush_dist
+    else:
+        print(
+            f"rush: {http.requests} booking requests in {http.elapsed:.2f} s"
+            f" = {http.rate:.0f} bookings/s (requests),"
+            f" {result.accepted / http.elapsed:.0f} accepted/s"
         )
-        rows = await pool.fetchval(
-            "SELECT count(*) FROM bookings WHERE distribution_id = $1", rush_dist
+        print(
+            f"latency per booking request: p50 {http.latency.p50:.1f} ms,"
+            f" p99 {http.latency.p99:.1f} ms"
         )
-        over = await pool.fetchval("SELECT count(*) FROM slots WHERE booked > capacity")
-        await pool.close()
-    finally:
-        if process is not None:
-            process.terminate()
-            await asyncio.to_thread(process.wait, 15)
-        await jwks.cleanup()
-        await sink.delete(if_unused=False, if_empty=False)
-        await delete_event_topology(channel, exchange_name)
-        await amqp.close()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-    places = 28 * SLOT_CAPACITY
-    print(f"members: {MEMBERS}, places: {places} (28 slots x {SLOT_CAPACITY})")
+    print(f"statuses: {dict(sorted(http.statuses.items()))}")
     print(
-        f"rush: {result['posts']} booking requests in {result['elapsed']:.2f} s"
-        f" = {result['posts'] / result['elapsed']:.0f} bookings/s (requests),"
-        f" {result['accepted'] / result['elapsed']:.0f} accepted/s"
+        f"accepted: {result.accepted} (database: booked {result.booked}, rows {result.rows},"
+        f" overbooked slots {result.overbooked})"
     )
-    print(f"latency per booking request: p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms")
-    print(f"statuses: {dict(sorted(result['statuses'].items()))}")
-    print(
-        f"accepted: {result['accepted']} (database: booked {booked}, rows {rows},"
-        f" overbooked slots {over})"
+    if result.bare_sql_rate is not None:
+        print(
+            f"bare SQL booking transaction: {result.bare_sql_rate:.0f} tx/s (16 connections,"
+            f" {result.bare_bookings} bookings)"
+        )
+    print(verdict(result.healthy))
+
+
+def main() -> int:
+    parser = script_parser(__doc__)
+    parser.add_argument("--members", type=int, default=MEMBERS, help="burst: members booking")
+    add_rush_options(parser, "members booking")
+    args = parser.parse_args()
+    infra = Infra.from_env()
+    return rush_main(
+        args,
+        "bookings/s",
+        lambda members, replicas, profile: run(
+            infra, members, args.rate, replicas=replicas, profile=profile
+        ),
     )
-    print(
-        f"bare SQL booking transaction: {sql_rate:.0f} tx/s (16 connections,"
-        f" {BARE_SQL_BOOKINGS} bookings)"
-    )
-    ok = (
-        result["accepted"] == places == booked == rows
-        and over == 0
-        and all(s in (201, 409) for s in result["statuses"])
-    )
-    print("OK" if ok else "FAILED")
-    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(main())

@@ -9,9 +9,13 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import asyncpg
 import pytest
+
+from shared.db import create_pool
+from shared.migrations import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("accounts", "ordering", "logistics", "notifications", "web")
@@ -47,7 +51,12 @@ def infrastructure() -> Iterator[tuple[str, str]]:
                 amqp_url or f"amqp://guest:guest@{params.host}:{params.port}/",
             )
         return
-    message = "Postgres/RabbitMQ not available: set TEST_DATABASE_URL and TEST_AMQP_URL"
+    unavailable("Postgres/RabbitMQ not available: set TEST_DATABASE_URL and TEST_AMQP_URL")
+
+
+def unavailable(message: str) -> NoReturn:
+    """A tool or server the test needs is missing: skip, or fail under REQUIRE_INFRA=1 (CI
+    installs them all, so a skip there would hide a check that no longer runs)."""
     if os.environ.get("REQUIRE_INFRA") == "1":
         pytest.fail(message)
     pytest.skip(message)
@@ -98,3 +107,17 @@ async def database_from_template(admin_url: str, template: str, prefix: str) -> 
         yield with_database(admin_url, name)
     finally:
         await _admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@asynccontextmanager
+async def platform_schema(
+    database_url: str, schema: str, empty_dir: Path, min_size: int = 2, max_size: int = 16
+) -> AsyncIterator[asyncpg.Pool]:
+    """A schema with only the platform's tables (outbox, inbox, idempotency…): the migrations of
+    a service directory without any of its own; a pool on it, closed after."""
+    await migrate(database_url, schema, empty_dir)
+    pool = await create_pool(database_url, schema, min_size, max_size)
+    try:
+        yield pool
+    finally:
+        await pool.close()

@@ -1,8 +1,10 @@
 """Services started as real processes by the fault tests, the browser tests and the benchmarks."""
 
 import asyncio
+import os
 import socket
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,35 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def platform_env(
+    *,
+    database_url: str,
+    amqp_urls: Mapping[str, str],
+    events_exchange: str,
+    ports: Mapping[str, int],
+    service_secret: str,
+) -> dict[str, str]:
+    """os.environ plus what every process of one platform is told (`<NAME>_…`): the database,
+    its broker (one per service in `amqp_urls`, which names the services), the exchange, its
+    port, where accounts answers and the secret they share."""
+    env = dict(os.environ)
+    accounts_url = f"http://127.0.0.1:{ports['accounts']}"
+    for name, amqp_url in amqp_urls.items():
+        upper = name.upper()
+        env.update(
+            {
+                f"{upper}_DATABASE_URL": database_url,
+                f"{upper}_AMQP_URL": amqp_url,
+                f"{upper}_EVENTS_EXCHANGE": events_exchange,
+                f"{upper}_PORT": str(ports[name]),
+                f"{upper}_ACCOUNTS_URL": accounts_url,
+                f"{upper}_SERVICE_SECRET": service_secret,
+                f"{upper}_LOG_LEVEL": "INFO",
+            }
+        )
+    return env
 
 
 async def start_service(

@@ -16,8 +16,7 @@ import time
 import uuid
 from pathlib import Path
 
-import pytest
-
+from tests.support.infra import unavailable
 from tests.support.processes import free_port
 
 RABBITMQ_BIN = Path("/usr/lib/rabbitmq/bin")
@@ -35,10 +34,7 @@ def require_rabbitmq_server() -> str:
     """The server script, or skip (fail under REQUIRE_INFRA=1, as CI runs)."""
     found = rabbitmq_server()
     if found is None:
-        message = "rabbitmq-server missing (apt-get install -y rabbitmq-server)"
-        if os.environ.get("REQUIRE_INFRA") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable("rabbitmq-server missing (apt-get install -y rabbitmq-server)")
     return found
 
 

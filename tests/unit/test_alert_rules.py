@@ -1,18 +1,17 @@
 """deploy/prometheus: the alert rules load, fire when they should and only then, and use only
 metrics that exist (a renamed metric or label fails here, not silently at 2 a.m.)."""
 
-import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from prometheus_client.metrics import MetricWrapperBase
 
 import shared.metrics
+from tests.support.infra import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "deploy" / "prometheus"
@@ -54,10 +53,7 @@ def promtool() -> str:
         "/usr/bin/promtool" if Path("/usr/bin/promtool").exists() else None
     )
     if found is None:
-        message = "promtool not installed (`make tools` installs Debian's prometheus package)"
-        if os.environ.get("REQUIRE_INFRA") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable("promtool not installed (`make tools` installs Debian's prometheus package)")
     return found
 
 

@@ -94,7 +94,7 @@ async def test_add_event_refuses_a_mismatched_key_and_writes_nothing(database_ur
                 await add_event(conn, "accounts.member.left.v1", "/test", joined)
             assert await conn.fetchval("SELECT count(*) FROM outbox") == 0
             event = await add_event(conn, MemberJoinedV1.ROUTING_KEY, "/test", joined)
-            assert await conn.fetchval("SELECT routing_key FROM outbox") == event.type
-            assert event.type == "accounts.member.joined.v1"
+            assert await conn.fetchval("SELECT routing_key FROM outbox") == event.routing_key
+            assert event.routing_key == "accounts.member.joined.v1"
     finally:
         await conn.close()

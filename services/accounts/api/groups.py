@@ -1,9 +1,11 @@
 """Routes: groups, joining and leaving them, and what the association's admins change."""
 
+from functools import partial
+
 from aiohttp import web
 
 from services.accounts import groups, memberships
-from services.accounts.api.common import dump, person, require_admin
+from services.accounts.api.common import dump, for_caller, person, require_admin
 from services.accounts.models import (
     Group,
     GroupCreate,
@@ -18,25 +20,25 @@ from shared.openapi import operation
 from shared.runtime import DB_KEY
 
 routes = web.RouteTableDef()
+about_groups = partial(operation, tags=["groups"])
 
 
 @routes.get("/v1/groups")
-@operation("List the groups of the deployment", response=GroupList, tags=["groups"], auth=False)
+@about_groups("List the groups of the deployment", response=GroupList, auth=False)
 async def list_groups(request: web.Request) -> web.Response:
     return dump(await groups.list_groups(request.app[DB_KEY]))
 
 
 @routes.get("/v1/groups/by-slug/{slug}")
-@operation("A group from its join link", response=Group, tags=["groups"], auth=False)
+@about_groups("A group from its join link", response=Group, auth=False)
 async def group_by_slug(request: web.Request) -> web.Response:
     return dump(await groups.group_by_slug(request.app[DB_KEY], request.match_info["slug"]))
 
 
 @routes.post("/v1/groups/{group_id}/members/me")
-@operation(
+@about_groups(
     "Join a group (through its join link): 201 when joined, 200 when already a member",
     responses={200: Membership, 201: Membership},
-    tags=["groups"],
 )
 async def join(request: web.Request) -> web.Response:
     caller = await person(request)
@@ -48,7 +50,7 @@ async def join(request: web.Request) -> web.Response:
 
 
 @routes.delete("/v1/groups/{group_id}/members/me")
-@operation("Leave a group", status=204, tags=["groups"])
+@about_groups("Leave a group", status=204)
 async def leave(request: web.Request) -> web.Response:
     caller = await person(request)
     group_id = path_uuid(request, "group_id")
@@ -57,33 +59,19 @@ async def leave(request: web.Request) -> web.Response:
 
 
 @routes.get("/v1/groups/{group_id}")
-@operation("A group I belong to", response=Group, tags=["groups"])
+@about_groups("A group I belong to", response=Group)
 async def get_group(request: web.Request) -> web.Response:
-    caller = await principal(request)
-    group_id = path_uuid(request, "group_id")
-    return dump(await groups.group_of(request.app[DB_KEY], caller, group_id))
+    return await for_caller(request, "group_id", groups.group_of)
 
 
 @routes.get("/v1/groups/{group_id}/members")
-@operation(
-    "The members of a group (its coordinators, association admins)",
-    response=MemberList,
-    tags=["groups"],
-)
+@about_groups("The members of a group (its coordinators, association admins)", response=MemberList)
 async def members(request: web.Request) -> web.Response:
-    caller = await principal(request)
-    group_id = path_uuid(request, "group_id")
-    return dump(await groups.members(request.app[DB_KEY], caller, group_id))
+    return await for_caller(request, "group_id", groups.members)
 
 
 @routes.post("/v1/groups")
-@operation(
-    "Create a group (association admin)",
-    body=GroupCreate,
-    response=Group,
-    status=201,
-    tags=["groups"],
-)
+@about_groups("Create a group (association admin)", body=GroupCreate, response=Group, status=201)
 async def create_group(request: web.Request) -> web.Response:
     require_admin(await principal(request))
     body = await parse_json(request, GroupCreate)
@@ -91,12 +79,11 @@ async def create_group(request: web.Request) -> web.Response:
 
 
 @routes.patch("/v1/groups/{group_id}")
-@operation(
+@about_groups(
     "Change a group's name, city, coordinator shown, emails or required fields"
     " (association admin; never its join link)",
     body=GroupUpdate,
     response=Group,
-    tags=["groups"],
 )
 async def update_group(request: web.Request) -> web.Response:
     require_admin(await principal(request))
@@ -106,7 +93,7 @@ async def update_group(request: web.Request) -> web.Response:
 
 
 @routes.put("/v1/groups/{group_id}/coordinators/{user_id}")
-@operation("Name a member coordinator (association admin)", status=204, tags=["groups"])
+@about_groups("Name a member coordinator (association admin)", status=204)
 async def name_coordinator(request: web.Request) -> web.Response:
     require_admin(await principal(request))
     await groups.name_coordinator(

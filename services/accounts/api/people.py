@@ -3,9 +3,9 @@
 from aiohttp import web
 
 from services.accounts import erasure, export, profile, signup
-from services.accounts.api.common import dump, person
+from services.accounts.api.common import accepted, accepted_alike, dump, person
 from services.accounts.keys import SETTINGS_KEY
-from services.accounts.models import Accepted, Erase, Me, PersonalData, ProfileUpdate, SignUp
+from services.accounts.models import Erase, Me, PersonalData, ProfileUpdate, SignUp
 from shared.bodies import parse_json
 from shared.http import json_ok
 from shared.openapi import operation
@@ -15,18 +15,11 @@ routes = web.RouteTableDef()
 
 
 @routes.post("/v1/signup")
-@operation(
-    "Sign up (same answer for a new or a known email)",
-    body=SignUp,
-    response=Accepted,
-    status=202,
-    tags=["people"],
-    auth=False,
-)
+@accepted_alike("Sign up (same answer for a new or a known email)", SignUp, "people")
 async def sign_up(request: web.Request) -> web.Response:
     body = await parse_json(request, SignUp)
     await signup.sign_up(request.app[DB_KEY], body)
-    return dump(Accepted(), 202)
+    return accepted()
 
 
 @routes.get("/v1/me")

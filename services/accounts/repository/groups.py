@@ -4,37 +4,14 @@ import uuid
 from dataclasses import dataclass
 from typing import cast
 
-from services.accounts.domain import Language
-from services.accounts.models import Group
+from services.accounts.domain import join_path
+from services.accounts.models import Group, GroupUpdate, InternalMember
 from shared.auth import Role
 from shared.db import Connection, Record
 from shared.queries import returned
 
-
-@dataclass(frozen=True)
-class NewGroup:
-    slug: str
-    name: str
-    city: str
-    coordinator_name: str
-    coordinator_email: str
-    contact_email: str
-    phone_required: bool
-    address_required: bool
-
-
-@dataclass(frozen=True)
-class GroupChanges:
-    """The columns to set: only those named in `fields` change; never the slug."""
-
-    fields: frozenset[str]
-    name: str | None = None
-    city: str | None = None
-    coordinator_name: str | None = None
-    coordinator_email: str | None = None
-    contact_email: str | None = None
-    phone_required: bool | None = None
-    address_required: bool | None = None
+# Every field of a group is a column of `groups`, but its join link (made from the slug).
+GROUP_COLUMNS = tuple(name for name in Group.model_fields if name != "join_path")
 
 
 @dataclass(frozen=True)
@@ -60,32 +37,14 @@ class GroupMember:
     role: Role
 
 
-@dataclass(frozen=True)
-class MemberForServices:
-    user_id: uuid.UUID
-    role: Role
-    language: Language
-    first_name: str
-
-
 def _role(value: str) -> Role:
     # The column's CHECK allows 'member' and 'coordinator' only.
     return cast(Role, value)
 
 
 def _group(row: Record) -> Group:
-    return Group(
-        id=row["id"],
-        slug=row["slug"],
-        name=row["name"],
-        city=row["city"],
-        coordinator_name=row["coordinator_name"],
-        coordinator_email=row["coordinator_email"],
-        contact_email=row["contact_email"],
-        phone_required=row["phone_required"],
-        address_required=row["address_required"],
-        join_path=f"/g/{row['slug']}",
-    )
+    """The group of a row that selects the columns of `groups` (and maybe others)."""
+    return Group(**{name: row[name] for name in GROUP_COLUMNS}, join_path=join_path(row["slug"]))
 
 
 async def group_by_id(conn: Connection, group_id: uuid.UUID) -> Group | None:
@@ -98,12 +57,8 @@ async def group_by_id(conn: Connection, group_id: uuid.UUID) -> Group | None:
 
 
 async def group_by_slug(conn: Connection, slug: str) -> Group | None:
-    row = await conn.fetchrow(
-        "SELECT id, slug, name, city, coordinator_name, coordinator_email, contact_email,"
-        " phone_required, address_required FROM groups WHERE slug = $1",
-        slug,
-    )
-    return _group(row) if row else None
+    group_id: uuid.UUID | None = await conn.fetchval("SELECT id FROM groups WHERE slug = $1", slug)
+    return None if group_id is None else await group_by_id(conn, group_id)
 
 
 async def all_groups(conn: Connection) -> list[Group]:
@@ -114,26 +69,32 @@ async def all_groups(conn: Connection) -> list[Group]:
     return [_group(r) for r in rows]
 
 
-async def insert_group(conn: Connection, group: NewGroup) -> None:
-    """Raises asyncpg.UniqueViolationError when the slug is taken."""
-    await conn.execute(
-        "INSERT INTO groups (id, slug, name, city, coordinator_name, coordinator_email,"
-        " contact_email, phone_required, address_required)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-        uuid.uuid4(),
-        group.slug,
-        group.name,
-        group.city,
-        group.coordinator_name,
-        group.coordinator_email,
-        group.contact_email,
-        group.phone_required,
-        group.address_required,
+# The same row written two ways: an admin's new group (a slug taken raises), or the demo data's
+# (a group already there by id or slug stays as it is).
+_INSERT_GROUP = (
+    "INSERT INTO groups (id, slug, name, city, coordinator_name, coordinator_email,"
+    " contact_email, phone_required, address_required) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)"
+    " RETURNING true"
+)
+_INSERT_GROUP_IF_ABSENT = (
+    "INSERT INTO groups (id, slug, name, city, coordinator_name, coordinator_email,"
+    " contact_email, phone_required, address_required) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)"
+    " ON CONFLICT DO NOTHING RETURNING true"
+)
+
+
+async def insert_group(conn: Connection, group: Group, *, if_absent: bool = False) -> bool:
+    """Whether the group was written (False: `if_absent` and already there). Without
+    `if_absent`, raises asyncpg.UniqueViolationError when the slug is taken."""
+    return await returned(
+        conn,
+        _INSERT_GROUP_IF_ABSENT if if_absent else _INSERT_GROUP,
+        *(getattr(group, name) for name in GROUP_COLUMNS),  # the order of the column list
     )
 
 
-async def update_group(conn: Connection, group_id: uuid.UUID, changes: GroupChanges) -> bool:
-    """One fixed statement: a column not named in `changes.fields` keeps its value.
+async def update_group(conn: Connection, group_id: uuid.UUID, changes: GroupUpdate) -> bool:
+    """One fixed statement: a column not named in `changes.model_fields_set` keeps its value.
     False when there is no such group."""
     return await returned(
         conn,
@@ -152,7 +113,7 @@ async def update_group(conn: Connection, group_id: uuid.UUID, changes: GroupChan
         " THEN $9::boolean ELSE address_required END"
         " WHERE id = $1 RETURNING true",
         group_id,
-        sorted(changes.fields),
+        sorted(changes.model_fields_set),
         changes.name,
         changes.city,
         changes.coordinator_name,
@@ -187,15 +148,18 @@ async def role_in(conn: Connection, user_id: uuid.UUID, group_id: uuid.UUID) -> 
     return _role(role) if role is not None else None
 
 
-async def add_member(conn: Connection, user_id: uuid.UUID, group_id: uuid.UUID) -> Role | None:
-    """The new membership's role; None when already a member."""
-    role: str | None = await conn.fetchval(
-        "INSERT INTO memberships (user_id, group_id) VALUES ($1, $2)"
-        " ON CONFLICT DO NOTHING RETURNING role",
+async def add_member(
+    conn: Connection, user_id: uuid.UUID, group_id: uuid.UUID, role: Role = "member"
+) -> bool:
+    """False when already a member (the role they have stays)."""
+    return await returned(
+        conn,
+        "INSERT INTO memberships (user_id, group_id, role) VALUES ($1, $2, $3)"
+        " ON CONFLICT DO NOTHING RETURNING true",
         user_id,
         group_id,
+        role,
     )
-    return _role(role) if role is not None else None
 
 
 async def remove_member(conn: Connection, user_id: uuid.UUID, group_id: uuid.UUID) -> bool:
@@ -228,10 +192,10 @@ async def members_of_group(conn: Connection, group_id: uuid.UUID) -> list[GroupM
     return [GroupMember(**{**dict(r), "role": _role(r["role"])}) for r in rows]
 
 
-async def members_for_services(conn: Connection, group_id: uuid.UUID) -> list[MemberForServices]:
+async def members_for_services(conn: Connection, group_id: uuid.UUID) -> list[InternalMember]:
     rows = await conn.fetch(
         "SELECT u.id AS user_id, m.role, u.language, u.first_name FROM memberships m"
         " JOIN users u ON u.id = m.user_id WHERE m.group_id = $1",
         group_id,
     )
-    return [MemberForServices(**{**dict(r), "role": _role(r["role"])}) for r in rows]
+    return [InternalMember.model_validate(dict(r)) for r in rows]

@@ -2,21 +2,11 @@
 Only hashes of the secrets are looked up (security.digest)."""
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from services.accounts.domain import Language
+from services.accounts.models import ResetDelivery
 from shared.db import Connection
 from shared.queries import counted, returned
-
-
-@dataclass(frozen=True)
-class ResetToHandOut:
-    reset_id: uuid.UUID
-    user_id: uuid.UUID
-    token: str
-    language: Language
-    expires_at: datetime
 
 
 async def open_session(
@@ -30,14 +20,20 @@ async def open_session(
     )
 
 
+async def _user_of(conn: Connection, statement: str, key: bytes) -> uuid.UUID | None:
+    """A statement ending `RETURNING user_id`: the user of the row it changed, if any."""
+    user_id: uuid.UUID | None = await conn.fetchval(statement, key)
+    return user_id
+
+
 async def touch_session(conn: Connection, id_hash: bytes) -> uuid.UUID | None:
     """The user of a live session (its last use noted); None when ended or expired."""
-    user_id: uuid.UUID | None = await conn.fetchval(
+    return await _user_of(
+        conn,
         "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1 AND ended_at IS NULL"
         " AND expires_at > now() RETURNING user_id",
         id_hash,
     )
-    return user_id
 
 
 async def end_session(conn: Connection, id_hash: bytes) -> bool:
@@ -86,15 +82,15 @@ async def insert_reset(
 
 async def use_reset(conn: Connection, token_hash: bytes) -> uuid.UUID | None:
     """Marks a usable reset used; its user, or None when no usable reset has this hash."""
-    user_id: uuid.UUID | None = await conn.fetchval(
+    return await _user_of(
+        conn,
         "UPDATE password_resets SET used_at = now(), token_for_delivery = NULL"
         " WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id",
         token_hash,
     )
-    return user_id
 
 
-async def take_reset_for_delivery(conn: Connection, reset_id: uuid.UUID) -> ResetToHandOut | None:
+async def take_reset_for_delivery(conn: Connection, reset_id: uuid.UUID) -> ResetDelivery | None:
     """The token of a live reset, forgotten as it is handed out; None for an unknown id as well
     as a handed-out or expired one."""
     row = await conn.fetchrow(
@@ -109,4 +105,4 @@ async def take_reset_for_delivery(conn: Connection, reset_id: uuid.UUID) -> Rese
     await conn.execute(
         "UPDATE password_resets SET token_for_delivery = NULL WHERE id = $1", reset_id
     )
-    return ResetToHandOut(**dict(row))
+    return ResetDelivery.model_validate(dict(row))

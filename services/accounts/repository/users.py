@@ -5,16 +5,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.accounts.domain import Language
+from services.accounts.models import ProfileUpdate
 from shared.db import Connection, Record
 from shared.queries import returned
 
 
 @dataclass(frozen=True)
-class User:
-    """A row of `users`, every column, in the table's order."""
+class NewUser:
+    """What signing up writes."""
 
     id: uuid.UUID
     email: str
+    email_key: str
     password_hash: str
     first_name: str
     last_name: str
@@ -23,42 +25,15 @@ class User:
     postcode: str | None
     city: str | None
     language: Language
+
+
+@dataclass(frozen=True)
+class User(NewUser):
+    """A row of `users`, every column: what signing up wrote and what the table adds."""
+
     is_admin: bool
     created_at: datetime
     updated_at: datetime
-    email_key: str
-
-
-@dataclass(frozen=True)
-class NewUser:
-    id: uuid.UUID
-    email: str
-    email_key: str
-    password_hash: str
-    first_name: str
-    last_name: str
-    phone: str | None
-    street: str | None
-    postcode: str | None
-    city: str | None
-    language: Language
-
-
-@dataclass(frozen=True)
-class ProfileChanges:
-    """The profile columns to set: only those named in `fields` change (a None among them is
-    written as NULL); `email_key` goes with `email`."""
-
-    fields: frozenset[str]
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    email_key: str | None = None
-    phone: str | None = None
-    street: str | None = None
-    postcode: str | None = None
-    city: str | None = None
-    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,20 +50,8 @@ def _user(row: Record | None) -> User | None:
 async def user_by_id(conn: Connection, user_id: uuid.UUID) -> User | None:
     return _user(
         await conn.fetchrow(
-            "SELECT id, email, password_hash, first_name, last_name, phone, street, postcode,"
-            " city, language, is_admin, created_at, updated_at, email_key"
-            " FROM users WHERE id = $1",
-            user_id,
-        )
-    )
-
-
-async def user_by_id_for_update(conn: Connection, user_id: uuid.UUID) -> User | None:
-    return _user(
-        await conn.fetchrow(
-            "SELECT id, email, password_hash, first_name, last_name, phone, street, postcode,"
-            " city, language, is_admin, created_at, updated_at, email_key"
-            " FROM users WHERE id = $1 FOR UPDATE",
+            "SELECT id, email, email_key, password_hash, first_name, last_name, phone, street,"
+            " postcode, city, language, is_admin, created_at, updated_at FROM users WHERE id = $1",
             user_id,
         )
     )
@@ -96,25 +59,16 @@ async def user_by_id_for_update(conn: Connection, user_id: uuid.UUID) -> User | 
 
 async def user_by_email_key(conn: Connection, key: str) -> User | None:
     """By the one comparison form of the address, the throttle's too (domain.email_key)."""
-    return _user(
-        await conn.fetchrow(
-            "SELECT id, email, password_hash, first_name, last_name, phone, street, postcode,"
-            " city, language, is_admin, created_at, updated_at, email_key"
-            " FROM users WHERE email_key = $1",
-            key,
-        )
+    user_id: uuid.UUID | None = await conn.fetchval(
+        "SELECT id FROM users WHERE email_key = $1", key
     )
+    return None if user_id is None else await user_by_id(conn, user_id)
 
 
-async def user_by_email_key_for_update(conn: Connection, key: str) -> User | None:
-    return _user(
-        await conn.fetchrow(
-            "SELECT id, email, password_hash, first_name, last_name, phone, street, postcode,"
-            " city, language, is_admin, created_at, updated_at, email_key"
-            " FROM users WHERE email_key = $1 FOR UPDATE",
-            key,
-        )
-    )
+async def lock_user(conn: Connection, user_id: uuid.UUID) -> bool:
+    """Locks the person's row until the transaction ends, so that their concurrent changes
+    (profile, reset links) take turns; False when there is no such person (erased)."""
+    return await returned(conn, "SELECT true FROM users WHERE id = $1 FOR UPDATE", user_id)
 
 
 async def insert_user(conn: Connection, user: NewUser) -> bool:
@@ -138,8 +92,11 @@ async def insert_user(conn: Connection, user: NewUser) -> bool:
     return created is not None
 
 
-async def update_profile(conn: Connection, user_id: uuid.UUID, changes: ProfileChanges) -> None:
-    """One fixed statement: a column not named in `changes.fields` keeps its value.
+async def update_profile(
+    conn: Connection, user_id: uuid.UUID, changes: ProfileUpdate, new_email_key: str | None
+) -> None:
+    """One fixed statement: a column not named in `changes.model_fields_set` keeps its value (a
+    None among them is written as NULL); `new_email_key` goes with a new email.
     Raises asyncpg.UniqueViolationError when the new e-mail key is taken."""
     await conn.execute(
         "UPDATE users SET"
@@ -154,11 +111,11 @@ async def update_profile(conn: Connection, user_id: uuid.UUID, changes: ProfileC
         " language = CASE WHEN 'language' = ANY($2::text[]) THEN $11::text ELSE language END,"
         " updated_at = now() WHERE id = $1",
         user_id,
-        sorted(changes.fields),
+        sorted(changes.model_fields_set),
         changes.first_name,
         changes.last_name,
         changes.email,
-        changes.email_key,
+        new_email_key,
         changes.phone,
         changes.street,
         changes.postcode,

@@ -19,13 +19,13 @@ from services.logistics.repository.distributions import (
     window_and_slot,
 )
 from services.logistics.repository.requests import request_row, requests_of
-from services.logistics.repository.slots import insert_booking
+from services.logistics.repository.slots import book_open_slot
 
 __all__ = [
     "Distribution",
     "Slot",
+    "book_open_slot",
     "distribution_window",
-    "insert_booking",
     "request_row",
     "requests_of",
     "upsert_distribution",

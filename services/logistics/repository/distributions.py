@@ -6,17 +6,12 @@ from datetime import datetime
 
 from services.logistics.domain import Window, distribution_not_found, slot_id_for, slot_starts
 from shared.db import Connection, Record
+from shared.distribution import DistributionTimes
 from shared.queries import counted
 
 
 @dataclass(frozen=True)
-class Distribution:
-    id: uuid.UUID
-    group_id: uuid.UUID
-    starts_at: datetime
-    ends_at: datetime
-    opens_at: datetime
-    closes_at: datetime
+class Distribution(DistributionTimes):
     default_capacity: int
 
 
@@ -41,7 +36,8 @@ _DISTRIBUTION_FOR_UPDATE = (
 )
 
 
-def _window(row: Record) -> Window:
+def window_of(row: Record) -> Window:
+    """The window of a row that selects the distribution's four times and `now()` AS now."""
     return Window(row["opens_at"], row["closes_at"], row["starts_at"], row["ends_at"], row["now"])
 
 
@@ -54,26 +50,32 @@ async def distribution_window(
     )
     if row is None:
         raise distribution_not_found()
-    dist = Distribution(
-        id=row["id"],
-        group_id=row["group_id"],
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-        opens_at=row["opens_at"],
-        closes_at=row["closes_at"],
-        default_capacity=row["default_capacity"],
+    return Distribution.from_columns(row), window_of(row)
+
+
+def slot_of(row: Record) -> Slot | None:
+    """The slot of a row that selects it as `slot_id`, `slot_starts_at`, `slot_ends_at`,
+    `capacity`, `slot_booked` (a LEFT JOIN: None when it is not one)."""
+    if row["slot_id"] is None:
+        return None
+    return Slot(
+        id=row["slot_id"],
+        starts_at=row["slot_starts_at"],
+        ends_at=row["slot_ends_at"],
+        capacity=row["capacity"],
+        booked=row["slot_booked"],
     )
-    return dist, _window(row)
 
 
 async def window_and_slot(
     conn: Connection, group_id: uuid.UUID, distribution_id: uuid.UUID, slot_id: uuid.UUID
 ) -> tuple[Window, Slot | None]:
     """The distribution's window (404 for another group's) and the slot if it is one of its own
-    (None otherwise), in one round trip: booking is the hot path of a slot-opening rush."""
+    (None otherwise), in one round trip (moving a booking; booking itself: book_open_slot)."""
     row = await conn.fetchrow(
         "SELECT d.starts_at, d.ends_at, d.opens_at, d.closes_at, now() AS now, s.id AS slot_id,"
-        " s.starts_at AS slot_starts_at, s.ends_at AS slot_ends_at, s.capacity, s.booked"
+        " s.starts_at AS slot_starts_at, s.ends_at AS slot_ends_at, s.capacity,"
+        " s.booked AS slot_booked"
         " FROM distributions d LEFT JOIN slots s ON s.id = $3 AND s.distribution_id = d.id"
         " WHERE d.id = $1 AND d.group_id = $2",
         distribution_id,
@@ -82,17 +84,7 @@ async def window_and_slot(
     )
     if row is None:
         raise distribution_not_found()
-    window = _window(row)
-    if row["slot_id"] is None:
-        return window, None
-    slot = Slot(
-        id=row["slot_id"],
-        starts_at=row["slot_starts_at"],
-        ends_at=row["slot_ends_at"],
-        capacity=row["capacity"],
-        booked=row["booked"],
-    )
-    return window, slot
+    return window_of(row), slot_of(row)
 
 
 async def upsert_distribution(
@@ -185,13 +177,4 @@ async def upsert_member(
         user_id,
         first_name,
         postcode,
-    )
-
-
-async def add_member_if_missing(conn: Connection, user_id: uuid.UUID, first_name: str) -> None:
-    """The requester's first name from the token, until accounts' event brings the full copy."""
-    await conn.execute(
-        "INSERT INTO members (user_id, first_name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        user_id,
-        first_name,
     )

@@ -6,28 +6,23 @@ reason."""
 import uuid
 
 from services.logistics.models import EndedPairing
+from services.logistics.repository.requests import EndedRequest
 from shared.db import Connection
-from shared.queries import counted
+from shared.queries import counted, rows_as
 
 
 async def record(
-    conn: Connection,
-    request_id: uuid.UUID,
-    distribution_id: uuid.UUID,
-    group_id: uuid.UUID,
-    requester_id: uuid.UUID,
-    volunteer_id: uuid.UUID,
-    reason: str,
-    ended_by: str,
+    conn: Connection, request: EndedRequest, volunteer_id: uuid.UUID, reason: str, ended_by: str
 ) -> None:
+    """The request lost its volunteer (`volunteer_id`, the one it had)."""
     await conn.execute(
         "INSERT INTO ended_pairings (request_id, distribution_id, group_id, requester_id,"
         " volunteer_id, reason, ended_by) VALUES ($1, $2, $3, $4, $5, $6, $7)"
         " ON CONFLICT DO NOTHING",
-        request_id,
-        distribution_id,
-        group_id,
-        requester_id,
+        request.id,
+        request.distribution_id,
+        request.group_id,
+        request.requester_id,
         volunteer_id,
         reason,
         ended_by,
@@ -35,14 +30,15 @@ async def record(
 
 
 async def of_distribution(conn: Connection, distribution_id: uuid.UUID) -> list[EndedPairing]:
-    rows = await conn.fetch(
+    return await rows_as(
+        conn,
+        EndedPairing,
         "SELECT e.request_id, e.requester_id, m.first_name AS requester_first_name,"
         " e.volunteer_id, e.reason, e.ended_by, e.ended_at"
         " FROM ended_pairings e LEFT JOIN members m ON m.user_id = e.requester_id"
         " WHERE e.distribution_id = $1 ORDER BY e.ended_at, e.request_id",
         distribution_id,
     )
-    return [EndedPairing.model_validate(dict(r)) for r in rows]
 
 
 async def forget(conn: Connection, user_id: uuid.UUID) -> None:

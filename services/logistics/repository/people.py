@@ -1,24 +1,10 @@
-"""SQL of what logistics keeps about people: its copy of members, order sizes, and the ends of
-memberships it was told about (shared.revocations)."""
+"""SQL of what logistics keeps about people: its copy of members and order sizes. (The ends of
+memberships it was told about, shared.revocations, are checked by the claim itself:
+`claim_delivery_request`, migrations/0004.)"""
 
 import uuid
 
 from shared.db import Connection
-from shared.queries import returned
-
-
-async def membership_ended_since(
-    conn: Connection, group_id: uuid.UUID, user_id: uuid.UUID, issued_at: float
-) -> bool:
-    """True when the membership ended at or after that time (a token issued before it)."""
-    return await returned(
-        conn,
-        "SELECT true FROM membership_revocations WHERE user_id = $1 AND group_id = $2"
-        " AND ended_at >= to_timestamp($3)",
-        user_id,
-        group_id,
-        issued_at,
-    )
 
 
 async def delete_member(conn: Connection, user_id: uuid.UUID) -> None:

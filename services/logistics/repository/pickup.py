@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.logistics.domain import Choice, SharedField
+from services.logistics.repository.requests import EndedRequest, OwnRequest
 from shared.db import Connection
-from shared.queries import returned
+from shared.queries import returned, row_as, rows_as
 
 
 @dataclass(frozen=True)
@@ -21,60 +22,88 @@ class PickupChoice:
 async def pickup_choice(
     conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID
 ) -> PickupChoice | None:
-    row = await conn.fetchrow(
+    return await row_as(
+        conn,
+        PickupChoice,
         "SELECT choice, consent_fields, consent_text_version, consented_at FROM pickup_choices"
         " WHERE distribution_id = $1 AND user_id = $2",
         distribution_id,
         user_id,
     )
-    if row is None:
-        return None
-    return PickupChoice(
-        choice=row["choice"],
-        consent_fields=row["consent_fields"],
-        consent_text_version=row["consent_text_version"],
-        consented_at=row["consented_at"],
-    )
 
 
-_CHOICE = "SELECT choice FROM pickup_choices WHERE distribution_id = $1 AND user_id = $2"
-_CHOICE_FOR_SHARE = (
-    "SELECT choice FROM pickup_choices WHERE distribution_id = $1 AND user_id = $2 FOR SHARE"
-)
-
-
-async def is_volunteer(
-    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID, *, for_share: bool = False
-) -> bool:
-    """`for_share`: the volunteer's choice cannot change until the caller's transaction ends."""
+async def is_volunteer(conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID) -> bool:
     choice = await conn.fetchval(
-        _CHOICE_FOR_SHARE if for_share else _CHOICE, distribution_id, user_id
+        "SELECT choice FROM pickup_choices WHERE distribution_id = $1 AND user_id = $2",
+        distribution_id,
+        user_id,
     )
     return bool(choice == "can_deliver")
 
 
-async def upsert_pickup_choice(
+@dataclass(frozen=True)
+class PickupChange:
+    """What `set_pickup_choice` (migrations/0004) did; `refused` names the problem when it did
+    nothing (the distribution unknown or over)."""
+
+    refused: str | None
+    choice: PickupChoice | None
+    own_request: OwnRequest | None  # the member's request after the change
+    requested: uuid.UUID | None  # the request created now (event requested)
+    cancelled: list[EndedRequest]  # the member's own request, deleted
+    handed_back: list[EndedRequest]  # the requests the member had taken, reopened
+
+
+async def set_pickup_choice(
     conn: Connection,
+    group_id: uuid.UUID,
     distribution_id: uuid.UUID,
     user_id: uuid.UUID,
     choice: Choice,
     consent_fields: list[SharedField] | None,
     consent_text_version: str | None,
-) -> None:
-    await conn.execute(
-        "INSERT INTO pickup_choices (distribution_id, user_id, choice, consent_fields,"
-        " consent_text_version, consented_at)"
-        " VALUES ($1, $2, $3, $4, $5,"
-        " CASE WHEN $4::text[] IS NULL THEN NULL ELSE now() END)"
-        " ON CONFLICT (distribution_id, user_id) DO UPDATE SET choice = EXCLUDED.choice,"
-        " consent_fields = EXCLUDED.consent_fields,"
-        " consent_text_version = EXCLUDED.consent_text_version,"
-        " consented_at = EXCLUDED.consented_at, chosen_at = now()",
+    first_name: str,
+) -> PickupChange:
+    """The choice, its request and the pairings it ends, in one call: the statements the use
+    case ran one by one, in the same order and each with a fresh snapshot (see the function)."""
+    row = await conn.fetchrow(
+        "SELECT * FROM set_pickup_choice($1, $2, $3, $4, $5, $6, $7, $8)",
         distribution_id,
+        group_id,
         user_id,
         choice,
         consent_fields,
         consent_text_version,
+        first_name,
+        uuid.uuid4(),
+    )
+    assert row is not None  # a function with OUT parameters returns one row
+    if row["outcome"] != "ok":
+        return PickupChange(row["outcome"], None, None, None, [], [])
+
+    cancelled_ids = row["cancelled_ids"] or []
+    handed_back_ids = row["handed_back_ids"] or []
+    return PickupChange(
+        refused=None,
+        choice=PickupChoice(
+            row["choice"], row["consent_fields"], row["consent_text_version"], row["consented_at"]
+        ),
+        own_request=None
+        if row["request_id"] is None
+        else OwnRequest(row["request_id"], row["request_volunteer_id"]),
+        requested=row["requested"],
+        cancelled=[
+            EndedRequest(request, distribution_id, group_id, user_id, volunteer)
+            for request, volunteer in zip(
+                cancelled_ids, row["cancelled_volunteer_ids"] or [], strict=True
+            )
+        ],
+        handed_back=[
+            EndedRequest(request, distribution_id, group_id, requester, user_id)
+            for request, requester in zip(
+                handed_back_ids, row["handed_back_requester_ids"] or [], strict=True
+            )
+        ],
     )
 
 
@@ -90,22 +119,17 @@ async def delete_pickup_choice(
     )
 
 
-async def delete_pickup_choices_of_member(
-    conn: Connection, user_id: uuid.UUID, group_id: uuid.UUID
+async def delete_pickup_choices_of(
+    conn: Connection, user_id: uuid.UUID, group_id: uuid.UUID | None
 ) -> None:
+    """The person's choices in that group's distributions, or everywhere (None); the
+    pickup_choices_user index serves both cases."""
     await conn.execute(
         "DELETE FROM pickup_choices c USING distributions d"
-        " WHERE d.id = c.distribution_id AND c.user_id = $1 AND d.group_id = $2",
+        " WHERE d.id = c.distribution_id AND c.user_id = $1"
+        " AND ($2::uuid IS NULL OR d.group_id = $2)",
         user_id,
         group_id,
-    )
-
-
-async def delete_pickup_choices_of_user(conn: Connection, user_id: uuid.UUID) -> None:
-    await conn.execute(
-        "DELETE FROM pickup_choices c USING distributions d"
-        " WHERE d.id = c.distribution_id AND c.user_id = $1",
-        user_id,
     )
 
 
@@ -122,11 +146,12 @@ class MemberChoice:
 async def volunteers_and_pickup_only(
     conn: Connection, distribution_id: uuid.UUID
 ) -> list[MemberChoice]:
-    rows = await conn.fetch(
+    return await rows_as(
+        conn,
+        MemberChoice,
         "SELECT c.user_id, c.choice, coalesce(m.first_name, '') AS first_name, m.postcode"
         " FROM pickup_choices c LEFT JOIN members m ON m.user_id = c.user_id"
         " WHERE c.distribution_id = $1 AND c.choice IN ('can_deliver', 'pickup_only')"
         " ORDER BY m.first_name, c.user_id",
         distribution_id,
     )
-    return [MemberChoice(r["user_id"], r["choice"], r["first_name"], r["postcode"]) for r in rows]

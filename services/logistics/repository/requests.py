@@ -1,18 +1,20 @@
-"""SQL of delivery requests. « A request has at most one volunteer » is enforced here on purpose:
-the claim is a conditional update (`volunteer_id IS NULL`), so two volunteers racing for it get
-one winner without a lock held across round trips.
+"""SQL of delivery requests. « A request has at most one volunteer » is enforced in SQL on
+purpose: the claim (`claim_delivery_request`, migrations/0004) is a conditional update
+(`volunteer_id IS NULL`), so two volunteers racing for it get one winner without a lock held
+across round trips.
 
-Ending requests or claims is one fixed statement per case (never a WHERE clause passed around);
-each returns the rows it ended so the caller can record them and tell both sides."""
+Ending requests or claims is one fixed statement per key (a request, a requester, a volunteer),
+with optional filters as parameters (never a WHERE clause passed around); each returns the rows
+it ended so the caller can record them and tell both sides."""
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import LiteralString
+from typing import Literal
 
 from services.logistics.domain import SharedField
-from shared.db import Connection, Record
-from shared.queries import returned
+from shared.db import Connection
+from shared.queries import row_as, rows_as
 
 
 @dataclass(frozen=True)
@@ -53,90 +55,32 @@ class EndedRequest:
     volunteer_id: uuid.UUID | None
 
 
-def _request(r: Record) -> RequestRow:
-    return RequestRow(**dict(r))
-
-
-async def _ended(
-    conn: Connection, statement: LiteralString, *args: uuid.UUID
-) -> list[EndedRequest]:
-    """Run one of the fixed statements below that end requests or claims; the rows it ended."""
-    rows = await conn.fetch(statement, *args)
-    return [
-        EndedRequest(
-            id=r["id"],
-            distribution_id=r["distribution_id"],
-            group_id=r["group_id"],
-            requester_id=r["requester_id"],
-            volunteer_id=r["volunteer_id"],
-        )
-        for r in rows
-    ]
-
-
 async def requests_of(conn: Connection, distribution_id: uuid.UUID) -> list[RequestRow]:
-    rows = await conn.fetch(
-        "SELECT r.id AS request_id, r.distribution_id, r.group_id, r.requester_id,"
-        " r.volunteer_id, r.requested_at,"
-        " coalesce(m.first_name, '') AS first_name, m.postcode,"
-        " o.items AS order_items, o.total_cents AS order_total_cents,"
-        " c.consent_fields, c.consented_at, c.consent_text_version"
-        " FROM delivery_requests r"
-        " LEFT JOIN members m ON m.user_id = r.requester_id"
-        " LEFT JOIN order_sizes o ON o.distribution_id = r.distribution_id"
-        "                        AND o.user_id = r.requester_id"
-        " LEFT JOIN pickup_choices c ON c.distribution_id = r.distribution_id"
-        "                           AND c.user_id = r.requester_id"
-        " WHERE r.distribution_id = $1 ORDER BY r.requested_at, r.id",
+    return await rows_as(
+        conn,
+        RequestRow,
+        "SELECT * FROM request_rows WHERE distribution_id = $1 ORDER BY requested_at, request_id",
         distribution_id,
     )
-    return [_request(r) for r in rows]
 
 
 async def request_row(conn: Connection, request_id: uuid.UUID) -> RequestRow | None:
-    row = await conn.fetchrow(
-        "SELECT r.id AS request_id, r.distribution_id, r.group_id, r.requester_id,"
-        " r.volunteer_id, r.requested_at,"
-        " coalesce(m.first_name, '') AS first_name, m.postcode,"
-        " o.items AS order_items, o.total_cents AS order_total_cents,"
-        " c.consent_fields, c.consented_at, c.consent_text_version"
-        " FROM delivery_requests r"
-        " LEFT JOIN members m ON m.user_id = r.requester_id"
-        " LEFT JOIN order_sizes o ON o.distribution_id = r.distribution_id"
-        "                        AND o.user_id = r.requester_id"
-        " LEFT JOIN pickup_choices c ON c.distribution_id = r.distribution_id"
-        "                           AND c.user_id = r.requester_id"
-        " WHERE r.id = $1",
-        request_id,
+    return await row_as(
+        conn, RequestRow, "SELECT * FROM request_rows WHERE request_id = $1", request_id
     )
-    return None if row is None else _request(row)
 
 
 async def own_request(
     conn: Connection, distribution_id: uuid.UUID, requester_id: uuid.UUID
 ) -> OwnRequest | None:
-    row = await conn.fetchrow(
+    return await row_as(
+        conn,
+        OwnRequest,
         "SELECT id, volunteer_id FROM delivery_requests"
         " WHERE distribution_id = $1 AND requester_id = $2",
         distribution_id,
         requester_id,
     )
-    return None if row is None else OwnRequest(id=row["id"], volunteer_id=row["volunteer_id"])
-
-
-async def insert_request(
-    conn: Connection, distribution_id: uuid.UUID, group_id: uuid.UUID, requester_id: uuid.UUID
-) -> uuid.UUID | None:
-    """The new request's id; None when the member already has one for this distribution."""
-    request_id: uuid.UUID | None = await conn.fetchval(
-        "INSERT INTO delivery_requests (id, distribution_id, group_id, requester_id)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id",
-        uuid.uuid4(),
-        distribution_id,
-        group_id,
-        requester_id,
-    )
-    return request_id
 
 
 _REQUESTER = (
@@ -168,63 +112,79 @@ async def requester_of(
     return requester
 
 
-async def assign(conn: Connection, request_id: uuid.UUID, volunteer_id: uuid.UUID) -> bool:
-    """True when this volunteer won the (still open) request."""
-    return await returned(
-        conn,
-        "UPDATE delivery_requests SET volunteer_id = $2, assigned_at = now()"
-        " WHERE id = $1 AND volunteer_id IS NULL RETURNING true",
+ClaimOutcome = Literal[
+    "assigned",  # won now
+    "already-mine",
+    "already-taken",
+    "distribution-not-found",
+    "distribution-over",
+    "membership-ended",
+    "request-not-found",
+    "own-request",
+    "not-volunteer",
+]
+
+
+async def claim(
+    conn: Connection,
+    group_id: uuid.UUID,
+    distribution_id: uuid.UUID,
+    request_id: uuid.UUID,
+    volunteer_id: uuid.UUID,
+    token_issued_at: float | None,
+) -> tuple[ClaimOutcome, RequestRow | None]:
+    """The claim and its checks, in their order, in one call of `claim_delivery_request`
+    (migrations/0004): the outcome, and the request as volunteers see it once claimed, or not
+    (None when refused before). `token_issued_at` None: the membership is not checked."""
+    row = await conn.fetchrow(
+        "SELECT * FROM claim_delivery_request($1, $2, $3, $4, $5)",
+        distribution_id,
+        group_id,
         request_id,
         volunteer_id,
+        token_issued_at,
     )
+    assert row is not None  # the function always returns its one row
+    columns = dict(row)
+    outcome: ClaimOutcome = columns.pop("outcome")
+    return outcome, None if columns["request_id"] is None else RequestRow(**columns)
 
 
-# --- requests deleted: one statement per case ----------------------------------------------
-
-
+# --- requests deleted ----------------------------------------------------------------------
 async def delete_request(conn: Connection, request_id: uuid.UUID) -> list[EndedRequest]:
-    return await _ended(
+    return await rows_as(
         conn,
+        EndedRequest,
         "DELETE FROM delivery_requests r WHERE r.id = $1"
         " RETURNING r.id, r.distribution_id, r.group_id, r.requester_id, r.volunteer_id",
         request_id,
     )
 
 
-async def delete_requests_in_distribution(
-    conn: Connection, requester_id: uuid.UUID, distribution_id: uuid.UUID
+async def delete_requests_of(
+    conn: Connection,
+    requester_id: uuid.UUID,
+    *,
+    distribution_id: uuid.UUID | None = None,
+    group_id: uuid.UUID | None = None,
 ) -> list[EndedRequest]:
-    return await _ended(
+    """The requester's requests, everywhere or only in that distribution or group (a None
+    filter matches all). `requester_id = $1` always holds, so the requester index serves every
+    case and the other filters apply to its few rows."""
+    return await rows_as(
         conn,
-        "DELETE FROM delivery_requests r WHERE r.requester_id = $1 AND r.distribution_id = $2"
+        EndedRequest,
+        "DELETE FROM delivery_requests r WHERE r.requester_id = $1"
+        " AND ($2::uuid IS NULL OR r.distribution_id = $2)"
+        " AND ($3::uuid IS NULL OR r.group_id = $3)"
         " RETURNING r.id, r.distribution_id, r.group_id, r.requester_id, r.volunteer_id",
         requester_id,
         distribution_id,
-    )
-
-
-async def delete_requests_in_group(
-    conn: Connection, requester_id: uuid.UUID, group_id: uuid.UUID
-) -> list[EndedRequest]:
-    return await _ended(
-        conn,
-        "DELETE FROM delivery_requests r WHERE r.requester_id = $1 AND r.group_id = $2"
-        " RETURNING r.id, r.distribution_id, r.group_id, r.requester_id, r.volunteer_id",
-        requester_id,
         group_id,
     )
 
 
-async def delete_requests_of(conn: Connection, requester_id: uuid.UUID) -> list[EndedRequest]:
-    return await _ended(
-        conn,
-        "DELETE FROM delivery_requests r WHERE r.requester_id = $1"
-        " RETURNING r.id, r.distribution_id, r.group_id, r.requester_id, r.volunteer_id",
-        requester_id,
-    )
-
-
-# --- claims handed back (the request reopens): one statement per case -----------------------
+# --- claims handed back (the request reopens) -----------------------------------------------
 async def unassign_claim(
     conn: Connection,
     request_id: uuid.UUID,
@@ -232,8 +192,10 @@ async def unassign_claim(
     group_id: uuid.UUID,
     volunteer_id: uuid.UUID,
 ) -> list[EndedRequest]:
-    return await _ended(
+    """That request, when this volunteer holds it in this distribution of this group."""
+    return await rows_as(
         conn,
+        EndedRequest,
         "WITH old AS (SELECT id, volunteer_id FROM delivery_requests"
         " WHERE id = $1 AND distribution_id = $2 AND group_id = $3 AND volunteer_id = $4"
         " FOR UPDATE)"
@@ -247,43 +209,25 @@ async def unassign_claim(
     )
 
 
-async def unassign_claims_in_distribution(
-    conn: Connection, volunteer_id: uuid.UUID, distribution_id: uuid.UUID
+async def unassign_claims_of(
+    conn: Connection,
+    volunteer_id: uuid.UUID,
+    *,
+    distribution_id: uuid.UUID | None = None,
+    group_id: uuid.UUID | None = None,
 ) -> list[EndedRequest]:
-    return await _ended(
+    """The requests the volunteer holds, everywhere or only in that distribution or group (a
+    None filter matches all); the volunteer index serves every case, as for the requester."""
+    return await rows_as(
         conn,
+        EndedRequest,
         "WITH old AS (SELECT id, volunteer_id FROM delivery_requests"
-        " WHERE volunteer_id = $1 AND distribution_id = $2 FOR UPDATE)"
+        " WHERE volunteer_id = $1 AND ($2::uuid IS NULL OR distribution_id = $2)"
+        " AND ($3::uuid IS NULL OR group_id = $3) FOR UPDATE)"
         " UPDATE delivery_requests r SET volunteer_id = NULL, assigned_at = NULL FROM old"
         " WHERE r.id = old.id"
         " RETURNING r.id, r.distribution_id, r.group_id, r.requester_id, old.volunteer_id",
         volunteer_id,
         distribution_id,
-    )
-
-
-async def unassign_claims_in_group(
-    conn: Connection, volunteer_id: uuid.UUID, group_id: uuid.UUID
-) -> list[EndedRequest]:
-    return await _ended(
-        conn,
-        "WITH old AS (SELECT id, volunteer_id FROM delivery_requests"
-        " WHERE volunteer_id = $1 AND group_id = $2 FOR UPDATE)"
-        " UPDATE delivery_requests r SET volunteer_id = NULL, assigned_at = NULL FROM old"
-        " WHERE r.id = old.id"
-        " RETURNING r.id, r.distribution_id, r.group_id, r.requester_id, old.volunteer_id",
-        volunteer_id,
         group_id,
-    )
-
-
-async def unassign_claims_of(conn: Connection, volunteer_id: uuid.UUID) -> list[EndedRequest]:
-    return await _ended(
-        conn,
-        "WITH old AS (SELECT id, volunteer_id FROM delivery_requests"
-        " WHERE volunteer_id = $1 FOR UPDATE)"
-        " UPDATE delivery_requests r SET volunteer_id = NULL, assigned_at = NULL FROM old"
-        " WHERE r.id = old.id"
-        " RETURNING r.id, r.distribution_id, r.group_id, r.requester_id, old.volunteer_id",
-        volunteer_id,
     )

@@ -6,8 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.logistics.domain import Window, distribution_not_found
 from services.logistics.models import SlotAttendance
-from shared.db import Connection, Record
+from services.logistics.repository.distributions import Slot, slot_of, window_of
+from shared.db import Connection
+from shared.queries import row_as, rows_as
 
 
 @dataclass(frozen=True)
@@ -37,24 +40,15 @@ class ReleasedBooking:
     group_id: uuid.UUID
 
 
-def _slot_row(r: Record) -> SlotRow:
-    return SlotRow(
-        id=r["id"],
-        starts_at=r["starts_at"],
-        ends_at=r["ends_at"],
-        capacity=r["capacity"],
-        booked=r["booked"],
-        capacity_overridden=r["o"],
-    )
-
-
 async def slots_of(conn: Connection, distribution_id: uuid.UUID) -> list[SlotRow]:
-    rows = await conn.fetch(
-        "SELECT id, starts_at, ends_at, capacity, booked, capacity_override IS NOT NULL AS o"
+    return await rows_as(
+        conn,
+        SlotRow,
+        "SELECT id, starts_at, ends_at, capacity, booked,"
+        " capacity_override IS NOT NULL AS capacity_overridden"
         " FROM slots WHERE distribution_id = $1 ORDER BY starts_at",
         distribution_id,
     )
-    return [_slot_row(r) for r in rows]
 
 
 _BOOKED_SLOT_ID = "SELECT slot_id FROM bookings WHERE distribution_id = $1 AND user_id = $2"
@@ -78,39 +72,63 @@ async def booked_slot_id(
 async def booked_slot(
     conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID
 ) -> BookedSlot | None:
-    row = await conn.fetchrow(
+    return await row_as(
+        conn,
+        BookedSlot,
         "SELECT s.id, s.starts_at, s.ends_at, d.group_id FROM bookings b"
         " JOIN slots s ON s.id = b.slot_id JOIN distributions d ON d.id = b.distribution_id"
         " WHERE b.distribution_id = $1 AND b.user_id = $2",
         distribution_id,
         user_id,
     )
-    if row is None:
-        return None
-    return BookedSlot(
-        id=row["id"], starts_at=row["starts_at"], ends_at=row["ends_at"], group_id=row["group_id"]
-    )
 
 
-async def insert_booking(
-    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID, slot_id: uuid.UUID
-) -> tuple[bool, int | None]:
-    """(inserted, places booked now): the booking row and the conditional increment of its slot
-    in one statement. Not inserted: the member already holds a slot of this distribution (the
-    primary key makes twin requests wait for each other). Booked None: the slot is full, and the
-    caller must roll back the inserted row."""
+@dataclass(frozen=True)
+class BookingAttempt:
+    """What the booking statement saw and did."""
+
+    window: Window
+    slot: Slot | None  # None: not a slot of this distribution
+    # False: nothing tried (the window is not open, the slot unknown or past) or the member
+    # already holds a slot of this distribution (the primary key makes twin requests wait).
+    inserted: bool
+    booked: int | None  # places booked now; None after an insert: full, the caller rolls back
+
+
+async def book_open_slot(
+    conn: Connection,
+    group_id: uuid.UUID,
+    distribution_id: uuid.UUID,
+    user_id: uuid.UUID,
+    slot_id: uuid.UUID,
+) -> BookingAttempt:
+    """A booking in one statement: the distribution's window (404 for another group's) and the
+    slot if it is one of its own, then, when the window is open and the slot not over (the rules
+    of Window.state and slot-past, which the caller turns into answers), the booking row and
+    the conditional increment of its slot. The rush's hot path: one round trip."""
     row = await conn.fetchrow(
-        "WITH booking AS (INSERT INTO bookings (distribution_id, user_id, slot_id)"
-        " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING slot_id),"
+        "WITH d AS (SELECT starts_at, ends_at, opens_at, closes_at, now() AS now"
+        " FROM distributions WHERE id = $1 AND group_id = $2),"
+        " s AS (SELECT id, starts_at, ends_at, capacity, booked FROM slots"
+        " WHERE id = $4 AND distribution_id = $1),"
+        " booking AS (INSERT INTO bookings (distribution_id, user_id, slot_id)"
+        " SELECT $1, $3, s.id FROM d, s"
+        " WHERE d.opens_at <= d.now AND d.now < d.closes_at AND s.ends_at > d.now"
+        " ON CONFLICT DO NOTHING RETURNING slot_id),"
         " taken AS (UPDATE slots SET booked = booked + 1"
         " WHERE id = (SELECT slot_id FROM booking) AND booked < capacity RETURNING booked)"
-        " SELECT EXISTS (SELECT 1 FROM booking) AS inserted, (SELECT booked FROM taken) AS booked",
+        " SELECT d.*, s.id AS slot_id, s.starts_at AS slot_starts_at,"
+        " s.ends_at AS slot_ends_at, s.capacity, s.booked AS slot_booked,"
+        " EXISTS (SELECT 1 FROM booking) AS inserted, (SELECT booked FROM taken) AS booked"
+        " FROM d LEFT JOIN s ON true",
         distribution_id,
+        group_id,
         user_id,
         slot_id,
     )
-    assert row is not None  # a SELECT without FROM always gives one row
-    return bool(row["inserted"]), row["booked"]
+    if row is None:
+        raise distribution_not_found()
+    return BookingAttempt(window_of(row), slot_of(row), bool(row["inserted"]), row["booked"])
 
 
 async def lock_slots(conn: Connection, slot_ids: list[uuid.UUID]) -> None:
@@ -200,63 +218,50 @@ async def booked_on_slot_for_update(
 async def set_slot_capacity(
     conn: Connection, slot_id: uuid.UUID, capacity: int, override: int | None
 ) -> SlotRow:
-    row = await conn.fetchrow(
+    slot = await row_as(
+        conn,
+        SlotRow,
         "UPDATE slots SET capacity = $2, capacity_override = $3 WHERE id = $1"
-        " RETURNING id, starts_at, ends_at, capacity, booked, capacity_override IS NOT NULL AS o",
+        " RETURNING id, starts_at, ends_at, capacity, booked,"
+        " capacity_override IS NOT NULL AS capacity_overridden",
         slot_id,
         capacity,
         override,
     )
-    assert row is not None  # the slot row is locked by booked_on_slot_for_update
-    return _slot_row(row)
+    assert slot is not None  # the slot row is locked by booked_on_slot_for_update
+    return slot
 
 
 async def attendance(conn: Connection, distribution_id: uuid.UUID) -> list[SlotAttendance]:
     """Per slot, who comes (in booking order)."""
-    rows = await conn.fetch(
-        "SELECT s.id, s.starts_at, s.ends_at, s.capacity, s.booked,"
+    return await rows_as(
+        conn,
+        SlotAttendance,
+        "SELECT s.id AS slot_id, s.starts_at, s.ends_at, s.capacity, s.booked,"
         " coalesce(array_agg(b.user_id ORDER BY b.booked_at, b.user_id)"
         "          FILTER (WHERE b.user_id IS NOT NULL), '{}') AS user_ids"
         " FROM slots s LEFT JOIN bookings b ON b.slot_id = s.id"
         " WHERE s.distribution_id = $1 GROUP BY s.id ORDER BY s.starts_at",
         distribution_id,
     )
-    return [
-        SlotAttendance(
-            slot_id=s["id"],
-            starts_at=s["starts_at"],
-            ends_at=s["ends_at"],
-            capacity=s["capacity"],
-            booked=s["booked"],
-            user_ids=list(s["user_ids"]),
-        )
-        for s in rows
-    ]
 
 
-async def delete_bookings_of_member(
-    conn: Connection, user_id: uuid.UUID, group_id: uuid.UUID
+async def delete_bookings_of(
+    conn: Connection, user_id: uuid.UUID, group_id: uuid.UUID | None
 ) -> list[ReleasedBooking]:
-    """A member left the group: their bookings in its distributions."""
-    rows = await conn.fetch(
+    """The person's bookings in that group's distributions (a member left), or everywhere
+    (None: a person erased). `user_id = $1` always holds, so the bookings_user index serves
+    both cases."""
+    return await rows_as(
+        conn,
+        ReleasedBooking,
         "DELETE FROM bookings b USING distributions d"
-        " WHERE d.id = b.distribution_id AND b.user_id = $1 AND d.group_id = $2"
+        " WHERE d.id = b.distribution_id AND b.user_id = $1"
+        " AND ($2::uuid IS NULL OR d.group_id = $2)"
         " RETURNING b.slot_id, b.distribution_id, d.group_id",
         user_id,
         group_id,
     )
-    return [ReleasedBooking(r["slot_id"], r["distribution_id"], r["group_id"]) for r in rows]
-
-
-async def delete_bookings_of_user(conn: Connection, user_id: uuid.UUID) -> list[ReleasedBooking]:
-    """A person erased: their bookings everywhere."""
-    rows = await conn.fetch(
-        "DELETE FROM bookings b USING distributions d"
-        " WHERE d.id = b.distribution_id AND b.user_id = $1"
-        " RETURNING b.slot_id, b.distribution_id, d.group_id",
-        user_id,
-    )
-    return [ReleasedBooking(r["slot_id"], r["distribution_id"], r["group_id"]) for r in rows]
 
 
 async def set_demo_capacity(conn: Connection, group_ids: list[uuid.UUID]) -> None:

@@ -4,7 +4,6 @@ distributions, orders, pairings, reminders), `personal` (erasure, export, retent
 (the development mail sink). Functions take a `Connection` and return typed values."""
 
 from services.notifications.repository.events import (
-    DistributionRow,
     claim_reminder,
     distributions_needing_reminder,
     get_distribution,
@@ -38,7 +37,6 @@ from services.notifications.repository.sink import (
 )
 
 __all__ = [
-    "DistributionRow",
     "Fanout",
     "JsonObject",
     "MailQueueState",

@@ -1,40 +1,20 @@
 """What the consumers keep from other services' events: distributions (dates and place of the
-mails, the closing reminder), who ordered (the reminder skips them), pairings, reminders sent."""
+mails, the closing reminder), who ordered (the reminder skips them), pairings, reminders sent.
+A distribution is kept as ordering's events describe it (`DistributionV1`), a pairing as
+logistics' `DeliveryAssignedV1` names it."""
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
-from shared.db import Connection, Record
-from shared.queries import returned
+from shared.contracts.logistics import DeliveryAssignedV1
+from shared.contracts.ordering import DistributionV1
+from shared.db import Connection
+from shared.queries import returned, row_as, rows_as
 
 
-@dataclass(frozen=True)
-class DistributionRow:
-    distribution_id: uuid.UUID
-    group_id: uuid.UUID
-    starts_at: datetime
-    ends_at: datetime
-    opens_at: datetime
-    closes_at: datetime
-    place_name: str
-    place_address: str
-
-
-def _distribution(row: Record) -> DistributionRow:
-    return DistributionRow(
-        distribution_id=row["distribution_id"],
-        group_id=row["group_id"],
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-        opens_at=row["opens_at"],
-        closes_at=row["closes_at"],
-        place_name=row["place_name"],
-        place_address=row["place_address"],
-    )
-
-
-async def upsert_distribution(conn: Connection, row: DistributionRow, event_time: datetime) -> None:
+async def upsert_distribution(
+    conn: Connection, distribution: DistributionV1, event_time: datetime
+) -> None:
     await conn.execute(
         "INSERT INTO distributions (distribution_id, group_id, starts_at, ends_at, opens_at,"
         " closes_at, place_name, place_address, event_time)"
@@ -45,25 +25,26 @@ async def upsert_distribution(conn: Connection, row: DistributionRow, event_time
         " place_name = EXCLUDED.place_name, place_address = EXCLUDED.place_address,"
         " event_time = EXCLUDED.event_time, updated_at = now()"
         " WHERE distributions.event_time <= EXCLUDED.event_time",
-        row.distribution_id,
-        row.group_id,
-        row.starts_at,
-        row.ends_at,
-        row.opens_at,
-        row.closes_at,
-        row.place_name,
-        row.place_address,
+        distribution.distribution_id,
+        distribution.group_id,
+        distribution.starts_at,
+        distribution.ends_at,
+        distribution.opens_at,
+        distribution.closes_at,
+        distribution.place_name,
+        distribution.place_address,
         event_time,
     )
 
 
-async def get_distribution(conn: Connection, distribution_id: uuid.UUID) -> DistributionRow | None:
-    row = await conn.fetchrow(
+async def get_distribution(conn: Connection, distribution_id: uuid.UUID) -> DistributionV1 | None:
+    return await row_as(
+        conn,
+        DistributionV1,
         "SELECT distribution_id, group_id, starts_at, ends_at, opens_at, closes_at, place_name,"
         " place_address FROM distributions WHERE distribution_id = $1",
         distribution_id,
     )
-    return _distribution(row) if row is not None else None
 
 
 async def record_order(conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID) -> None:
@@ -81,23 +62,16 @@ async def users_with_order(conn: Connection, distribution_id: uuid.UUID) -> set[
     return {r["user_id"] for r in rows}
 
 
-async def save_assignment(
-    conn: Connection,
-    request_id: uuid.UUID,
-    distribution_id: uuid.UUID,
-    group_id: uuid.UUID,
-    requester_id: uuid.UUID,
-    volunteer_id: uuid.UUID,
-) -> None:
+async def save_assignment(conn: Connection, pairing: DeliveryAssignedV1) -> None:
     await conn.execute(
         "INSERT INTO assignments (request_id, distribution_id, group_id, requester_id,"
         " volunteer_id) VALUES ($1, $2, $3, $4, $5)"
         " ON CONFLICT (request_id) DO UPDATE SET volunteer_id = EXCLUDED.volunteer_id",
-        request_id,
-        distribution_id,
-        group_id,
-        requester_id,
-        volunteer_id,
+        pairing.request_id,
+        pairing.distribution_id,
+        pairing.group_id,
+        pairing.requester_id,
+        pairing.volunteer_id,
     )
 
 
@@ -114,8 +88,10 @@ async def remove_assignment(conn: Connection, request_id: uuid.UUID) -> uuid.UUI
 
 async def distributions_needing_reminder(
     conn: Connection, hours_before: float
-) -> list[DistributionRow]:
-    rows = await conn.fetch(
+) -> list[DistributionV1]:
+    return await rows_as(
+        conn,
+        DistributionV1,
         "SELECT distribution_id, group_id, starts_at, ends_at, opens_at, closes_at, place_name,"
         " place_address FROM distributions d"
         " WHERE d.opens_at <= now() AND d.closes_at > now()"
@@ -124,7 +100,6 @@ async def distributions_needing_reminder(
         "                 WHERE r.distribution_id = d.distribution_id)",
         hours_before * 3600.0,
     )
-    return [_distribution(r) for r in rows]
 
 
 async def claim_reminder(conn: Connection, distribution_id: uuid.UUID) -> bool:

@@ -5,36 +5,38 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from services.notifications.domain import Kind
-from shared.db import Connection, Record
-from shared.queries import returned
+from shared.db import Connection
+from shared.queries import returned, row_as
 
 # The `context` of a mail or fan-out: non-personal event data (ids, amounts, order lines) kept as
 # jsonb; its keys depend on the mail's kind (compose.py reads them).
 JsonObject = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class QueuedMail:
+class _Claimed(BaseModel):
+    """A row the sender claims and works on: a mail to send or a fan-out to expand."""
+
+    model_config = ConfigDict(frozen=True)
+
     id: int
     event_id: uuid.UUID
-    recipient_id: uuid.UUID
     kind: Kind
+    context: JsonObject
+    attempts: int
+
+
+class QueuedMail(_Claimed):
+    recipient_id: uuid.UUID
     related_user_id: uuid.UUID | None
     group_id: uuid.UUID | None
-    context: JsonObject
-    attempts: int
 
 
-@dataclass(frozen=True)
-class Fanout:
-    id: int
-    event_id: uuid.UUID
-    kind: Kind
+class Fanout(_Claimed):
     group_id: uuid.UUID
     audience: str
-    context: JsonObject
-    attempts: int
 
 
 @dataclass(frozen=True)
@@ -94,27 +96,15 @@ async def queue_fanout(
 # --- the sender ------------------------------------------------------------------------------
 
 
-def _queued_mail(row: Record) -> QueuedMail:
-    return QueuedMail(
-        id=row["id"],
-        event_id=row["event_id"],
-        recipient_id=row["recipient_id"],
-        kind=Kind(row["kind"]),
-        related_user_id=row["related_user_id"],
-        group_id=row["group_id"],
-        context=row["context"],
-        attempts=row["attempts"],
-    )
-
-
 async def claim_due_mail(conn: Connection) -> QueuedMail | None:
     """Lock one due row; other replicas skip it until this transaction ends."""
-    row = await conn.fetchrow(
+    return await row_as(
+        conn,
+        QueuedMail,
         "SELECT id, event_id, recipient_id, kind, related_user_id, group_id, context, attempts"
         " FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= now()"
-        " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+        " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
     )
-    return _queued_mail(row) if row is not None else None
 
 
 async def mail_queue_state(conn: Connection) -> MailQueueState:
@@ -156,21 +146,12 @@ async def mark_dropped(conn: Connection, mail_id: int, reason: str) -> None:
 
 
 async def claim_due_fanout(conn: Connection) -> Fanout | None:
-    row = await conn.fetchrow(
+    return await row_as(
+        conn,
+        Fanout,
         "SELECT id, event_id, kind, group_id, audience, context, attempts FROM fanouts"
         " WHERE status = 'pending' AND next_attempt_at <= now()"
-        " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
-    )
-    if row is None:
-        return None
-    return Fanout(
-        id=row["id"],
-        event_id=row["event_id"],
-        kind=Kind(row["kind"]),
-        group_id=row["group_id"],
-        audience=row["audience"],
-        context=row["context"],
-        attempts=row["attempts"],
+        " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
     )
 
 

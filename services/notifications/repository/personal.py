@@ -4,11 +4,11 @@ reads, and the retention of the mail log."""
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
+from services.notifications.models import ExportedPairing, MailAboutPerson
 from services.notifications.repository.mail import JsonObject
 from shared.db import Connection
-from shared.queries import deleted
+from shared.queries import deleted, rows_as
 from shared.revocations import EndedMembership, memberships_ended
 
 # --- erasure ---------------------------------------------------------------------------------
@@ -30,13 +30,14 @@ async def delete_mail_to(conn: Connection, user_id: uuid.UUID) -> int:
 
 async def mails_mentioning(conn: Connection, user_id: uuid.UUID) -> list[Mention]:
     """Locked until the transaction ends: the erasure rewrites each."""
-    rows = await conn.fetch(
+    return await rows_as(
+        conn,
+        Mention,
         "SELECT id, kind, status, context FROM email_outbox WHERE related_user_id = $1"
         " OR context->>'requester_id' = $2 OR context->>'volunteer_id' = $2 FOR UPDATE",
         user_id,
         str(user_id),
     )
-    return [Mention(r["id"], r["context"], r["kind"], r["status"]) for r in rows]
 
 
 async def forget_mention_in_mail(
@@ -55,12 +56,13 @@ async def forget_mention_in_mail(
 
 
 async def fanouts_mentioning(conn: Connection, user_id: uuid.UUID) -> list[Mention]:
-    rows = await conn.fetch(
+    return await rows_as(
+        conn,
+        Mention,
         "SELECT id, context FROM fanouts WHERE context->>'requester_id' = $1"
         " OR context->>'volunteer_id' = $1 FOR UPDATE",
         str(user_id),
     )
-    return [Mention(r["id"], r["context"]) for r in rows]
 
 
 async def set_fanout_context(conn: Connection, fanout_id: int, context: JsonObject) -> None:
@@ -95,41 +97,30 @@ class MailToPerson:
 
 
 @dataclass(frozen=True)
-class MailAboutPerson:
-    kind: str
-    status: str
-    group_id: uuid.UUID | None
-    distribution_id: str | None  # as the event context holds it (text)
-    created_at: datetime
-    sent_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Pairing:
-    request_id: uuid.UUID
-    role: Literal["requester", "volunteer"]
-    group_id: uuid.UUID
-    distribution_id: uuid.UUID
-
-
-@dataclass(frozen=True)
 class PersonalRows:
     """The person's rows of every notifications table that names them."""
 
     mails: list[MailToPerson]
     about: list[MailAboutPerson]
     orders: list[uuid.UUID]
-    pairings: list[Pairing]
+    pairings: list[ExportedPairing]
     ended: list[EndedMembership]
 
 
 async def personal_rows(conn: Connection, user_id: uuid.UUID) -> PersonalRows:
-    mails = await conn.fetch(
-        "SELECT id, kind, group_id, context, status, created_at, sent_at, attempts"
+    # A context that is not a JSON object (none is written so) reads as an empty one.
+    mails = await rows_as(
+        conn,
+        MailToPerson,
+        "SELECT id, kind, group_id,"
+        " CASE WHEN jsonb_typeof(context) = 'object' THEN context ELSE '{}'::jsonb END AS context,"
+        " status, created_at, sent_at, attempts"
         " FROM email_outbox WHERE recipient_id = $1 ORDER BY created_at, id",
         user_id,
     )
-    about = await conn.fetch(
+    about = await rows_as(
+        conn,
+        MailAboutPerson,
         "SELECT kind, status, group_id, context->>'distribution_id' AS distribution_id,"
         " created_at, sent_at FROM email_outbox"
         " WHERE related_user_id = $1 AND recipient_id <> $1 ORDER BY created_at, id",
@@ -139,7 +130,9 @@ async def personal_rows(conn: Connection, user_id: uuid.UUID) -> PersonalRows:
         "SELECT distribution_id FROM orders WHERE user_id = $1 ORDER BY distribution_id",
         user_id,
     )
-    pairings = await conn.fetch(
+    pairings = await rows_as(
+        conn,
+        ExportedPairing,
         "SELECT request_id,"
         " CASE WHEN requester_id = $1 THEN 'requester' ELSE 'volunteer' END AS role,"
         " group_id, distribution_id FROM assignments"
@@ -147,35 +140,10 @@ async def personal_rows(conn: Connection, user_id: uuid.UUID) -> PersonalRows:
         user_id,
     )
     return PersonalRows(
-        mails=[
-            MailToPerson(
-                id=r["id"],
-                kind=r["kind"],
-                group_id=r["group_id"],
-                context=r["context"] if isinstance(r["context"], dict) else {},
-                status=r["status"],
-                created_at=r["created_at"],
-                sent_at=r["sent_at"],
-                attempts=r["attempts"],
-            )
-            for r in mails
-        ],
-        about=[
-            MailAboutPerson(
-                kind=r["kind"],
-                status=r["status"],
-                group_id=r["group_id"],
-                distribution_id=r["distribution_id"],
-                created_at=r["created_at"],
-                sent_at=r["sent_at"],
-            )
-            for r in about
-        ],
+        mails=mails,
+        about=about,
         orders=[r["distribution_id"] for r in orders],
-        pairings=[
-            Pairing(r["request_id"], r["role"], r["group_id"], r["distribution_id"])
-            for r in pairings
-        ],
+        pairings=pairings,
         ended=await memberships_ended(conn, user_id),
     )
 

@@ -3,28 +3,20 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.db import Connection, Record
+from shared.db import Connection
+from shared.queries import row_as, rows_as
 
 
 @dataclass(frozen=True)
 class SinkMessage:
+    """A received mail as asyncpg reads it: `rcpt_tos` (text[]) a list, `raw` (bytea) bytes."""
+
     id: int
     received_at: datetime
     mail_from: str
     rcpt_tos: list[str]
     subject: str | None
     raw: bytes
-
-
-def _message(row: Record) -> SinkMessage:
-    return SinkMessage(
-        id=row["id"],
-        received_at=row["received_at"],
-        mail_from=row["mail_from"],
-        rcpt_tos=list(row["rcpt_tos"]),
-        subject=row["subject"],
-        raw=bytes(row["raw"]),
-    )
 
 
 async def store_sink_message(
@@ -42,18 +34,20 @@ async def store_sink_message(
 
 
 async def list_sink_messages(conn: Connection, limit: int = 100) -> list[SinkMessage]:
-    rows = await conn.fetch(
+    return await rows_as(
+        conn,
+        SinkMessage,
         "SELECT id, received_at, mail_from, rcpt_tos, subject, raw FROM sink_messages"
         " ORDER BY id DESC LIMIT $1",
         limit,
     )
-    return [_message(r) for r in rows]
 
 
 async def get_sink_message(conn: Connection, message_id: int) -> SinkMessage | None:
-    row = await conn.fetchrow(
+    return await row_as(
+        conn,
+        SinkMessage,
         "SELECT id, received_at, mail_from, rcpt_tos, subject, raw FROM sink_messages"
         " WHERE id = $1",
         message_id,
     )
-    return _message(row) if row is not None else None

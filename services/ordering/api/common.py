@@ -4,6 +4,7 @@ import uuid
 
 from aiohttp import web
 
+from services.ordering.domain import MemberDistribution
 from shared.auth import Principal, principal
 from shared.bodies import path_uuid
 from shared.db import Database
@@ -43,10 +44,10 @@ async def me(request: web.Request) -> tuple[uuid.UUID, uuid.UUID]:
     return group_id, person(caller)
 
 
-async def my_distribution(request: web.Request) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+async def my_distribution(request: web.Request) -> MemberDistribution:
     """The group, the path's distribution and the member (a person) calling."""
     group_id, user_id = await me(request)
-    return group_id, path_uuid(request, "distribution_id"), user_id
+    return MemberDistribution(group_id, path_uuid(request, "distribution_id"), user_id)
 
 
 def person(caller: Principal) -> uuid.UUID:

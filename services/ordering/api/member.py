@@ -1,6 +1,5 @@
 """Member routes: distributions, offer, cart, validation, my orders and ledger."""
 
-import uuid
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -18,6 +17,7 @@ from services.ordering.api.common import (
     my_distribution,
     person_or_none,
 )
+from services.ordering.domain import MemberDistribution
 from services.ordering.models import AddLine, LastOrdersQuery, SetQuantity, ValidateOrder
 from services.ordering.pdf import order_pdf
 from services.ordering.views import Json
@@ -32,11 +32,10 @@ routes = web.RouteTableDef()
 
 async def _mine(
     request: web.Request,
-    use_case: Callable[[Database, uuid.UUID, uuid.UUID, uuid.UUID], Awaitable[Json]],
+    use_case: Callable[[Database, MemberDistribution], Awaitable[Json]],
 ) -> web.Response:
     """The calling member's own cart or order for the path's distribution."""
-    group_id, distribution_id, user_id = await my_distribution(request)
-    return json_ok(await use_case(db(request), group_id, distribution_id, user_id))
+    return json_ok(await use_case(db(request), await my_distribution(request)))
 
 
 @routes.get(G + "/distributions")
@@ -90,13 +89,9 @@ async def get_cart(request: web.Request) -> web.Response:
     response=responses.Cart,
 )
 async def add_cart_line(request: web.Request) -> web.Response:
-    group_id, distribution_id, user_id = await my_distribution(request)
+    mine = await my_distribution(request)
     body = await parse_json(request, AddLine)
-    return json_ok(
-        await cart.add_line(
-            db(request), group_id, distribution_id, user_id, body.product_id, body.quantity
-        )
-    )
+    return json_ok(await cart.add_line(db(request), mine, body.product_id, body.quantity))
 
 
 @routes.put(D + "/cart/lines/{product_id}")
@@ -107,14 +102,10 @@ async def add_cart_line(request: web.Request) -> web.Response:
     response=responses.Cart,
 )
 async def set_cart_line(request: web.Request) -> web.Response:
-    group_id, distribution_id, user_id = await my_distribution(request)
+    mine = await my_distribution(request)
     product_id = path_uuid(request, "product_id")
     body = await parse_json(request, SetQuantity)
-    return json_ok(
-        await cart.set_line(
-            db(request), group_id, distribution_id, user_id, product_id, body.quantity
-        )
-    )
+    return json_ok(await cart.set_line(db(request), mine, product_id, body.quantity))
 
 
 @routes.delete(D + "/cart/lines/{product_id}")
@@ -124,11 +115,9 @@ async def set_cart_line(request: web.Request) -> web.Response:
     response=responses.Cart,
 )
 async def delete_cart_line(request: web.Request) -> web.Response:
-    group_id, distribution_id, user_id = await my_distribution(request)
+    mine = await my_distribution(request)
     product_id = path_uuid(request, "product_id")
-    return json_ok(
-        await cart.remove_line(db(request), group_id, distribution_id, user_id, product_id)
-    )
+    return json_ok(await cart.remove_line(db(request), mine, product_id))
 
 
 @routes.post(D + "/order/validate")
@@ -139,11 +128,9 @@ async def delete_cart_line(request: web.Request) -> web.Response:
     tags=MEMBER,
 )
 async def validate_order(request: web.Request) -> web.Response:
-    group_id, distribution_id, user_id = await my_distribution(request)
+    mine = await my_distribution(request)
     await parse_json(request, ValidateOrder)
-    status, order = await validation.validate_order(
-        db(request), group_id, distribution_id, user_id, idempotency_key(request)
-    )
+    status, order = await validation.validate_order(db(request), mine, idempotency_key(request))
     return json_ok(order, status)
 
 

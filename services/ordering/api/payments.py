@@ -1,7 +1,5 @@
 """Coordinator routes: payments, a member's ledger, order corrections."""
 
-import uuid
-
 from aiohttp import web
 
 from services.ordering import corrections, payments, responses
@@ -61,17 +59,17 @@ async def correct_order(request: web.Request) -> web.Response:
     caller, group_id = await coordinator(request)
     order_id = path_uuid(request, "order_id")
     body = await parse_json(request, OrderCorrection)
-    changes: list[tuple[uuid.UUID, object]] = [(ln.product_id, ln.quantity) for ln in body.lines]
-    duplicate = corrections.duplicate_product(changes)
+    correction = corrections.Correction(
+        group_id,
+        order_id,
+        [(ln.product_id, ln.quantity) for ln in body.lines],
+        body.note,
+        person_or_none(caller),
+    )
+    duplicate = correction.duplicate_product()
     if duplicate is not None:
         raise duplicate
     status, answer = await corrections.correct_order(
-        db(request),
-        group_id,
-        order_id,
-        changes,
-        body.note,
-        person_or_none(caller),
-        idempotency_key(request),
+        db(request), correction, idempotency_key(request)
     )
     return json_ok(answer, status)

@@ -1,124 +1,88 @@
-"""Pending cart lines of a member for a distribution, and the member's lock."""
+"""What a member holds for a distribution, and their cart changes: each change is two calls of
+SQL functions (migrations/0002_one_round_trip_use_cases.sql), one to read under the member's
+lock, one to write and read the cart back."""
 
 import uuid
 from decimal import Decimal
 
-from services.ordering.repository.orders import member_order
-from services.ordering.repository.rows import CartLine, Order, many
-from shared.db import Connection
+from services.ordering.domain import MemberDistribution
+from services.ordering.repository.rows import (
+    CartChange,
+    CartLine,
+    Distribution,
+    MemberCart,
+    OfferedProduct,
+    Order,
+    OrderLine,
+    Product,
+)
+from shared.db import Connection, Record
+
+PRODUCT_COLUMNS = tuple(Product.__dataclass_fields__)
 
 
-async def lock_member_distribution(
-    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID
-) -> None:
-    """Serialise a member's writes on one distribution (validate, cart changes).
+def distribution_of(value: Record | None) -> Distribution | None:
+    """A `group_distribution` composite (NULL, or all fields NULL: not this group's)."""
+    if value is None or value["id"] is None:
+        return None
+    return Distribution.from_columns(value)
 
-    The same lock as `distributions.lock_member_and_get_distribution` takes."""
-    await conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1::text || $2::text, 0))",
-        str(distribution_id),
-        str(user_id),
+
+def member_cart_of(value: Record) -> MemberCart:
+    """A `member_cart` composite (decoded by asyncpg as nested records) as a MemberCart."""
+    order = value["member_order"]
+    return MemberCart(
+        pending=[CartLine(**dict(line)) for line in value["pending"]],
+        order=None if order is None else Order(**dict(order)),
+        validated=[OrderLine(**dict(line)) for line in value["validated"]],
+        paid_cents=value["paid_cents"],
     )
 
 
-async def cart_with_order(
+async def member_cart(
     conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID
-) -> tuple[list[CartLine], Order | None]:
-    """The pending lines (as `cart_lines`) and the member's order, in one round trip when the
-    cart is not empty (the validation path); the order alone otherwise."""
-    records = await conn.fetch(
-        "SELECT c.product_id, c.quantity, p.name, p.category, p.unit_label, p.bulk, p.active,"
-        " p.stock, dp.price_cents, o.id AS order_id FROM cart_lines c"
-        " JOIN products p ON p.id = c.product_id"
-        " LEFT JOIN distribution_products dp ON dp.distribution_id = c.distribution_id"
-        " AND dp.product_id = c.product_id"
-        " LEFT JOIN orders o ON o.distribution_id = c.distribution_id AND o.user_id = c.user_id"
-        " WHERE c.distribution_id = $1 AND c.user_id = $2 ORDER BY p.category, p.name",
-        distribution_id,
-        user_id,
+) -> MemberCart:
+    """The pending lines, the order, its lines and what was paid: one round trip."""
+    value = await conn.fetchval("SELECT member_cart($1, $2)", distribution_id, user_id)
+    return member_cart_of(value)
+
+
+async def cart_change_start(
+    conn: Connection, mine: MemberDistribution, product_id: uuid.UUID
+) -> CartChange:
+    """Distribution, offered product, then the member's lock and their quantities of it."""
+    row = await conn.fetchrow(
+        "SELECT * FROM cart_change_start($1, $2, $3, $4)",
+        mine.group_id,
+        mine.distribution_id,
+        mine.user_id,
+        product_id,
     )
-    lines = [CartLine(**{k: v for k, v in r.items() if k != "order_id"}) for r in records]
-    if records and records[0]["order_id"] is None:
-        return lines, None
-    return lines, await member_order(conn, distribution_id, user_id)
-
-
-async def cart_lines(
-    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID
-) -> list[CartLine]:
-    """Pending lines with what validation needs (price for this distribution, active flag)."""
-    return many(
-        CartLine,
-        await conn.fetch(
-            "SELECT c.product_id, c.quantity, p.name, p.category, p.unit_label, p.bulk, p.active,"
-            " p.stock, dp.price_cents FROM cart_lines c JOIN products p ON p.id = c.product_id"
-            " LEFT JOIN distribution_products dp ON dp.distribution_id = c.distribution_id"
-            " AND dp.product_id = c.product_id"
-            " WHERE c.distribution_id = $1 AND c.user_id = $2 ORDER BY p.category, p.name",
-            distribution_id,
-            user_id,
-        ),
+    assert row is not None, "a function with OUT parameters answers one row"
+    distribution = distribution_of(row["distribution"])
+    if distribution is None:
+        return CartChange(None, None, Decimal(0), Decimal(0))
+    product = row["product"]
+    offered = (
+        None
+        if product is None
+        else OfferedProduct(
+            **{name: product[name] for name in PRODUCT_COLUMNS}, price_cents=row["price_cents"]
+        )
     )
+    return CartChange(distribution, offered, row["validated"], row["pending"])
 
 
-async def pending_quantity(
-    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID, product_id: uuid.UUID
-) -> Decimal:
+async def cart_change_save(
+    conn: Connection, mine: MemberDistribution, product_id: uuid.UUID, pending: Decimal
+) -> MemberCart:
+    """The product's pending quantity becomes `pending` (0 or less: the line is dropped); what
+    the member holds afterwards."""
     value = await conn.fetchval(
-        "SELECT quantity FROM cart_lines WHERE distribution_id = $1 AND user_id = $2"
-        " AND product_id = $3",
-        distribution_id,
-        user_id,
+        "SELECT cart_change_save($1, $2, $3, $4)",
+        mine.distribution_id,
+        mine.user_id,
         product_id,
+        pending,
     )
-    return Decimal(0) if value is None else Decimal(value)
-
-
-async def add_to_cart(
-    conn: Connection,
-    distribution_id: uuid.UUID,
-    user_id: uuid.UUID,
-    product_id: uuid.UUID,
-    quantity: Decimal,
-) -> None:
-    await conn.execute(
-        "INSERT INTO cart_lines (distribution_id, user_id, product_id, quantity)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT (distribution_id, user_id, product_id)"
-        " DO UPDATE SET quantity = cart_lines.quantity + EXCLUDED.quantity, updated_at = now()",
-        distribution_id,
-        user_id,
-        product_id,
-        quantity,
-    )
-
-
-async def set_cart_line(
-    conn: Connection,
-    distribution_id: uuid.UUID,
-    user_id: uuid.UUID,
-    product_id: uuid.UUID,
-    quantity: Decimal,
-) -> None:
-    if quantity <= 0:
-        await delete_cart_line(conn, distribution_id, user_id, product_id)
-        return
-    await conn.execute(
-        "INSERT INTO cart_lines (distribution_id, user_id, product_id, quantity)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT (distribution_id, user_id, product_id)"
-        " DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()",
-        distribution_id,
-        user_id,
-        product_id,
-        quantity,
-    )
-
-
-async def delete_cart_line(
-    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID, product_id: uuid.UUID
-) -> None:
-    await conn.execute(
-        "DELETE FROM cart_lines WHERE distribution_id = $1 AND user_id = $2 AND product_id = $3",
-        distribution_id,
-        user_id,
-        product_id,
-    )
+    return member_cart_of(value)

@@ -4,34 +4,32 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.ordering.repository.rows import OfferedProduct, Product, many, one
+from services.ordering.repository.rows import OfferedProduct, Product
 from shared.db import Connection
-from shared.queries import counted
+from shared.queries import counted, row_as, rows_as
 
 
 async def list_products(conn: Connection, group_id: uuid.UUID) -> list[Product]:
-    return many(
+    return await rows_as(
+        conn,
         Product,
-        await conn.fetch(
-            "SELECT p.id, p.group_id, p.name, p.category, p.unit_label, p.unit_price_cents,"
-            " p.bulk, p.stock, p.active FROM products p WHERE p.group_id = $1"
-            " ORDER BY p.category, p.name",
-            group_id,
-        ),
+        "SELECT p.id, p.group_id, p.name, p.category, p.unit_label, p.unit_price_cents,"
+        " p.bulk, p.stock, p.active FROM products p WHERE p.group_id = $1"
+        " ORDER BY p.category, p.name",
+        group_id,
     )
 
 
 async def get_product(
     conn: Connection, group_id: uuid.UUID, product_id: uuid.UUID
 ) -> Product | None:
-    return one(
+    return await row_as(
+        conn,
         Product,
-        await conn.fetchrow(
-            "SELECT p.id, p.group_id, p.name, p.category, p.unit_label, p.unit_price_cents,"
-            " p.bulk, p.stock, p.active FROM products p WHERE p.id = $1 AND p.group_id = $2",
-            product_id,
-            group_id,
-        ),
+        "SELECT p.id, p.group_id, p.name, p.category, p.unit_label, p.unit_price_cents,"
+        " p.bulk, p.stock, p.active FROM products p WHERE p.id = $1 AND p.group_id = $2",
+        product_id,
+        group_id,
     )
 
 
@@ -49,24 +47,23 @@ async def insert_product(
     active: bool,
 ) -> Product | None:
     """The new product; None when that id exists already (the seed runs again)."""
-    return one(
+    return await row_as(
+        conn,
         Product,
-        await conn.fetchrow(
-            "INSERT INTO products AS p (id, group_id, name, category, unit_label,"
-            " unit_price_cents, bulk, stock, active)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING"
-            " RETURNING p.id, p.group_id, p.name, p.category, p.unit_label, p.unit_price_cents,"
-            " p.bulk, p.stock, p.active",
-            product_id,
-            group_id,
-            name,
-            category,
-            unit_label,
-            unit_price_cents,
-            bulk,
-            stock,
-            active,
-        ),
+        "INSERT INTO products AS p (id, group_id, name, category, unit_label,"
+        " unit_price_cents, bulk, stock, active)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING"
+        " RETURNING p.id, p.group_id, p.name, p.category, p.unit_label, p.unit_price_cents,"
+        " p.bulk, p.stock, p.active",
+        product_id,
+        group_id,
+        name,
+        category,
+        unit_label,
+        unit_price_cents,
+        bulk,
+        stock,
+        active,
     )
 
 
@@ -94,29 +91,28 @@ async def update_product(
 ) -> Product | None:
     if changes.empty():
         return await get_product(conn, group_id, product_id)
-    return one(
+    return await row_as(
+        conn,
         Product,
-        await conn.fetchrow(
-            "UPDATE products AS p SET name = coalesce($3::text, p.name),"
-            " category = coalesce($4::text, p.category),"
-            " unit_label = coalesce($5::text, p.unit_label),"
-            " unit_price_cents = coalesce($6::int, p.unit_price_cents),"
-            " bulk = coalesce($7::bool, p.bulk), active = coalesce($8::bool, p.active),"
-            " stock = CASE WHEN $9::bool THEN $10::numeric ELSE p.stock END,"
-            " updated_at = now() WHERE p.id = $1 AND p.group_id = $2"
-            " RETURNING p.id, p.group_id, p.name, p.category, p.unit_label, p.unit_price_cents,"
-            " p.bulk, p.stock, p.active",
-            product_id,
-            group_id,
-            changes.name,
-            changes.category,
-            changes.unit_label,
-            changes.unit_price_cents,
-            changes.bulk,
-            changes.active,
-            changes.set_stock,
-            changes.stock,
-        ),
+        "UPDATE products AS p SET name = coalesce($3::text, p.name),"
+        " category = coalesce($4::text, p.category),"
+        " unit_label = coalesce($5::text, p.unit_label),"
+        " unit_price_cents = coalesce($6::int, p.unit_price_cents),"
+        " bulk = coalesce($7::bool, p.bulk), active = coalesce($8::bool, p.active),"
+        " stock = CASE WHEN $9::bool THEN $10::numeric ELSE p.stock END,"
+        " updated_at = now() WHERE p.id = $1 AND p.group_id = $2"
+        " RETURNING p.id, p.group_id, p.name, p.category, p.unit_label, p.unit_price_cents,"
+        " p.bulk, p.stock, p.active",
+        product_id,
+        group_id,
+        changes.name,
+        changes.category,
+        changes.unit_label,
+        changes.unit_price_cents,
+        changes.bulk,
+        changes.active,
+        changes.set_stock,
+        changes.stock,
     )
 
 
@@ -146,15 +142,14 @@ async def copy_catalog(conn: Connection, source: uuid.UUID, target: uuid.UUID) -
 
 async def offer(conn: Connection, distribution_id: uuid.UUID) -> list[OfferedProduct]:
     """The active products offered for a distribution, by category then name."""
-    return many(
+    return await rows_as(
+        conn,
         OfferedProduct,
-        await conn.fetch(
-            "SELECT p.id, p.group_id, p.name, p.category, p.unit_label, p.unit_price_cents,"
-            " p.bulk, p.stock, p.active, dp.price_cents FROM distribution_products dp"
-            " JOIN products p ON p.id = dp.product_id"
-            " WHERE dp.distribution_id = $1 AND p.active ORDER BY p.category, p.name",
-            distribution_id,
-        ),
+        "SELECT p.id, p.group_id, p.name, p.category, p.unit_label, p.unit_price_cents,"
+        " p.bulk, p.stock, p.active, dp.price_cents FROM distribution_products dp"
+        " JOIN products p ON p.id = dp.product_id"
+        " WHERE dp.distribution_id = $1 AND p.active ORDER BY p.category, p.name",
+        distribution_id,
     )
 
 
@@ -162,14 +157,13 @@ async def offered_product(
     conn: Connection, distribution_id: uuid.UUID, product_id: uuid.UUID
 ) -> OfferedProduct | None:
     """A product offered for a distribution, active or not."""
-    return one(
+    return await row_as(
+        conn,
         OfferedProduct,
-        await conn.fetchrow(
-            "SELECT p.id, p.group_id, p.name, p.category, p.unit_label, p.unit_price_cents,"
-            " p.bulk, p.stock, p.active, dp.price_cents FROM distribution_products dp"
-            " JOIN products p ON p.id = dp.product_id"
-            " WHERE dp.distribution_id = $1 AND dp.product_id = $2",
-            distribution_id,
-            product_id,
-        ),
+        "SELECT p.id, p.group_id, p.name, p.category, p.unit_label, p.unit_price_cents,"
+        " p.bulk, p.stock, p.active, dp.price_cents FROM distribution_products dp"
+        " JOIN products p ON p.id = dp.product_id"
+        " WHERE dp.distribution_id = $1 AND dp.product_id = $2",
+        distribution_id,
+        product_id,
     )

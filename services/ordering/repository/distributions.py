@@ -1,10 +1,11 @@
-"""Distributions: their dates, their offer, the member's lock, the scheduler's claims."""
+"""Distributions: their dates, their offer, the scheduler's claims."""
 
 import uuid
 from datetime import datetime
 
-from services.ordering.repository.rows import Distribution, ListedDistribution, many, one
+from services.ordering.repository.rows import Distribution, ListedDistribution
 from shared.db import Connection
+from shared.queries import row_as, rows_as
 
 
 async def db_now(conn: Connection) -> datetime:
@@ -27,24 +28,23 @@ async def insert_distribution(
 ) -> Distribution | None:
     """The new distribution; None when that id exists already (the seed runs again). The dates
     are checked again by the table's CHECK (opens < closes ≤ starts < ends)."""
-    return one(
+    return await row_as(
+        conn,
         Distribution,
-        await conn.fetchrow(
-            "INSERT INTO distributions AS d (id, group_id, starts_at, ends_at, opens_at,"
-            " closes_at, place_name, place_address, created_by)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING"
-            " RETURNING d.id, d.group_id, d.starts_at, d.ends_at, d.opens_at, d.closes_at,"
-            " d.place_name, d.place_address, now() AS db_now",
-            distribution_id,
-            group_id,
-            starts_at,
-            ends_at,
-            opens_at,
-            closes_at,
-            place_name,
-            place_address,
-            created_by,
-        ),
+        "INSERT INTO distributions AS d (id, group_id, starts_at, ends_at, opens_at,"
+        " closes_at, place_name, place_address, created_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING"
+        " RETURNING d.id, d.group_id, d.starts_at, d.ends_at, d.opens_at, d.closes_at,"
+        " d.place_name, d.place_address, now() AS db_now",
+        distribution_id,
+        group_id,
+        starts_at,
+        ends_at,
+        opens_at,
+        closes_at,
+        place_name,
+        place_address,
+        created_by,
     )
 
 
@@ -64,87 +64,57 @@ async def insert_distribution_products(
 async def get_distribution(
     conn: Connection, group_id: uuid.UUID, distribution_id: uuid.UUID
 ) -> Distribution | None:
-    return one(
+    return await row_as(
+        conn,
         Distribution,
-        await conn.fetchrow(
-            "SELECT d.id, d.group_id, d.starts_at, d.ends_at, d.opens_at, d.closes_at,"
-            " d.place_name, d.place_address, now() AS db_now FROM distributions d"
-            " WHERE d.id = $1 AND d.group_id = $2",
-            distribution_id,
-            group_id,
-        ),
-    )
-
-
-async def lock_member_and_get_distribution(
-    conn: Connection, group_id: uuid.UUID, distribution_id: uuid.UUID, user_id: uuid.UUID
-) -> Distribution | None:
-    """The distribution, after taking the member's lock of `carts.lock_member_distribution`.
-
-    One round trip instead of two on the validation path; the lock is only taken when the
-    distribution exists (otherwise the caller refuses anyway). The lock expression is the same
-    as there (distribution id text || user id text), parameters $3 and $4.
-    """
-    record = await conn.fetchrow(
         "SELECT d.id, d.group_id, d.starts_at, d.ends_at, d.opens_at, d.closes_at,"
-        " d.place_name, d.place_address, now() AS db_now,"
-        " pg_advisory_xact_lock(hashtextextended($3::text || $4::text, 0)) AS locked"
-        " FROM distributions d WHERE d.id = $1 AND d.group_id = $2",
+        " d.place_name, d.place_address, now() AS db_now FROM distributions d"
+        " WHERE d.id = $1 AND d.group_id = $2",
         distribution_id,
         group_id,
-        str(distribution_id),
-        str(user_id),
     )
-    if record is None:
-        return None
-    values = dict(record.items())
-    del values["locked"]
-    return Distribution(**values)
 
 
 async def list_distributions(
     conn: Connection, group_id: uuid.UUID, user_id: uuid.UUID | None
 ) -> list[ListedDistribution]:
-    return many(
+    return await rows_as(
+        conn,
         ListedDistribution,
-        await conn.fetch(
-            "SELECT d.id, d.group_id, d.starts_at, d.ends_at, d.opens_at, d.closes_at,"
-            " d.place_name, d.place_address, now() AS db_now, o.id AS order_id,"
-            " o.total_cents AS order_total_cents FROM distributions d"
-            " LEFT JOIN orders o ON o.distribution_id = d.id AND o.user_id = $2"
-            " WHERE d.group_id = $1 ORDER BY d.starts_at, d.id",
-            group_id,
-            user_id,
-        ),
+        "SELECT d.id, d.group_id, d.starts_at, d.ends_at, d.opens_at, d.closes_at,"
+        " d.place_name, d.place_address, now() AS db_now, o.id AS order_id,"
+        " o.total_cents AS order_total_cents FROM distributions d"
+        " LEFT JOIN orders o ON o.distribution_id = d.id AND o.user_id = $2"
+        " WHERE d.group_id = $1 ORDER BY d.starts_at, d.id",
+        group_id,
+        user_id,
     )
 
 
 async def claim_opened(conn: Connection, limit: int = 100) -> list[Distribution]:
     """Distributions whose ordering opened and was not announced yet, marked announced: a
     conditional UPDATE with SKIP LOCKED, so each is claimed once across replicas."""
-    return many(
+    return await rows_as(
+        conn,
         Distribution,
-        await conn.fetch(
-            "UPDATE distributions d SET opened_announced_at = now() WHERE d.id IN ("
-            " SELECT id FROM distributions WHERE opens_at <= now()"
-            " AND opened_announced_at IS NULL ORDER BY opens_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
-            " RETURNING d.id, d.group_id, d.starts_at, d.ends_at, d.opens_at, d.closes_at,"
-            " d.place_name, d.place_address, now() AS db_now",
-            limit,
-        ),
+        "UPDATE distributions d SET opened_announced_at = now() WHERE d.id IN ("
+        " SELECT id FROM distributions WHERE opens_at <= now()"
+        " AND opened_announced_at IS NULL ORDER BY opens_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
+        " RETURNING d.id, d.group_id, d.starts_at, d.ends_at, d.opens_at, d.closes_at,"
+        " d.place_name, d.place_address, now() AS db_now",
+        limit,
     )
 
 
 async def claim_closed(conn: Connection, limit: int = 100) -> list[Distribution]:
     """As `claim_opened`, for distributions whose ordering closed."""
-    return many(
+    return await rows_as(
+        conn,
         Distribution,
-        await conn.fetch(
-            "UPDATE distributions d SET closed_announced_at = now() WHERE d.id IN ("
-            " SELECT id FROM distributions WHERE closes_at <= now()"
-            " AND closed_announced_at IS NULL ORDER BY closes_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
-            " RETURNING d.id, d.group_id, d.starts_at, d.ends_at, d.opens_at, d.closes_at,"
-            " d.place_name, d.place_address, now() AS db_now",
-            limit,
-        ),
+        "UPDATE distributions d SET closed_announced_at = now() WHERE d.id IN ("
+        " SELECT id FROM distributions WHERE closes_at <= now()"
+        " AND closed_announced_at IS NULL ORDER BY closes_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
+        " RETURNING d.id, d.group_id, d.starts_at, d.ends_at, d.opens_at, d.closes_at,"
+        " d.place_name, d.place_address, now() AS db_now",
+        limit,
     )

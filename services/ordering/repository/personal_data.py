@@ -10,19 +10,11 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from services.ordering.repository.rows import Line
 from shared.db import Connection
+from shared.personal_export import PersonalDataExport
+from shared.queries import rows_as
 from shared.revocations import EndedMembership, memberships_ended
-
-
-class ExportedOrderLine(BaseModel):
-    product_id: uuid.UUID
-    product_name: str
-    category: str
-    unit_label: str
-    bulk: bool
-    quantity: Decimal
-    unit_price_cents: int
-    line_total_cents: int
 
 
 class ExportedOrder(BaseModel):
@@ -35,7 +27,7 @@ class ExportedOrder(BaseModel):
     payment_method: str
     validated_at: datetime
     updated_at: datetime
-    lines: list[ExportedOrderLine]
+    lines: list[Line]  # as the order holds them (repository/rows.py)
 
 
 class ExportedCartLine(BaseModel):
@@ -73,11 +65,8 @@ class ExportedDistribution(BaseModel):
     created_at: datetime
 
 
-class OrderingExport(BaseModel):
+class OrderingExport(PersonalDataExport):
     service: Literal["ordering"] = "ordering"
-    user_id: uuid.UUID
-    # Every group the person has data in here, including groups they have left.
-    group_ids: list[uuid.UUID]
     orders: list[ExportedOrder]
     cart_lines: list[ExportedCartLine]
     ledger: list[ExportedLedgerEntry]
@@ -101,17 +90,19 @@ async def _orders(conn: Connection, user_id: uuid.UUID) -> list[ExportedOrder]:
         " WHERE o.user_id = $1 ORDER BY l.category, l.product_name",
         user_id,
     )
-    by_order: dict[uuid.UUID, list[ExportedOrderLine]] = {}
+    by_order: dict[uuid.UUID, list[Line]] = {}
     for line in lines:
         values = dict(line)
-        by_order.setdefault(values.pop("order_id"), []).append(ExportedOrderLine(**values))
+        by_order.setdefault(values.pop("order_id"), []).append(Line(**values))
     return [ExportedOrder(**dict(r), lines=by_order.get(r["order_id"], [])) for r in rows]
 
 
 async def export_queries(conn: Connection, user_id: uuid.UUID) -> OrderingExport:
     """The person's rows of every ordering table that names them."""
     orders = await _orders(conn, user_id)
-    cart = await conn.fetch(
+    cart = await rows_as(
+        conn,
+        ExportedCartLine,
         "SELECT d.group_id, c.distribution_id, d.starts_at AS distribution_starts_at,"
         " c.product_id, p.name AS product_name, p.unit_label, c.quantity, c.updated_at"
         " FROM cart_lines c JOIN distributions d ON d.id = c.distribution_id"
@@ -120,25 +111,29 @@ async def export_queries(conn: Connection, user_id: uuid.UUID) -> OrderingExport
         user_id,
     )
     # recorded_by (the coordinator who entered a payment) is another person: left out.
-    ledger = await conn.fetch(
+    ledger = await rows_as(
+        conn,
+        ExportedLedgerEntry,
         "SELECT entry_id, group_id, kind, amount_cents, method, order_id, distribution_id,"
         " note, created_at FROM ledger_entries WHERE user_id = $1 ORDER BY id",
         user_id,
     )
-    created = await conn.fetch(
+    created = await rows_as(
+        conn,
+        ExportedDistribution,
         "SELECT id AS distribution_id, group_id, starts_at, place_name, created_at"
         " FROM distributions WHERE created_by = $1 ORDER BY starts_at",
         user_id,
     )
     ended = await memberships_ended(conn, user_id)
     groups = {o.group_id for o in orders} | {e.group_id for e in ended}
-    groups |= {r["group_id"] for rows in (cart, ledger, created) for r in rows}
+    groups |= {r.group_id for rows in (cart, ledger, created) for r in rows}
     return OrderingExport(
         user_id=user_id,
         group_ids=sorted(groups, key=str),
         orders=orders,
-        cart_lines=[ExportedCartLine(**dict(r)) for r in cart],
-        ledger=[ExportedLedgerEntry(**dict(r)) for r in ledger],
-        distributions_created=[ExportedDistribution(**dict(r)) for r in created],
+        cart_lines=cart,
+        ledger=ledger,
+        distributions_created=created,
         memberships_ended=ended,
     )

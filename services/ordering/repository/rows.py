@@ -1,37 +1,24 @@
-"""What the ordering repositories return: frozen dataclasses named after their columns.
+"""What the ordering repositories return: frozen dataclasses named after their columns (a
+ledger entry is the API's own model: repository/ledger.py).
 
-A statement's column names are the field names, so `one(Product, record)` builds the row; a
-column added to a SELECT without its field (or the reverse) fails on the first call."""
+A statement's column names are the field names, so `row_as(conn, Product, query, …)`
+(shared.queries) builds the row; a column added to a SELECT without its field (or the reverse)
+fails on the first call."""
 
 import uuid
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Self, TypeVar
+from typing import Protocol, Self
 
 from services.ordering.domain import line_total_cents
-from shared.db import Record
-
-T = TypeVar("T")
-
-
-def one(make: Callable[..., T], record: Record | None) -> T | None:
-    return None if record is None else make(**dict(record.items()))
-
-
-def many(make: Callable[..., T], records: Iterable[Record]) -> list[T]:
-    return [make(**dict(r.items())) for r in records]
+from shared.distribution import DistributionTimes
 
 
 @dataclass(frozen=True)
-class Distribution:
-    id: uuid.UUID
-    group_id: uuid.UUID
-    starts_at: datetime
-    ends_at: datetime
-    opens_at: datetime
-    closes_at: datetime
+class Distribution(DistributionTimes):
+    """A distribution as ordering keeps it: its times (those every service copies), its place."""
+
     place_name: str
     place_address: str
     db_now: datetime  # the database clock when read: the state is computed against it
@@ -62,6 +49,10 @@ class Product:
 class OfferedProduct(Product):
     price_cents: int  # the price for this distribution
 
+    def as_line(self, quantity: Decimal) -> "Line":
+        """This product at its price for the distribution, as an order line."""
+        return ordered_line(self.id, self, self.price_cents, quantity)
+
 
 @dataclass(frozen=True)
 class CartLine:
@@ -79,16 +70,7 @@ class CartLine:
 
     def as_line(self, unit_price_cents: int, quantity: Decimal) -> "Line":
         """This product at that price and quantity, as an order line."""
-        return Line(
-            product_id=self.product_id,
-            product_name=self.name,
-            category=self.category,
-            unit_label=self.unit_label,
-            bulk=self.bulk,
-            quantity=quantity,
-            unit_price_cents=unit_price_cents,
-            line_total_cents=line_total_cents(quantity, unit_price_cents),
-        )
+        return ordered_line(self.product_id, self, unit_price_cents, quantity)
 
 
 @dataclass(frozen=True)
@@ -104,13 +86,9 @@ class Order:
 
 
 @dataclass(frozen=True)
-class SavedOrder(Order):
-    paid_cents: int  # payments recorded for this distribution by this member
-
-
-@dataclass(frozen=True)
-class Line:
-    """An order line as written (validation, correction) and as answered."""
+class ProductQuantity:
+    """A product as an order line names it (its name, category and unit when ordered) and a
+    quantity of it."""
 
     product_id: uuid.UUID
     product_name: str
@@ -118,6 +96,12 @@ class Line:
     unit_label: str
     bulk: bool
     quantity: Decimal
+
+
+@dataclass(frozen=True)
+class Line(ProductQuantity):
+    """An order line as written (validation, correction) and as answered."""
+
     unit_price_cents: int
     line_total_cents: int
 
@@ -127,34 +111,45 @@ class Line:
         return replace(self, quantity=quantity, line_total_cents=total)
 
 
+class DescribedProduct(Protocol):
+    """What an order line copies of a product when it is ordered: the line keeps them as they
+    were (a product renamed later does not rename past orders)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def unit_label(self) -> str: ...
+    @property
+    def bulk(self) -> bool: ...
+
+
+def ordered_line(
+    product_id: uuid.UUID, product: DescribedProduct, unit_price_cents: int, quantity: Decimal
+) -> Line:
+    """A product at that price and quantity, as an order line (its total computed)."""
+    return Line(
+        product_id=product_id,
+        product_name=product.name,
+        category=product.category,
+        unit_label=product.unit_label,
+        bulk=product.bulk,
+        quantity=quantity,
+        unit_price_cents=unit_price_cents,
+        line_total_cents=line_total_cents(quantity, unit_price_cents),
+    )
+
+
 @dataclass(frozen=True)
 class OrderLine(Line):
     order_id: uuid.UUID
 
 
 @dataclass(frozen=True)
-class LedgerEntry:
-    entry_id: uuid.UUID
-    kind: str
-    amount_cents: int
-    method: str | None
-    order_id: uuid.UUID | None
-    distribution_id: uuid.UUID | None
-    payment_id: uuid.UUID | None
-    note: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class ProductSale:
+class ProductSale(ProductQuantity):
     """One product of one order of a distribution (the « par produit » report)."""
 
-    product_id: uuid.UUID
-    product_name: str
-    category: str
-    unit_label: str
-    bulk: bool
-    quantity: Decimal
     line_total_cents: int
     order_id: uuid.UUID
     user_id: uuid.UUID
@@ -170,3 +165,59 @@ class GroupPurchase:
     group_id: uuid.UUID
     quantity: Decimal
     total_cents: int
+
+
+@dataclass(frozen=True)
+class MemberCart:
+    """What a member holds for a distribution (SQL function `member_cart`): pending lines and
+    their order (None: not validated yet) with its lines still ordered, both by category then
+    name, and what they have paid for this distribution."""
+
+    pending: list[CartLine]
+    order: Order | None
+    validated: list[OrderLine]
+    paid_cents: int
+
+
+@dataclass(frozen=True)
+class CartChange:
+    """What a cart change decides on, read under the member's lock (`cart_change_start`): the
+    distribution (None: not this group's), the product as offered for it (None: not offered),
+    how much of it the member has validated and has pending."""
+
+    distribution: Distribution | None
+    product: OfferedProduct | None
+    validated: Decimal
+    pending: Decimal
+
+
+@dataclass(frozen=True)
+class ValidationStart:
+    """The first call of a validation (`validation_start`). `claimed` False: the Idempotency-Key
+    was used before, its kept answer is (`kept_status`, `kept_response`) and nothing else was
+    read. Otherwise the distribution (None: not this group's) and, when found, what the member
+    holds, read under their lock."""
+
+    claimed: bool
+    kept_status: int | None
+    kept_response: object
+    distribution: Distribution | None
+    cart: MemberCart | None
+
+
+@dataclass(frozen=True)
+class KeptAnswer:
+    """The answer kept for an Idempotency-Key (scope, key) by the statement that makes it."""
+
+    scope: str
+    key: str
+    status: int
+    body: dict[str, object]
+
+    @staticmethod
+    def columns(kept: "KeptAnswer | None") -> tuple[str | None, str | None, int | None, object]:
+        """(scope, key, status, body) as a statement takes them; all NULL without a key (the
+        statement's UPDATE of idempotency_keys then matches no row)."""
+        if kept is None:
+            return None, None, None, None
+        return kept.scope, kept.key, kept.status, kept.body

@@ -1,23 +1,33 @@
 """Association admin pages (SPEC §1.5): list groups, create a group, change a group, name a
 coordinator (and show them on the group page)."""
 
-import uuid
-from typing import Any
+import functools
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from shared.clients.accounts import Group, MemberRow
+
 from .. import i18n
-from ..apiclient import API_KEY, ApiError
+from ..apiclient import ApiError
 from ..clients import accounts
 from ..groups import public_group
 from ..i18n import _
 from ..rendering import render
-from ..sessions import User, require_user
-from .common import form_values, page_list, redirect
+from ..sessions import User, ask_afresh, forget_everyone, require_user
+from .common import form_values, page_data, page_list, redirect
+from .forms import (
+    CoordinatorForm,
+    GroupForm,
+    NewGroupForm,
+    check_form,
+    coordinator_messages,
+    group_messages,
+)
 
 routes = web.RouteTableDef()
 
-GROUP_FLAGS = ("phone_required", "address_required")
+AdminPage = Callable[[web.Request, User], Awaitable[web.StreamResponse]]
 
 
 def forbidden_to_non_admins(request: web.Request) -> web.Response:
@@ -32,61 +42,38 @@ def forbidden_to_non_admins(request: web.Request) -> web.Response:
     )
 
 
-async def admin_user(request: web.Request) -> User | None:
-    """The logged-in association admin; None for anybody else (logged out: to the log-in)."""
-    user = await require_user(request)
-    return user if user.principal.admin else None
+def admin_only(page: AdminPage) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A page of the association's admins, handed the logged-in admin; the 403 page for anybody
+    else (logged out: to the log-in)."""
 
+    @functools.wraps(page)
+    async def handler(request: web.Request) -> web.StreamResponse:
+        await ask_afresh(request)  # the admin's rights as they are now, never a kept token's
+        user = await require_user(request)
+        if not user.principal.admin:
+            return forbidden_to_non_admins(request)
+        return await page(request, user)
 
-def _field_messages() -> dict[str, str]:
-    """Readable messages for the fields the accounts API refuses (same rules as its checks)."""
-    email = _("Cette adresse e-mail n'est pas valide (exemple : nom@exemple.fr).")
-    return {
-        "slug": _(
-            "Le lien doit faire de 2 à 63 caractères : lettres minuscules sans accent, chiffres "
-            "et tirets, en commençant par une lettre ou un chiffre (exemple : 3-cocus)."
-        ),
-        "name": _("Indiquez le nom du groupe (100 caractères au plus)."),
-        "city": _("Indiquez la ville (100 caractères au plus)."),
-        "coordinator_name": _("200 caractères au plus."),
-        "coordinator_email": email,
-        "contact_email": email,
-    }
+    return handler
 
 
 @routes.get("/admin")
-async def groups(request: web.Request) -> web.StreamResponse:
-    if await admin_user(request) is None:
-        return forbidden_to_non_admins(request)
+@admin_only
+async def groups(request: web.Request, user: User) -> web.StreamResponse:
     found = sorted(await accounts(request).groups(), key=lambda g: (g.city, g.name))
     return render(request, "admin/groups.html", {"groups": page_list(found)})
 
 
 @routes.get("/admin/groupes/nouveau")
-async def new_group_form(request: web.Request) -> web.StreamResponse:
-    if await admin_user(request) is None:
-        return forbidden_to_non_admins(request)
+@admin_only
+async def new_group_form(request: web.Request, user: User) -> web.StreamResponse:
     return render(request, "admin/new_group.html")
-
-
-def _group_body(values: dict[str, str]) -> dict[str, Any]:
-    """What the creation and the change forms send to accounts (empty emails: none)."""
-    body: dict[str, Any] = {
-        "name": values.get("name", ""),
-        "city": values.get("city", ""),
-        "coordinator_name": values.get("coordinator_name", ""),
-        "coordinator_email": values.get("coordinator_email") or None,
-        "contact_email": values.get("contact_email") or None,
-    }
-    for flag in GROUP_FLAGS:
-        body[flag] = values.get(flag) == "on"
-    return body
 
 
 def _refusal_errors(error: ApiError) -> dict[str, str]:
     """A 400/422 of accounts as messages next to the fields (anything else for the form)."""
     errors: dict[str, str] = {}
-    messages = _field_messages()
+    messages = group_messages()
     for name in error.field_errors():
         key = name if name in messages else "_form"
         errors.setdefault(key, messages.get(name) or error.message(i18n.current_language()))
@@ -96,52 +83,48 @@ def _refusal_errors(error: ApiError) -> dict[str, str]:
 
 
 @routes.post("/admin/groupes/nouveau")
-async def create_group(request: web.Request) -> web.StreamResponse:
-    user = await admin_user(request)
-    if user is None:
-        return forbidden_to_non_admins(request)
+@admin_only
+async def create_group(request: web.Request, user: User) -> web.StreamResponse:
     values = await form_values(request)
-    body = {"slug": values.get("slug", ""), **_group_body(values)}
-    errors: dict[str, str] = {}
-    try:
-        group = await request.app[API_KEY].call(
-            "accounts", "POST", "/v1/groups", token=user.token, json=body
-        )
-    except ApiError as error:
-        if error.status == 409 and error.code == "slug-taken":
-            errors["slug"] = _("Ce lien de groupe existe déjà.")
-        elif error.status in (400, 422):
-            errors = _refusal_errors(error)
+    form, errors = check_form(NewGroupForm, values, group_messages)
+    if form is not None:
+        client = accounts(request, user)
+        try:
+            group = client.read(Group, await client.send("POST", "/v1/groups", form.body()))
+        except ApiError as error:
+            if error.status == 409 and error.code == "slug-taken":
+                errors["slug"] = _("Ce lien de groupe existe déjà.")
+            elif error.status in (400, 422):
+                errors = _refusal_errors(error)
+            else:
+                raise
         else:
-            raise
-    else:
-        return redirect(f"/admin/groupes/{group['slug']}?ok=cree")
+            return redirect(f"/admin/groupes/{group.slug}?ok=cree")
     return render(request, "admin/new_group.html", {"values": values, "errors": errors}, status=400)
 
 
-def _edit_values(group: dict[str, Any]) -> dict[str, str]:
+def _edit_values(group: Group) -> dict[str, str]:
     """The change form filled in with the group as it is (checked boxes: "on")."""
-    values = {
-        name: str(group.get(name) or "")
-        for name in ("name", "city", "coordinator_name", "coordinator_email", "contact_email")
-    }
-    for flag in GROUP_FLAGS:
-        if group.get(flag):
-            values[flag] = "on"
+    values: dict[str, str] = {}
+    for name, value in group.model_dump(include=set(GroupForm.model_fields)).items():
+        if isinstance(value, bool):
+            if value:
+                values[name] = "on"
+        else:
+            values[name] = str(value or "")
     return values
 
 
-def shown_coordinator_name(member: dict[str, Any]) -> str:
+def shown_coordinator_name(member: MemberRow) -> str:
     """As the group page shows its coordinator: « Joachim ROBERT » (SPEC.md, the tutorial)."""
-    first = str(member.get("first_name") or "").strip()
-    last = str(member.get("last_name") or "").strip().upper()
+    first = member.first_name.strip()
+    last = member.last_name.strip().upper()
     return f"{first} {last}".strip()[:200]
 
 
-async def _members(request: web.Request, user: User, group_id: str) -> list[dict[str, Any]]:
-    members = await accounts(request, user).members(group_id)
-    members.sort(key=lambda m: m.display_name.lower())
-    return page_list(members)
+async def _members(request: web.Request, user: User, group: Group) -> list[MemberRow]:
+    members = await accounts(request, user).members(group.id)
+    return sorted(members, key=lambda m: m.display_name.lower())
 
 
 async def _group_page(
@@ -155,14 +138,14 @@ async def _group_page(
     show_coordinator: bool = True,
 ) -> web.Response:
     group = await public_group(request, request.match_info["slug"])
-    members = await _members(request, user, str(group["id"]))
+    members = await _members(request, user, group)
     return render(
         request,
         "admin/group.html",
         {
-            "group": group,
-            "members": members,
-            "candidates": [m for m in members if m.get("role") != "coordinator"],
+            "group": page_data(group),
+            "members": page_list(members),
+            "candidates": page_list(m for m in members if m.role != "coordinator"),
             "errors": errors or {},
             "chosen": chosen,
             "show_coordinator": show_coordinator,
@@ -175,71 +158,63 @@ async def _group_page(
 
 
 @routes.get("/admin/groupes/{slug}")
-async def group_page(request: web.Request) -> web.StreamResponse:
-    user = await admin_user(request)
-    if user is None:
-        return forbidden_to_non_admins(request)
+@admin_only
+async def group_page(request: web.Request, user: User) -> web.StreamResponse:
     return await _group_page(request, user)
 
 
 @routes.post("/admin/groupes/{slug}/modifier")
-async def edit_group(request: web.Request) -> web.StreamResponse:
+@admin_only
+async def edit_group(request: web.Request, user: User) -> web.StreamResponse:
     """« Modifier le groupe »: everything of the creation form but the link, which stays."""
-    user = await admin_user(request)
-    if user is None:
-        return forbidden_to_non_admins(request)
     group = await public_group(request, request.match_info["slug"])
     values = await form_values(request)
-    try:
-        await accounts(request, user).update_group(group["id"], _group_body(values))
-    except ApiError as error:
-        if error.status not in (400, 422):
-            raise
-        return await _group_page(
-            request, user, status=400, edit_values=values, edit_errors=_refusal_errors(error)
-        )
-    return redirect(f"/admin/groupes/{group['slug']}?ok=modifie")
+    form, errors = check_form(GroupForm, values, group_messages)
+    if form is not None:
+        try:
+            await accounts(request, user).update_group(group.id, form.body())
+        except ApiError as error:
+            if error.status not in (400, 422):
+                raise
+            errors = _refusal_errors(error)
+        else:
+            forget_everyone(request)  # the group's rules and names are in its members' `/me`
+            return redirect(f"/admin/groupes/{group.slug}?ok=modifie")
+    return await _group_page(request, user, status=400, edit_values=values, edit_errors=errors)
 
 
-async def _show_coordinator(
-    request: web.Request, user: User, group: dict[str, Any], member_id: str
-) -> None:
+async def _show_coordinator(request: web.Request, user: User, group: Group, member_id: str) -> None:
     """The group page shows this member as its coordinator: their name and email."""
-    for member in await _members(request, user, str(group["id"])):
-        if str(member.get("user_id")) == member_id:
+    for member in await _members(request, user, group):
+        if str(member.user_id) == member_id:
             await accounts(request, user).update_group(
-                group["id"],
+                group.id,
                 {
                     "coordinator_name": shown_coordinator_name(member),
-                    "coordinator_email": member.get("email") or None,
+                    "coordinator_email": member.email or None,
                 },
             )
             return
 
 
 @routes.post("/admin/groupes/{slug}/coordinateur")
-async def name_coordinator(request: web.Request) -> web.StreamResponse:
-    user = await admin_user(request)
-    if user is None:
-        return forbidden_to_non_admins(request)
+@admin_only
+async def name_coordinator(request: web.Request, user: User) -> web.StreamResponse:
     group = await public_group(request, request.match_info["slug"])
     values = await form_values(request)
-    chosen = values.get("user_id", "")
-    show = values.get("show_coordinator") == "on"
-    errors: dict[str, str] = {}
-    try:
-        member_id = str(uuid.UUID(chosen))
-    except ValueError:
-        errors["user_id"] = _("Choisissez un membre du groupe.")
-    else:
+    form, errors = check_form(CoordinatorForm, values, coordinator_messages)
+    if form is not None:
         try:
-            await accounts(request, user).name_coordinator(group["id"], member_id)
+            await accounts(request, user).name_coordinator(group.id, form.user_id)
         except ApiError as error:
             if error.status != 404:
                 raise
             errors["user_id"] = _("Cette personne n'est pas (ou plus) membre du groupe.")
         else:
-            if show:
-                await _show_coordinator(request, user, group, member_id)
-            return redirect(f"/admin/groupes/{group['slug']}?ok=coordinateur")
+            if form.show_coordinator:
+                await _show_coordinator(request, user, group, form.user_id)
+            forget_everyone(request)  # their role, and the group as its members see it
+            return redirect(f"/admin/groupes/{group.slug}?ok=coordinateur")
+    # The choice is shown again as it was made.
+    chosen, show = values.get("user_id", ""), values.get("show_coordinator") == "on"
     return await _group_page(request, user, errors, chosen, status=400, show_coordinator=show)

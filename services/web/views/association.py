@@ -12,40 +12,31 @@ from ..clients import accounts, ordering
 from ..formatting import PARIS
 from ..i18n import _
 from ..rendering import render
-from .admin import admin_user, forbidden_to_non_admins
+from ..sessions import User
+from .admin import admin_only
 from .common import csv_download, page_list
-from .coord.parsing import month_of, parse_day
+from .coord.forms import DateRangeForm
+from .coord.parsing import month_of
+from .forms import check_form
 
 routes = web.RouteTableDef()
 
 
 def _range(request: web.Request) -> tuple[dict[str, str], dict[str, str], tuple[date, date] | None]:
+    """The days asked for (default: the current month), their errors, the range when valid."""
     first, last = month_of(datetime.now(PARIS).date())
     values = {
         "du": request.query.get("du", first.isoformat()).strip(),
         "au": request.query.get("au", last.isoformat()).strip(),
     }
-    errors: dict[str, str] = {}
-    start, end = parse_day(values["du"]), parse_day(values["au"])
-    if start is None:
-        errors["du"] = _("Indiquez une date, par exemple 01/09/2024.")
-    if end is None:
-        errors["au"] = _("Indiquez une date, par exemple 30/09/2024.")
-    elif start is not None and end < start:
-        errors["au"] = _("La date de fin doit être après la date de début.")
-    elif start is not None and (end - start).days > 366:
-        errors["au"] = _("Au plus un an à la fois.")
-    if errors or start is None or end is None:
-        return values, errors, None
-    return values, errors, (start, end)
+    form, errors = check_form(DateRangeForm, values)
+    return values, errors, None if form is None else (form.du, form.au)
 
 
+# Ordering answers the association's purchase order to its administrators only.
 @routes.get("/association/bon-de-commande")
-async def association_purchase_order(request: web.Request) -> web.StreamResponse:
-    # Ordering answers the association's purchase order to its administrators only.
-    user = await admin_user(request)
-    if user is None:
-        return forbidden_to_non_admins(request)
+@admin_only
+async def association_purchase_order(request: web.Request, user: User) -> web.StreamResponse:
     values, errors, dates = _range(request)
     lines: list[dict[str, Any]] = []
     total_cents = 0
@@ -76,11 +67,8 @@ async def association_purchase_order(request: web.Request) -> web.StreamResponse
 
 
 @routes.get("/association/bon-de-commande.csv")
-async def association_purchase_order_csv(request: web.Request) -> web.StreamResponse:
-    # Ordering answers the association's purchase order to its administrators only.
-    user = await admin_user(request)
-    if user is None:
-        return forbidden_to_non_admins(request)
+@admin_only
+async def association_purchase_order_csv(request: web.Request, user: User) -> web.StreamResponse:
     _values, errors, dates = _range(request)
     if dates is None:
         return render(

@@ -4,11 +4,18 @@ from aiohttp import web
 
 from .. import i18n
 from ..apiclient import API_KEY, ApiError
+from ..clients import accounts
 from ..i18n import _
 from ..rendering import render
-from ..sessions import SETTINGS_KEY, clear_session_cookie
+from ..sessions import SETTINGS_KEY, clear_session_cookie, forget_everyone
 from .common import api_field_errors, form_values, forwarded_for
-from .forms import PasswordResetForm, check_form, password_reset_messages
+from .forms import (
+    ForgotForm,
+    PasswordResetForm,
+    check_form,
+    forgot_messages,
+    password_reset_messages,
+)
 
 routes = web.RouteTableDef()
 
@@ -29,16 +36,15 @@ def _forgot_refused(
 @routes.post("/mot-de-passe/oublie")
 async def forgot(request: web.Request) -> web.StreamResponse:
     values = await form_values(request)
-    if not values.get("email") or "@" not in values["email"]:
-        return _forgot_refused(
-            request, values, {"email": _("Indiquez l'adresse e-mail de votre compte.")}
-        )
+    form, errors = check_form(ForgotForm, values, forgot_messages)
+    if form is None:
+        return _forgot_refused(request, values, errors)
     try:
         await request.app[API_KEY].call(
             "accounts",
             "POST",
             "/v1/password-resets",
-            json={"email": values["email"]},
+            json={"email": form.email},
             headers=await forwarded_for(request),
         )
     except ApiError as error:
@@ -47,9 +53,7 @@ async def forgot(request: web.Request) -> web.StreamResponse:
             return _forgot_refused(request, values, {"_form": message}, status=429)
         if error.status != 422:
             raise
-        return _forgot_refused(
-            request, values, {"email": _("Indiquez l'adresse e-mail de votre compte.")}
-        )
+        return _forgot_refused(request, values, forgot_messages())
     return render(request, "forgot.html", {"sent": True})
 
 
@@ -70,12 +74,7 @@ async def reset(request: web.Request) -> web.StreamResponse:
     )
     if form is not None:
         try:
-            await request.app[API_KEY].call(
-                "accounts",
-                "POST",
-                "/v1/password-resets/confirm",
-                json={"token": form.token, "new_password": form.new_password},
-            )
+            await accounts(request).confirm_password_reset(form.token, form.new_password)
         except ApiError as error:
             if error.status == 422:
                 errors = api_field_errors(error, i18n.current_language(), {"new_password"})
@@ -84,6 +83,7 @@ async def reset(request: web.Request) -> web.StreamResponse:
             else:
                 raise
         else:
+            forget_everyone(request)  # accounts ended that person's sessions: whose, untold
             response = render(request, "reset_done.html")
             clear_session_cookie(response, request.app[SETTINGS_KEY])
             return response

@@ -12,10 +12,11 @@ from aiohttp import web
 from shared.clients.accounts import PublicAccountsClient
 
 from ..apiclient import API_KEY, Api, ApiError, ServiceDown
-from ..groups import get_me
+from ..clients import accounts
+from ..groups import get_me, logged_in_me
 from ..i18n import _
 from ..rendering import render
-from ..sessions import SETTINGS_KEY, User, clear_session_cookie, require_user
+from ..sessions import SETTINGS_KEY, User, clear_session_cookie, forget_user, require_user
 from .common import form_values, page_data, redirect, safe_next
 from .forms import EraseForm, check_form, erase_messages
 
@@ -42,9 +43,8 @@ def _back(request: web.Request) -> str:
 
 @routes.get("/compte/donnees")
 async def personal_data(request: web.Request) -> web.StreamResponse:
-    user = await require_user(request)
-    me = await get_me(request, user)
-    return render(request, "personal_data.html", {"me": me, "back": _back(request)})
+    me = await logged_in_me(request)
+    return render(request, "personal_data.html", {"me": page_data(me), "back": _back(request)})
 
 
 async def _unavailable(request: web.Request, user: User, down: ServiceDown) -> web.Response:
@@ -53,7 +53,7 @@ async def _unavailable(request: web.Request, user: User, down: ServiceDown) -> w
         request,
         "personal_data.html",
         {
-            "me": me,
+            "me": page_data(me),
             "back": _back(request),
             "download_error": _(
                 "Le service « %(service)s » ne répond pas pour l'instant : aucun fichier "
@@ -186,10 +186,11 @@ def _group(
 
 @routes.get("/compte/supprimer")
 async def erase_form(request: web.Request) -> web.StreamResponse:
-    user = await require_user(request)
-    me = await get_me(request, user)
+    me = await logged_in_me(request)
     return render(
-        request, "erase_account.html", {"me": me, "back": _back(request), "confirmed": False}
+        request,
+        "erase_account.html",
+        {"me": page_data(me), "back": _back(request), "confirmed": False},
     )
 
 
@@ -201,13 +202,7 @@ async def erase(request: web.Request) -> web.StreamResponse:
     form, errors = check_form(EraseForm, values, erase_messages)
     if form is not None:
         try:
-            await request.app[API_KEY].call(
-                "accounts",
-                "POST",
-                "/v1/me/erase",
-                token=user.token,
-                json={"password": form.password},
-            )
+            await accounts(request, user).erase_me(form.password)
         except ApiError as error:
             # 403 wrong-password; 422 for a password longer than any can be.
             if error.code != "wrong-password" and error.status not in (400, 422):
@@ -220,6 +215,7 @@ async def erase(request: web.Request) -> web.StreamResponse:
                 await request.app[API_KEY].call(
                     "accounts", "DELETE", "/v1/sessions/current", session_id=user.session_id
                 )
+            forget_user(request, user.user_id)
             response = redirect(ERASED_LANDING)
             clear_session_cookie(response, settings)
             return response
@@ -227,6 +223,11 @@ async def erase(request: web.Request) -> web.StreamResponse:
     return render(
         request,
         "erase_account.html",
-        {"me": me, "back": back, "errors": errors, "confirmed": values.get("confirm") == "yes"},
+        {
+            "me": page_data(me),
+            "back": back,
+            "errors": errors,
+            "confirmed": values.get("confirm") == "yes",
+        },
         status=400,
     )

@@ -10,12 +10,18 @@ from tests.integration.accounts.conftest import COCUS, Person, sign_up_and_log_i
 MINGUETTES_SLUG = "minguettes"
 
 
-async def log_in_admin(client: Any) -> Person:
-    admin = Person(client, DEMO_ADMIN_EMAIL, DEMO_PASSWORD)
-    resp = await client.post("/v1/sessions", json={"email": admin.email, "password": DEMO_PASSWORD})
+async def log_in_demo(client: Any, email: str = DEMO_ADMIN_EMAIL) -> Person:
+    """A person of the demo data (the association's admin unless told), logged in."""
+    person = Person(client, email, DEMO_PASSWORD)
+    resp = await client.post("/v1/sessions", json={"email": email, "password": DEMO_PASSWORD})
     assert resp.status == 201, await resp.text()
-    admin.session_id = (await resp.json())["session_id"]
-    return admin
+    person.session_id = (await resp.json())["session_id"]
+    return person
+
+
+async def edit_cocus(client: Any, person: Person, body: dict[str, Any]) -> Any:
+    """`PATCH` of the 3 Cocus group by this person."""
+    return await client.patch(f"/v1/groups/{COCUS.id}", headers=await person.auth(), json=body)
 
 
 async def public_group(client: Any, slug: str) -> dict[str, Any]:
@@ -26,12 +32,12 @@ async def public_group(client: Any, slug: str) -> dict[str, Any]:
 
 
 async def test_admin_edits_a_group_and_the_slug_stays(client):
-    admin = await log_in_admin(client)
+    admin = await log_in_demo(client)
     before = await public_group(client, "3-cocus")
-    resp = await client.patch(
-        f"/v1/groups/{COCUS.id}",
-        headers=await admin.auth(),
-        json={
+    resp = await edit_cocus(
+        client,
+        admin,
+        {
             "name": "Trois Cocus",
             "city": "  Toulouse Nord ",
             "coordinator_name": "Awa DIALLO",
@@ -60,22 +66,16 @@ async def test_admin_edits_a_group_and_the_slug_stays(client):
     assert (await resp.json())["coordinator_name"] == "Awa DIALLO"
 
     # One field alone changes that field alone.
-    resp = await client.patch(
-        f"/v1/groups/{COCUS.id}", headers=await admin.auth(), json={"phone_required": False}
-    )
+    resp = await edit_cocus(client, admin, {"phone_required": False})
     assert resp.status == 200, await resp.text()
     again = await public_group(client, "3-cocus")
     assert again == {**after, "phone_required": False}
 
 
 async def test_the_slug_cannot_be_changed(client):
-    admin = await log_in_admin(client)
+    admin = await log_in_demo(client)
     before = await public_group(client, "3-cocus")
-    resp = await client.patch(
-        f"/v1/groups/{COCUS.id}",
-        headers=await admin.auth(),
-        json={"slug": "autre-lien", "name": "Renommé"},
-    )
+    resp = await edit_cocus(client, admin, {"slug": "autre-lien", "name": "Renommé"})
     assert resp.status == 422
     assert resp.content_type == "application/problem+json"
     assert [e["field"] for e in (await resp.json())["errors"]] == ["slug"]
@@ -86,17 +86,9 @@ async def test_the_slug_cannot_be_changed(client):
 async def test_member_and_coordinator_get_403_and_nothing_changes(client):
     before = await public_group(client, "3-cocus")
     member = await sign_up_and_log_in(client, "membre@example.org")
-    coordinator = Person(client, COCUS.coordinator_email, DEMO_PASSWORD)
-    resp = await client.post(
-        "/v1/sessions", json={"email": coordinator.email, "password": DEMO_PASSWORD}
-    )
-    coordinator.session_id = (await resp.json())["session_id"]
+    coordinator = await log_in_demo(client, COCUS.coordinator_email)
     for person in (member, coordinator):
-        resp = await client.patch(
-            f"/v1/groups/{COCUS.id}",
-            headers=await person.auth(),
-            json={"coordinator_name": "Pirate", "city": "Ailleurs"},
-        )
+        resp = await edit_cocus(client, person, {"coordinator_name": "Pirate", "city": "Ailleurs"})
         assert resp.status == 403, await resp.text()
         assert resp.content_type == "application/problem+json"
         assert (await resp.json())["code"] == "admin-only"
@@ -106,7 +98,7 @@ async def test_member_and_coordinator_get_403_and_nothing_changes(client):
 
 
 async def test_bad_email_wrong_type_unknown_field_give_422_and_nothing_changes(client):
-    admin = await log_in_admin(client)
+    admin = await log_in_demo(client)
     before = await public_group(client, MINGUETTES_SLUG)
     url = f"/v1/groups/{before['id']}"
     cases: list[tuple[dict[str, Any], list[str]]] = [
@@ -134,7 +126,7 @@ async def test_bad_email_wrong_type_unknown_field_give_422_and_nothing_changes(c
 
 
 async def test_unknown_group_is_404(client):
-    admin = await log_in_admin(client)
+    admin = await log_in_demo(client)
     resp = await client.patch(
         f"/v1/groups/{uuid.uuid4()}", headers=await admin.auth(), json={"city": "Lyon"}
     )

@@ -9,6 +9,7 @@ from tests.integration.accounts.conftest import (
     sign_up_and_log_in,
     signup_body,
 )
+from tests.support.one_query import count_of
 
 
 async def test_sign_up_through_join_link_then_my_account(client):
@@ -62,8 +63,6 @@ async def test_email_is_unique_case_insensitively_and_answer_is_the_same(client)
 
 
 async def test_twenty_concurrent_sign_ups_with_one_email_make_one_account(client, database_url):
-    import asyncpg
-
     answers = await asyncio.gather(
         *(
             client.post("/v1/signup", json=signup_body("race@example.org", first_name=f"N{i}"))
@@ -71,13 +70,9 @@ async def test_twenty_concurrent_sign_ups_with_one_email_make_one_account(client
         )
     )
     assert {a.status for a in answers} == {202}
-    conn = await asyncpg.connect(database_url)
-    try:
-        count = await conn.fetchval(
-            "SELECT count(*) FROM accounts.users WHERE lower(email) = 'race@example.org'"
-        )
-    finally:
-        await conn.close()
+    count = await count_of(
+        database_url, "SELECT count(*) FROM accounts.users WHERE lower(email) = 'race@example.org'"
+    )
     assert count == 1
 
 

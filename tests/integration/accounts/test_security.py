@@ -12,18 +12,14 @@ from tests.integration.accounts.conftest import (
     sign_up_and_log_in,
     signup_body,
 )
+from tests.support.one_query import count_of
 
 
 async def count_users(client) -> int:
-    import asyncpg
-
     from services.accounts.keys import SETTINGS_KEY
 
-    conn = await asyncpg.connect(client.server.app[SETTINGS_KEY].database_url)
-    try:
-        return int(await conn.fetchval("SELECT count(*) FROM accounts.users"))
-    finally:
-        await conn.close()
+    database_url = client.server.app[SETTINGS_KEY].database_url
+    return await count_of(database_url, "SELECT count(*) FROM accounts.users")
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,34 @@ async def slot_state(db: Database, slot_id: uuid.UUID) -> tuple[int, int, int]:
             " FROM slots WHERE id = $1",
             slot_id,
         )
+    assert row is not None, slot_id
     return row["booked"], row["capacity"], row["n"]
+
+
+async def bookings_of(db: Database, distribution_id: uuid.UUID, member: uuid.UUID) -> int:
+    """How many bookings the member holds in the distribution (one at most, ever)."""
+    async with db.connection() as conn:
+        held: int = await conn.fetchval(
+            "SELECT count(*) FROM bookings WHERE distribution_id = $1 AND user_id = $2",
+            distribution_id,
+            member,
+        )
+    return held
+
+
+async def slot_of_8_places(db: Database, nth: int) -> tuple[uuid.UUID, uuid.UUID, str]:
+    """The group, the `nth` slot of a new distribution of 8 places a slot, and the booking URL."""
+    group_id, distribution_id = await make_distribution(db, capacity=8)
+    slot = (await slot_ids(db, distribution_id))[nth]
+    return group_id, slot, f"/v1/groups/{group_id}/distributions/{distribution_id}/booking"
+
+
+async def book_over_http(
+    client: Client, url: str, slot: uuid.UUID, headers: dict[str, str]
+) -> tuple[int, Any]:
+    """POST the booking of `slot`: the status and the JSON body (booking or problem)."""
+    resp = await client.post(url, json={"slot_id": str(slot)}, headers=headers)
+    return resp.status, await resp.json(content_type=None)
 
 
 async def test_200_concurrent_bookings_on_slots_of_8_and_3_repeated_20_times(
@@ -55,15 +82,12 @@ async def test_200_concurrent_bookings_on_slots_of_8_and_3_repeated_20_times(
 async def test_200_concurrent_bookings_through_http(
     client: Client, db: Database, people: People
 ) -> None:
-    group_id, distribution_id = await make_distribution(db, capacity=8)
-    slot = (await slot_ids(db, distribution_id))[5]
-    url = f"/v1/groups/{group_id}/distributions/{distribution_id}/booking"
+    group_id, slot, url = await slot_of_8_places(db, 5)
 
     async def one() -> tuple[int, str | None]:
         _, headers = people.member(group_id)
-        resp = await client.post(url, json={"slot_id": str(slot)}, headers=headers)
-        body = await resp.json(content_type=None)
-        return resp.status, body.get("code") if resp.status != 201 else None
+        status, body = await book_over_http(client, url, slot, headers)
+        return status, body.get("code") if status != 201 else None
 
     results = await asyncio.gather(*(one() for _ in range(200)))
     counts = Counter(results)
@@ -110,16 +134,11 @@ async def test_10_parallel_bookings_by_one_member_make_one_booking(db: Database)
         *(attempt(slot_cases.book_slot(db, group_id, distribution_id, member, s)) for s in targets)
     )
     assert Counter(statuses) == {201: 1, 409: 9}
+    assert await bookings_of(db, distribution_id, member) == 1
     async with db.connection() as conn:
-        held = await conn.fetch(
-            "SELECT slot_id FROM bookings WHERE distribution_id = $1 AND user_id = $2",
-            distribution_id,
-            member,
-        )
         total = await conn.fetchval(
             "SELECT sum(booked) FROM slots WHERE distribution_id = $1", distribution_id
         )
-    assert len(held) == 1
     assert total == 1
 
 
@@ -145,18 +164,13 @@ async def test_move_is_atomic(db: Database) -> None:
         )
     )
     assert 500 not in statuses
+    assert await bookings_of(db, distribution_id, member) == 1
     async with db.connection() as conn:
-        held = await conn.fetchval(
-            "SELECT count(*) FROM bookings WHERE distribution_id = $1 AND user_id = $2",
-            distribution_id,
-            member,
-        )
         mismatched = await conn.fetchval(
             "SELECT count(*) FROM slots s WHERE distribution_id = $1 AND booked <>"
             " (SELECT count(*) FROM bookings b WHERE b.slot_id = s.id)",
             distribution_id,
         )
-    assert held == 1
     assert mismatched == 0
 
 
@@ -183,15 +197,12 @@ async def test_opposite_moves_of_many_members_do_not_deadlock(db: Database) -> N
 async def test_booking_retried_with_its_idempotency_key_is_the_same_booking(
     client: Client, db: Database, people: People
 ) -> None:
-    group_id, distribution_id = await make_distribution(db, capacity=8)
-    slot = (await slot_ids(db, distribution_id))[2]
-    url = f"/v1/groups/{group_id}/distributions/{distribution_id}/booking"
+    group_id, slot, url = await slot_of_8_places(db, 2)
     _, headers = people.member(group_id)
     keyed = {**headers, "Idempotency-Key": "retry-after-a-lost-answer"}
 
     async def post(with_headers: dict[str, str]) -> tuple[int, Any]:
-        resp = await client.post(url, json={"slot_id": str(slot)}, headers=with_headers)
-        return resp.status, await resp.json(content_type=None)
+        return await book_over_http(client, url, slot, with_headers)
 
     answers = await asyncio.gather(*(post(keyed) for _ in range(10)))
     assert {status for status, _ in answers} == {201}

@@ -13,7 +13,7 @@ from shared.contracts.accounts import MemberLeftV1
 from shared.db import Database
 from shared.problems import Problem
 from tests.integration.logistics.conftest import Client, People, distribution_base, publish
-from tests.integration.logistics.test_pairing import need_delivery, volunteer
+from tests.integration.logistics.delivery_requests import request_and_volunteer
 from tests.integration.test_membership_revocation import status_becomes
 
 
@@ -21,10 +21,8 @@ async def test_a_member_who_left_can_neither_list_nor_claim(
     client: Client, db: Database, people: People, settings, token_issuer: TokenIssuer
 ) -> None:
     group_id, _, base = await distribution_base(db)
-    _, hr = people.member(group_id, first_name="Sarah")
-    request_id = await need_delivery(client, base, hr)
-    vol, hv = people.member(group_id, first_name="Paul")
-    await volunteer(client, base, hv)
+    paired = await request_and_volunteer(client, people, group_id, base)
+    request_id, vol, hv = paired.request_id, paired.volunteer_id, paired.volunteer_headers
 
     async def listing() -> int:
         return (await client.get(base + "/delivery-requests", headers=hv)).status
@@ -47,10 +45,8 @@ async def test_the_claim_checks_the_membership_in_its_transaction(
     db: Database, people: People, client: Client
 ) -> None:
     group_id, distribution_id, base = await distribution_base(db)
-    _, hr = people.member(group_id)
-    request_id = await need_delivery(client, base, hr)
-    vol, hv = people.member(group_id)
-    await volunteer(client, base, hv)
+    paired = await request_and_volunteer(client, people, group_id, base)
+    request_id, vol = paired.request_id, paired.volunteer_id
     issued_at = float(int(time.time()) - 60)  # the token was issued a minute ago
     async with db.transaction() as conn:
         await conn.execute(

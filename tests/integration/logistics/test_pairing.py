@@ -16,28 +16,14 @@ from tests.integration.logistics.conftest import (
     publish,
     slot_ids,
 )
+from tests.integration.logistics.delivery_requests import (
+    CONSENT,
+    need_delivery,
+    request_and_volunteer,
+    volunteer,
+)
 from tests.integration.logistics.test_slot_generation import wait_until
 from tests.support.factories import order_line, order_validated
-
-CONSENT = {"fields": ["address", "phone"], "text_version": "2026-01"}
-
-
-async def need_delivery(client: Client, base: str, headers: dict[str, str]) -> str:
-    resp = await client.put(
-        base + "/pickup", json={"choice": "need_delivery", "consent": CONSENT}, headers=headers
-    )
-    assert resp.status == 200, await resp.text()
-    body = await resp.json()
-    assert body["choice"] == "need_delivery"
-    assert body["consent"]["fields"] == ["address", "phone"]
-    assert body["consent"]["consented_at"]
-    assert body["request"]["status"] == "open"
-    return str(body["request"]["request_id"])
-
-
-async def volunteer(client: Client, base: str, headers: dict[str, str]) -> None:
-    resp = await client.put(base + "/pickup", json={"choice": "can_deliver"}, headers=headers)
-    assert resp.status == 200, await resp.text()
 
 
 async def test_twenty_volunteers_claim_one_request_one_wins(
@@ -171,13 +157,10 @@ async def test_consent_withdrawal_cancels_and_tells_the_volunteer(
     client: Client, db: Database, people: People
 ) -> None:
     group_id, _, base = await distribution_base(db)
-    _, req_headers = people.member(group_id)
-    request_id = await need_delivery(client, base, req_headers)
-    _, vol_headers = people.member(group_id)
-    await volunteer(client, base, vol_headers)
-    assert (
-        await client.post(f"{base}/delivery-requests/{request_id}/claim", headers=vol_headers)
-    ).status == 200
+    paired = await request_and_volunteer(client, people, group_id, base)
+    req_headers = paired.requester_headers
+    claim_url = f"{base}/delivery-requests/{paired.request_id}/claim"
+    assert (await client.post(claim_url, headers=paired.volunteer_headers)).status == 200
     # Changing choice away from need_delivery cancels the request.
     resp = await client.put(base + "/pickup", json={"choice": "pickup_only"}, headers=req_headers)
     assert resp.status == 200
@@ -275,10 +258,10 @@ async def test_member_left_and_user_erased_remove_everything_and_tell_the_other_
 ) -> None:
     group_id, distribution_id, base = await distribution_base(db, capacity=1)
     slots = await slot_ids(db, distribution_id)
-    requester, hr = people.member(group_id)
-    vol, hv = people.member(group_id)
-    req = await need_delivery(client, base, hr)
-    await volunteer(client, base, hv)
+    paired = await request_and_volunteer(client, people, group_id, base)
+    requester, hr = paired.requester_id, paired.requester_headers
+    vol, hv = paired.volunteer_id, paired.volunteer_headers
+    req = paired.request_id
     assert (await client.post(f"{base}/delivery-requests/{req}/claim", headers=hv)).status == 200
     for h, s in ((hr, slots[0]), (hv, slots[1])):
         assert (

@@ -1,9 +1,7 @@
-"""Fixtures of the notifications tests: a real aiosmtpd server, a small HTTP double of the
-accounts/logistics internal APIs (it checks real service tokens), and the service itself."""
+"""Fixtures of the notifications tests: a real aiosmtpd server (smtp.py), a small HTTP double of
+the accounts/logistics internal APIs (it checks real service tokens), and the service itself."""
 
 import asyncio
-import contextlib
-import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -14,7 +12,6 @@ import aio_pika
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from pydantic import BaseModel
 
 from services.notifications.bootstrap import build_app
@@ -23,80 +20,15 @@ from shared.auth import TokenIssuer, TokenVerifier
 from shared.contracts.ordering import DistributionScheduledV1
 from shared.db import Database, create_pool
 from shared.envelope import new_event
-from tests.support.processes import free_port
+from shared.outbox import to_message
+
+# The SMTP server and its fixtures, re-exported: pytest finds fixtures here, and other tests
+# import these names from this module.
+from tests.integration.notifications.smtp import Received as Received
+from tests.integration.notifications.smtp import smtp_server as smtp_server
+from tests.integration.notifications.smtp import stopped_smtp_server as stopped_smtp_server
 
 SERVICE_SECRET = "test-secret-notifications"
-
-
-@dataclass
-class Received:
-    mail_from: str
-    rcpt_tos: list[str]
-    raw: bytes
-
-
-class SmtpServer:
-    """A real SMTP server (aiosmtpd) that can be started and stopped on a fixed port."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.messages: list[Received] = []
-        self._server: asyncio.Server | None = None
-        self._changed = asyncio.Condition()
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        async with self._changed:
-            self.messages.append(
-                Received(
-                    str(envelope.mail_from),
-                    list(envelope.rcpt_tos),
-                    bytes(envelope.original_content or b""),
-                )
-            )
-            self._changed.notify_all()
-        return "250 OK"
-
-    async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: SMTP(self, hostname="test-smtp"), "127.0.0.1", self.port, reuse_address=True
-        )
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 2)
-            self._server = None
-
-    async def wait_for(self, count: int, seconds: float = 20.0) -> list[Received]:
-        async with self._changed:
-            await asyncio.wait_for(
-                self._changed.wait_for(lambda: len(self.messages) >= count), seconds
-            )
-        return list(self.messages)
-
-    async def settle(self, expected: int, quiet: float = 1.5) -> list[Received]:
-        """Wait for `expected` messages, then a while more for any extra one to show up."""
-        await self.wait_for(expected)
-        await asyncio.sleep(quiet)
-        return list(self.messages)
-
-
-@pytest.fixture
-async def smtp_server() -> AsyncIterator[SmtpServer]:
-    server = SmtpServer(free_port())
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def stopped_smtp_server() -> AsyncIterator[SmtpServer]:
-    """Not listening yet: connections to its port are refused until the test starts it."""
-    server = SmtpServer(free_port())
-    yield server
-    await server.stop()
 
 
 @dataclass
@@ -335,18 +267,12 @@ async def start_service(
             }
         if event_id is not None:
             event["id"] = str(event_id)
+        # The message the outbox relay sends (shared.outbox.to_message).
+        event_id = uuid.UUID(event["id"])
         await exchange.publish(
-            aio_pika.Message(
-                json.dumps(event).encode(),
-                message_id=event["id"],
-                type=event_type,
-                content_type="application/cloudevents+json",
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            ),
-            routing_key=event_type,
-            mandatory=True,
+            to_message(event_id, event_type, event), routing_key=event_type, mandatory=True
         )
-        return uuid.UUID(event["id"])
+        return event_id
 
     async def start(smtp_port: int, http_host: str = "127.0.0.1", **overrides: Any) -> Service:
         settings = make_settings(

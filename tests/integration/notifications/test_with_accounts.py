@@ -1,7 +1,6 @@
 """With the real accounts service (its build_app, on the same test database and broker): contact
 details and reset tokens come from its internal API, through a real service token."""
 
-import json
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -18,6 +17,7 @@ from services.notifications.bootstrap import build_app
 from shared.contracts.logistics import DeliveryAssignedV1
 from shared.demo import DEMO_GROUPS
 from shared.envelope import new_event
+from shared.outbox import to_message
 from tests.integration.notifications.conftest import SERVICE_SECRET, make_settings
 from tests.support.mail import parse, text_of
 from tests.support.processes import free_port
@@ -75,21 +75,13 @@ async def sign_up(client: TestClient[Any, Any], first: str, language: str) -> di
 
 async def publish_once(amqp_url: str, exchange_name: str, event_type: str, data: Any) -> None:
     """As logistics' relay would: a persistent CloudEvent, published with confirms."""
-    event = new_event(event_type, "/logistics", data).model_dump(mode="json")
+    event = new_event(event_type, "/logistics", data)
     connection = await aio_pika.connect(amqp_url)
     try:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         exchange = await channel.get_exchange(exchange_name)
-        await exchange.publish(
-            aio_pika.Message(
-                json.dumps(event).encode(),
-                message_id=event["id"],
-                type=event_type,
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            ),
-            routing_key=event_type,
-            mandatory=True,
-        )
+        message = to_message(event.id, event_type, event.model_dump(mode="json"))
+        await exchange.publish(message, routing_key=event_type, mandatory=True)
     finally:
         await connection.close()
 

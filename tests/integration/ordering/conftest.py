@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from services.ordering.bootstrap import build_app
 from services.ordering.settings import OrderingSettings
-from shared.auth import TokenIssuer
+from shared.auth import TokenIssuer, TokenVerifier
 from shared.contracts import contract_for
 from shared.envelope import CloudEvent
 
@@ -125,19 +126,38 @@ class Ordering:
         return group
 
 
-@pytest.fixture
-async def ordering(
-    database_url, amqp_url, events_exchange, event_sink, token_issuer, token_verifier
+@asynccontextmanager
+async def running_ordering(
+    database_url: str,
+    amqp_url: str,
+    events_exchange: str,
+    token_issuer: TokenIssuer,
+    token_verifier: TokenVerifier,
+    scheduler_interval: float,
+    *,
+    auto_decompress: bool = True,
 ) -> AsyncIterator[Ordering]:
+    """The ordering app on a test server, its scheduler running every `scheduler_interval` s;
+    with `auto_decompress=False` its client hands over the bytes as sent."""
     settings = OrderingSettings(
         database_url=database_url,
         amqp_url=amqp_url,
         events_exchange=events_exchange,
-        scheduler_interval=0.2,
+        scheduler_interval=scheduler_interval,
     )
     app = await build_app(settings, verifier=token_verifier)
-    async with TestClient(TestServer(app)) as client:
+    async with TestClient(TestServer(app), auto_decompress=auto_decompress) as client:
         yield Ordering(client, token_issuer, database_url)
+
+
+@pytest.fixture
+async def ordering(
+    database_url, amqp_url, events_exchange, event_sink, token_issuer, token_verifier
+) -> AsyncIterator[Ordering]:
+    async with running_ordering(
+        database_url, amqp_url, events_exchange, token_issuer, token_verifier, 0.2
+    ) as ordering:
+        yield ordering
 
 
 def check_contracts(events: list[dict[str, Any]]) -> None:

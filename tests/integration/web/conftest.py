@@ -6,6 +6,7 @@ import asyncio
 import html
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,6 +113,7 @@ class Stack:
     accounts: TestServer
     ordering: TestServer
     logistics: TestServer
+    notifications: TestServer
     web_settings: WebSettings
     logistics_settings: LogisticsSettings
     database_url: str
@@ -147,8 +149,13 @@ async def start(app: Any) -> TestServer:
     return server
 
 
-@pytest.fixture
-async def stack(database_url: str, amqp_url: str, events_exchange: str) -> AsyncIterator[Stack]:
+@asynccontextmanager
+async def running_stack(
+    database_url: str, amqp_url: str, events_exchange: str, **notifications: Any
+) -> AsyncIterator[Stack]:
+    """Accounts, logistics, notifications, ordering and the web in-process, each on its own
+    port, accounts and ordering seeded; `notifications` are its own settings (mail sink, pace).
+    Notifications starts before ordering, so its queue is there for ordering's first events."""
     common: dict[str, Any] = {
         "database_url": database_url,
         "amqp_url": amqp_url,
@@ -158,49 +165,44 @@ async def stack(database_url: str, amqp_url: str, events_exchange: str) -> Async
     accounts_settings = AccountsSettings(**common)
     await seed_accounts(accounts_settings)
     servers: list[TestServer] = []
+
+    async def started(app: Any) -> TestServer:
+        servers.append(await start(app))
+        return servers[-1]
+
+    def url(server: TestServer) -> str:
+        return str(server.make_url("")).rstrip("/")
+
     try:
-        accounts = await start(await build_accounts(accounts_settings))
-        servers.append(accounts)
-        accounts_url = str(accounts.make_url("")).rstrip("/")
-        logistics_settings = LogisticsSettings(**common, accounts_url=accounts_url)
-        logistics = await start(await build_logistics(logistics_settings))
-        servers.append(logistics)
+        accounts = await started(await build_accounts(accounts_settings))
+        logistics_settings = LogisticsSettings(**common, accounts_url=url(accounts))
+        logistics = await started(await build_logistics(logistics_settings))
+        notifications_settings = NotificationsSettings(
+            **common, accounts_url=url(accounts), logistics_url=url(logistics), **notifications
+        )
+        notifications_server = await started(await build_notifications(notifications_settings))
         ordering_settings = OrderingSettings(
-            **common, accounts_url=accounts_url, scheduler_interval=1.0
+            **common, accounts_url=url(accounts), scheduler_interval=1.0
         )
         await seed_ordering(ordering_settings)
-        ordering = await start(await build_ordering(ordering_settings))
-        servers.append(ordering)
-        # Notifications holds the mails of « Mes données »; its SMTP server is absent (the mails
-        # wait in its queue), which the pages never depend on.
-        notifications_settings = NotificationsSettings(
-            **common,
-            accounts_url=accounts_url,
-            logistics_url=str(logistics.make_url("")).rstrip("/"),
-            smtp_port=9,
-            # Its dev routes back the web's /dev/mail; no in-process mail sink is started.
-            dev_mode=True,
-            mailsink_enabled=False,
-        )
-        notifications = await start(await build_notifications(notifications_settings))
-        servers.append(notifications)
+        ordering = await started(await build_ordering(ordering_settings))
         web_settings = WebSettings(
             dev_mode=True,
-            accounts_url=accounts_url,
-            ordering_url=str(ordering.make_url("")).rstrip("/"),
-            logistics_url=str(logistics.make_url("")).rstrip("/"),
-            notifications_url=str(notifications.make_url("")).rstrip("/"),
+            accounts_url=url(accounts),
+            ordering_url=url(ordering),
+            logistics_url=url(logistics),
+            notifications_url=url(notifications_server),
             csrf_secret="test-csrf-secret",
             # The web's service token vouches for the member's address it forwards to accounts.
             service_secret="test-secret",
         )
-        web = await start(await build_web(web_settings))
-        servers.append(web)
+        web = await started(await build_web(web_settings))
         yield Stack(
             web,
             accounts,
             ordering,
             logistics,
+            notifications_server,
             web_settings,
             logistics_settings,
             database_url,
@@ -209,6 +211,22 @@ async def stack(database_url: str, amqp_url: str, events_exchange: str) -> Async
     finally:
         for server in reversed(servers):
             await server.close()
+
+
+@pytest.fixture
+async def stack(database_url: str, amqp_url: str, events_exchange: str) -> AsyncIterator[Stack]:
+    # Notifications holds the mails of « Mes données »; its SMTP server is absent (the mails wait
+    # in its queue), which the pages never depend on. Its dev routes back the web's /dev/mail;
+    # no in-process mail sink is started.
+    async with running_stack(
+        database_url,
+        amqp_url,
+        events_exchange,
+        smtp_port=9,
+        dev_mode=True,
+        mailsink_enabled=False,
+    ) as running:
+        yield running
 
 
 @pytest.fixture
@@ -245,47 +263,23 @@ async def sign_up(
     return await browser.post(f"/inscription?groupe={slug}", data)
 
 
-async def log_in_coordinator(browser: Browser, group: Any = COCUS) -> Page:
+async def log_in(browser: Browser, email: str, password: str = DEMO_PASSWORD) -> Page:
     await browser.get("/connexion")
-    return await browser.post(
-        "/connexion", {"email": group.coordinator_email, "password": DEMO_PASSWORD, "next": ""}
+    return await browser.post("/connexion", {"email": email, "password": password, "next": ""})
+
+
+async def log_in_coordinator(browser: Browser, group: Any = COCUS) -> Page:
+    return await log_in(browser, group.coordinator_email)
+
+
+async def save_product_row(
+    coordinator: Browser, slug: str, name: str, fields: dict[str, str]
+) -> Page:
+    """The coordinator's « Produits » page: save the row of this product (price, stock,
+    active) with these values."""
+    products = await coordinator.get(f"/g/{slug}/coord/produits")
+    row = re.search(
+        rf'<tr id="p-([0-9a-f-]+)">\s*<td>[^<]*</td><td>{re.escape(name)}<', products.text
     )
-
-
-def open_distribution_path(page: Page) -> str:
-    """The « Commander » link of the green card."""
-    found = re.search(
-        r'<section class="card open".*?href="(/g/[^"]+/d/[0-9a-f-]+)"', page.text, flags=re.S
-    )
-    assert found, page.visible_text()[:800]
-    return found.group(1)
-
-
-def product_id(page: Page, name: str) -> str:
-    """The product id of the ordering page's product with this name."""
-    pattern = (
-        r'<li class="product[^"]*" id="p-([0-9a-f-]+)">\s*<p class="pname">'
-        + re.escape(html.escape(name, quote=False))
-        + r"(?: - en vrac)?</p>"
-    )
-    found = re.search(pattern, page.text)
-    assert found, f"no product {name}"
-    return found.group(1)
-
-
-async def order_almonds(browser: Browser) -> str:
-    """Order 0,5 kg Amandes avec peau on the open distribution, pay on site; its id."""
-    cards = await browser.get("/g/3-cocus/commandes")
-    path = open_distribution_path(cards)
-    page = await browser.get(path)
-    pid = product_id(page, "Amandes avec peau")
-    await browser.post(
-        f"{path}/panier",
-        {"product_id": pid, "base": "0", "idem": page.hidden("idem"), "quantity": "0,5"},
-    )
-    payment = await browser.get(f"{path}/paiement")
-    done = await browser.post(
-        f"{path}/paiement", {"payment_method": "on_site", "idem": payment.hidden("idem")}
-    )
-    assert "Votre commande est bien enregistrée" in done, done.visible_text()[:500]
-    return path.rsplit("/", 1)[1]
+    assert row, f"no row for {name}"
+    return await coordinator.post(f"/g/{slug}/coord/produits/{row.group(1)}", fields)

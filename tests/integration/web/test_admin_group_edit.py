@@ -4,15 +4,12 @@ group page, against the real accounts, ordering and logistics apps: what the pub
 
 import re
 
-from shared.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
-from tests.integration.web.conftest import Browser, Page, Stack, sign_up
+from shared.demo import DEMO_ADMIN_EMAIL
+from tests.integration.web.conftest import Browser, Page, Stack, log_in, sign_up
 
 
 async def log_in_admin(browser: Browser) -> Page:
-    await browser.get("/connexion")
-    page = await browser.post(
-        "/connexion", {"email": DEMO_ADMIN_EMAIL, "password": DEMO_PASSWORD, "next": ""}
-    )
+    page = await log_in(browser, DEMO_ADMIN_EMAIL)
     assert 'href="/admin">Administration</a>' in page.text, page.visible_text()[:500]
     return page
 

@@ -2,20 +2,19 @@
 
 import re
 
-from tests.integration.web.conftest import (
-    Browser,
-    Stack,
-    log_in_coordinator,
+from tests.integration.web.conftest import Browser, Stack, log_in_coordinator, sign_up
+from tests.integration.web.member_steps import (
+    add_to_cart,
+    distribution_id,
     open_distribution_path,
-    order_almonds,
-    product_id,
-    sign_up,
+    order,
 )
 
 
 async def member_orders(browser: Browser, email: str) -> str:
+    """Malik Saidi orders 0,5 kg of almonds; the distribution id."""
     await sign_up(browser, email, first_name="Malik", last_name="Saidi")
-    return await order_almonds(browser)
+    return distribution_id(await order(browser))
 
 
 async def test_member_cannot_open_coordinator_pages(browser: Browser):
@@ -131,12 +130,7 @@ async def test_missing_contact_blocks_validation(browser: Browser):
     await browser.get("/g/3-cocus")
     cards = await browser.post("/g/3-cocus/rejoindre", {})
     path = open_distribution_path(cards)
-    page = await browser.get(path)
-    pid = product_id(page, "Lessive 1 L")
-    await browser.post(
-        f"{path}/panier",
-        {"product_id": pid, "base": "0", "idem": page.hidden("idem"), "quantity": "1"},
-    )
+    await add_to_cart(browser, path, "Lessive 1 L", "1")
     payment = await browser.get(f"{path}/paiement")
     assert "Avant de valider, complétez votre compte" in payment
     assert "Sélectionner" not in payment

@@ -14,11 +14,13 @@ from tests.integration.web.conftest import (
     Browser,
     Page,
     Stack,
+    log_in,
     log_in_coordinator,
-    open_distribution_path,
-    product_id,
+    save_product_row,
     sign_up,
 )
+from tests.integration.web.member_steps import distribution_id, order, product_id
+from tests.support.fault_stack import log_in as api_log_in
 
 COCUS, BELLEFONTAINE = DEMO_GROUPS[0], DEMO_GROUPS[1]
 
@@ -39,52 +41,27 @@ async def balance(browser: Browser, slug: str = "3-cocus") -> int:
     return cents(found.group(1))
 
 
-async def order(
-    browser: Browser, slug: str, items: list[tuple[str, str]]
+async def order_with_ids(
+    browser: Browser, items: list[tuple[str, str]]
 ) -> tuple[str, dict[str, str]]:
-    """Order these (product, quantity) at the open distribution and validate; the distribution
-    id and the product ids."""
-    cards = await browser.get(f"/g/{slug}/commandes")
-    path = open_distribution_path(cards)
+    """Order these (product, quantity) in 3 Cocus and validate; the distribution id and the
+    product ids."""
+    path = await order(browser, items)
     page = await browser.get(path)
-    ids = {}
-    for name, quantity in items:
-        ids[name] = product_id(page, name)
-        page = await browser.post(
-            f"{path}/panier",
-            {
-                "product_id": ids[name],
-                "base": "0",
-                "idem": page.hidden("idem"),
-                "quantity": quantity,
-            },
-        )
-    payment = await browser.get(f"{path}/paiement")
-    done = await browser.post(
-        f"{path}/paiement", {"payment_method": "on_site", "idem": payment.hidden("idem")}
-    )
-    assert "Votre commande est bien enregistrée" in done, done.visible_text()[:800]
-    return path.rsplit("/", 1)[1], ids
+    return distribution_id(path), {name: product_id(page, name) for name, _ in items}
 
 
 async def name_coordinator(stack: Stack, group_id: uuid.UUID, user_id: uuid.UUID) -> None:
     """The association admin names a member coordinator (accounts' API, as the admin page does)."""
     base = stack.url(stack.accounts)
-    async with aiohttp.ClientSession() as http:
-        async with http.post(
-            f"{base}/v1/sessions", json={"email": DEMO_ADMIN_EMAIL, "password": DEMO_PASSWORD}
-        ) as resp:
-            assert resp.status == 201, await resp.text()
-            session_id = (await resp.json())["session_id"]
-        async with http.post(
-            f"{base}/v1/sessions/current/token", headers={"Authorization": f"Session {session_id}"}
-        ) as resp:
-            token = (await resp.json())["access_token"]
-        async with http.put(
-            f"{base}/v1/groups/{group_id}/coordinators/{user_id}",
-            headers={"Authorization": f"Bearer {token}"},
-        ) as resp:
-            assert resp.status == 204, await resp.text()
+    admin = await api_log_in(base, DEMO_ADMIN_EMAIL, DEMO_PASSWORD)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.put(
+            f"{base}/v1/groups/{group_id}/coordinators/{user_id}", headers=admin.headers
+        ) as resp,
+    ):
+        assert resp.status == 204, await resp.text()
 
 
 def catalog_rows(page: Page, name: str) -> list[str]:
@@ -115,14 +92,8 @@ async def test_copy_catalog_into_another_group_the_coordinator_runs(stack: Stack
         await log_in_coordinator(coordinator)
         await add_product(coordinator, "3-cocus", "Savon noir", "4,10")
         # A product both groups have, with a new price here: the copy must leave the target's.
-        products = await coordinator.get("/g/3-cocus/coord/produits")
-        lessive = re.search(
-            r'<tr id="p-([0-9a-f-]+)">\s*<td>Autres</td><td>Lessive 1 L<', products.text
-        )
-        assert lessive
-        await coordinator.post(
-            f"/g/3-cocus/coord/produits/{lessive.group(1)}",
-            {"price": "9,99", "stock": "", "active": "on"},
+        await save_product_row(
+            coordinator, "3-cocus", "Lessive 1 L", {"price": "9,99", "stock": "", "active": "on"}
         )
         assert "Copier le catalogue vers un autre groupe" in await coordinator.get(
             "/g/3-cocus/coord/produits"
@@ -198,7 +169,7 @@ async def test_correction_changes_total_and_balance_by_the_difference(
     stack: Stack, browser: Browser
 ):
     await sign_up(browser, "malik@example.org", first_name="Malik", last_name="Saidi")
-    did, ids = await order(browser, "3-cocus", [("Lessive 1 L", "2"), ("Amandes avec peau", "0,5")])
+    did, ids = await order_with_ids(browser, [("Lessive 1 L", "2"), ("Amandes avec peau", "0,5")])
     assert await balance(browser) == -1193  # 2 × 2,25 + 0,5 × 14,85 (7,43)
     coordinator = await stack.browser()
     try:
@@ -333,16 +304,13 @@ async def test_member_gets_403_on_every_new_page(stack: Stack, browser: Browser)
 
 async def test_association_purchase_order_sums_two_groups(stack: Stack, browser: Browser):
     await sign_up(browser, "lea@example.org", first_name="Léa", last_name="Petit")
-    await order(browser, "3-cocus", [("Lessive 1 L", "1"), ("Amandes avec peau", "0,5")])
+    await order(browser, [("Lessive 1 L", "1"), ("Amandes avec peau", "0,5")])
     other = await stack.browser()
     admin = await stack.browser()
     try:
         await sign_up(other, "omar@example.org", first_name="Omar", slug="bellefontaine")
-        await order(other, "bellefontaine", [("Lessive 1 L", "2"), ("Amandes avec peau", "0,25")])
-        await admin.get("/connexion")
-        await admin.post(
-            "/connexion", {"email": DEMO_ADMIN_EMAIL, "password": DEMO_PASSWORD, "next": ""}
-        )
+        await order(other, [("Lessive 1 L", "2"), ("Amandes avec peau", "0,25")], "bellefontaine")
+        await log_in(admin, DEMO_ADMIN_EMAIL)
         assert 'href="/association/bon-de-commande"' in (await admin.get("/admin")).text
         page = await admin.get("/association/bon-de-commande")
         assert page.status == 200

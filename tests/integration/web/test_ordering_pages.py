@@ -2,36 +2,16 @@
 
 import re
 
-from tests.integration.web.conftest import (
-    Browser,
-    Stack,
-    open_distribution_path,
+from tests.integration.web.conftest import Browser, Stack, sign_up
+from tests.integration.web.member_steps import (
+    add_to_cart,
+    ask_for_delivery,
+    distribution_id,
+    distribution_path,
+    order,
+    pay_on_site,
     product_id,
-    sign_up,
 )
-
-
-async def order_page(browser: Browser) -> tuple[str, str]:
-    cards = await browser.get("/g/3-cocus/commandes")
-    path = open_distribution_path(cards)
-    return path, path.rsplit("/", 1)[1]
-
-
-async def add(browser: Browser, path: str, name: str, quantity: str):
-    page = browser.page if browser.page and browser.page.path.startswith(path) else None
-    if page is None:
-        page = await browser.get(path)
-    pid = product_id(page, name)
-    form = re.search(
-        rf'name="product_id" value="{pid}">\s*<input type="hidden" name="base" value="([^"]*)">'
-        rf'\s*<input type="hidden" name="idem" value="([^"]*)">',
-        page.text,
-    )
-    assert form
-    return await browser.post(
-        f"{path}/panier",
-        {"product_id": pid, "base": form.group(1), "idem": form.group(2), "quantity": quantity},
-    )
 
 
 async def test_cards_show_the_three_states(browser: Browser):
@@ -53,25 +33,25 @@ async def test_cards_show_the_three_states(browser: Browser):
 
 async def test_tutorial_order_total_validation_and_account(stack: Stack, browser: Browser):
     await sign_up(browser, "sarah.varda@example.org")
-    path, _did = await order_page(browser)
+    path = await distribution_path(browser)
     page = await browser.get(path)
     assert page.status == 200
     assert len(page.text.encode()) < 100_000
     assert "Rupture de stock" in page  # Batterie de cuisine
     assert 'value="1" inputmode="decimal"' in page.text  # default quantity 1
-    page = await add(browser, path, "Lessive 1 L", "1")
+    page = await add_to_cart(browser, path, "Lessive 1 L", "1")
     assert "Ajouté à ma commande" in page
-    page = await add(browser, path, "Amandes avec peau", "0,5")
+    page = await add_to_cart(browser, path, "Amandes avec peau", "0,5")
     assert "0.5 x Amandes avec peau - en vrac" in page
     assert "1 x Lessive 1 L" in page
     assert "TOTAL : 9.68" in page
 
     # A bad quantity is refused next to its field, and the cart does not change.
-    bad = await add(browser, path, "Dattes", "1,2,3")
+    bad = await add_to_cart(browser, path, "Dattes", "1,2,3")
     assert bad.status == 422
     assert "Indiquez une quantité en chiffres" in bad
     assert "TOTAL : 9.68" in bad
-    piece = await add(browser, path, "Dentifrice Fraise des bois", "0,5")
+    piece = await add_to_cart(browser, path, "Dentifrice Fraise des bois", "0,5")
     assert "Ce produit se commande à la pièce" in piece and "TOTAL : 9.68" in piece
 
     # « Valider » → « Paiement sur place » / « Sélectionner »; a double click records one order.
@@ -96,7 +76,7 @@ async def test_tutorial_order_total_validation_and_account(stack: Stack, browser
     assert "Solde : -9,68 €" in history and "-9,68 €" in history
 
     # After validation: adding still works, with a new « Valider »; removing is impossible.
-    page = await add(browser, path, "Lessive 1 L", "1")
+    page = await add_to_cart(browser, path, "Lessive 1 L", "1")
     assert "2 x Lessive 1 L" in page and "TOTAL : 11.93" in page
     assert "Vous ne pouvez pas supprimer un produit une fois la commande validée" in page
     assert "/retirer" not in page.text.split('id="ma-commande"')[1].split("</section>")[0] or (
@@ -117,7 +97,7 @@ async def test_tutorial_order_total_validation_and_account(stack: Stack, browser
 
 async def test_double_click_on_commande_adds_once(browser: Browser):
     await sign_up(browser, "double@example.org")
-    path, _ = await order_page(browser)
+    path = await distribution_path(browser)
     page = await browser.get(path)
     pid = product_id(page, "Lessive 1 L")
     idem = page.hidden("idem")
@@ -133,12 +113,7 @@ async def test_pickup_choice_slots_and_delivery_pairing(stack: Stack, browser: B
     try:
         # Another member needs delivery.
         await sign_up(other, "amina@example.org", first_name="Amina", last_name="Diallo")
-        path, _ = await order_page(other)
-        await add(other, path, "Lessive 1 L", "1")
-        payment = await other.get(f"{path}/paiement")
-        await other.post(
-            f"{path}/paiement", {"payment_method": "on_site", "idem": payment.hidden("idem")}
-        )
+        path = await order(other, [("Lessive 1 L", "1")])
         page = await other.get(f"{path}/besoin-livraison")
         assert "situation de fragilité" in page
         refused = await other.post(
@@ -151,28 +126,14 @@ async def test_pickup_choice_slots_and_delivery_pairing(stack: Stack, browser: B
             },
         )
         assert "Cochez au moins une information" in refused
-        page = await other.post(
-            f"{path}/besoin-livraison",
-            [
-                ("phone", "0611111111"),
-                ("street", "3 rue des Lilas"),
-                ("postcode", "31200"),
-                ("city", "Toulouse"),
-                ("consent", "address"),
-                ("consent", "phone"),
-            ],
-        )
-        assert "Votre choix est enregistré." in page
+        page = await ask_for_delivery(other, path)
         assert "En attente d'une personne pour vous livrer." in page
 
         # The volunteer.
         await sign_up(browser, "sarah.v@example.org")
-        path, _ = await order_page(browser)
-        await add(browser, path, "Lessive 1 L", "1")
-        payment = await browser.get(f"{path}/paiement")
-        done = await browser.post(
-            f"{path}/paiement", {"payment_method": "on_site", "idem": payment.hidden("idem")}
-        )
+        path = await distribution_path(browser)
+        await add_to_cart(browser, path, "Lessive 1 L", "1")
+        done = await pay_on_site(browser, path)
         await stack.wait_for_slots(browser, f"{path}/retrait")
         await stack.seed_logistics()
         page = await browser.get(f"{path}/retrait")
@@ -216,7 +177,8 @@ async def test_full_slot_is_disabled(stack: Stack, browser: Browser):
     coordinator = await stack.browser()
     try:
         await log_in_coordinator(coordinator)
-        path, did = await order_page(coordinator)
+        path = await distribution_path(coordinator)
+        did = distribution_id(path)
         await stack.wait_for_slots(coordinator, f"{path}/retrait")
         page = await coordinator.get(f"/g/3-cocus/coord/d/{did}/logistique")
         slot_form = re.search(

@@ -6,13 +6,8 @@ import re
 
 from services.web.bootstrap import build_app as build_web
 from shared.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
-from tests.integration.web.conftest import (
-    Browser,
-    Stack,
-    order_almonds,
-    sign_up,
-    start,
-)
+from tests.integration.web.conftest import Browser, Stack, log_in, sign_up, start
+from tests.integration.web.member_steps import ask_for_delivery, distribution_id, order
 
 PASSWORD = "un-mot-de-passe-solide"  # the one sign_up() chooses
 
@@ -22,31 +17,14 @@ async def download(browser: Browser) -> tuple[int, dict[str, str], bytes]:
         return resp.status, dict(resp.headers), await resp.read()
 
 
-async def log_in(browser: Browser, email: str, password: str):
-    await browser.get("/connexion")
-    return await browser.post("/connexion", {"email": email, "password": password, "next": ""})
-
-
 # --- personal data ------------------------------------------------------------------------------
 
 
 async def test_download_holds_the_members_email_and_order(stack: Stack, browser: Browser):
     await sign_up(browser, "export@example.org", first_name="Inès", last_name="Benali")
-    distribution_id = await order_almonds(browser)
+    path = await order(browser)
     # « Besoin d'être livré », with the consent to share the phone: held by logistics.
-    path = f"/g/3-cocus/d/{distribution_id}/besoin-livraison"
-    await browser.get(path)
-    page = await browser.post(
-        path,
-        [
-            ("phone", "0611111111"),
-            ("street", "3 rue des Lilas"),
-            ("postcode", "31200"),
-            ("city", "Toulouse"),
-            ("consent", "phone"),
-        ],
-    )
-    assert "Votre choix est enregistré." in page
+    await ask_for_delivery(browser, path, consents=("phone",))
     account = await browser.get("/g/3-cocus/compte")
     assert 'href="/compte/donnees?next=/g/3-cocus/compte"' in account.text
     page = await browser.get("/compte/donnees?next=/g/3-cocus/compte")
@@ -68,13 +46,13 @@ async def test_download_holds_the_members_email_and_order(stack: Stack, browser:
     assert "password_hash" not in body.decode()
     (group,) = data["groups"]
     assert group["group"]["slug"] == "3-cocus"
-    (order,) = group["ordering"]["orders"]
-    assert order["distribution_id"] == distribution_id
-    assert order["total_cents"] == 743
-    assert [line["product_name"] for line in order["lines"]] == ["Amandes avec peau - en vrac"]
+    (placed,) = group["ordering"]["orders"]
+    assert placed["distribution_id"] == distribution_id(path)
+    assert placed["total_cents"] == 743
+    assert [line["product_name"] for line in placed["lines"]] == ["Amandes avec peau - en vrac"]
     assert group["ordering"]["ledger"]["balance_cents"] == -743
     (choice,) = group["logistics"]["pickup_choices"]
-    assert choice["distribution_id"] == distribution_id
+    assert choice["distribution_id"] == distribution_id(path)
     assert choice["consent_fields"] == ["phone"], choice
 
 
@@ -106,7 +84,7 @@ async def test_erase_ends_the_session_and_the_old_password_no_longer_works(
     stack: Stack, browser: Browser
 ):
     await sign_up(browser, "efface@example.org", first_name="Paul")
-    await order_almonds(browser)
+    await order(browser)
     session = browser.cookie("vrac_session")
     form = await browser.get("/compte/supprimer?next=/g/3-cocus/compte")
     assert form.status == 200

@@ -5,8 +5,9 @@ from ipaddress import ip_network
 
 import pytest
 
-from services.web.clientaddr import client_address, forwarded_hops, parse_address
+from services.web.clientaddr import client_address
 from services.web.settings import WebSettings
+from shared.client_address import forwarded_hops, parse_hop
 
 LOCAL = WebSettings().trusted_networks
 PROXIES = [ip_network("10.0.0.0/8"), ip_network("fd00::/8"), *LOCAL]
@@ -50,10 +51,10 @@ def test_several_headers_read_in_order() -> None:
     assert client_address("127.0.0.1", hops, LOCAL) == "203.0.113.7"
 
 
-def test_parse_address() -> None:
-    assert str(parse_address(" 2001:DB8::1 ")) == "2001:db8::1"
-    assert parse_address("evil.example") is None
-    assert parse_address("") is None
+def test_parse_hop() -> None:
+    assert str(parse_hop(" 2001:DB8::1 ")) == "2001:db8::1"
+    assert parse_hop("evil.example") is None
+    assert parse_hop("") is None
 
 
 def test_networks_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,24 +1,28 @@
 """The group's catalog: products (create; price, stock, active flag), and « Copier le catalogue
 vers un autre groupe »."""
 
-from decimal import Decimal, InvalidOperation
-from typing import Any
-
 from aiohttp import web
 
-from shared.clients.accounts import PublicAccountsClient
+from shared.clients.accounts import Group
 from shared.clients.ordering import Product
 
 from ... import i18n
-from ...apiclient import API_KEY, Api, ApiError
-from ...clients import ordering
+from ...apiclient import ApiError
+from ...clients import accounts, ordering
 from ...groups import GroupContext
 from ...i18n import _
 from ...rendering import render
 from ...sessions import User
-from ..common import form_values, page_list, path_uuid, redirect, uuid_or_none
+from ..common import form_values, page_data, page_list, path_uuid, redirect, uuid_or_none
+from ..forms import check_form
 from .common import catalog_products, coordinator_page
-from .parsing import parse_money
+from .forms import (
+    CopyCatalogForm,
+    ProductChangeForm,
+    ProductForm,
+    copy_catalog_messages,
+    price_messages,
+)
 
 routes = web.RouteTableDef()
 
@@ -46,35 +50,9 @@ async def _products_page(
             "errors": errors or {},
             "values": values or {"category": "Autres"},
             "saved": request.query.get("ok", ""),
-            "tab": "coord",
         },
         status=status,
     )
-
-
-def _product_body(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    for name in ("name", "category", "unit_label"):
-        if not values.get(name):
-            errors[name] = _("Ce champ est obligatoire.")
-        body[name] = values.get(name, "")
-    cents = parse_money(values.get("price", ""))
-    if cents is None or cents <= 0:
-        errors["price"] = _("Indiquez un prix en euros, par exemple 2,25.")
-    body["unit_price_cents"] = cents or 0
-    body["bulk"] = values.get("bulk") == "on"
-    stock = values.get("stock", "").replace(",", ".")
-    if stock:
-        try:
-            if Decimal(stock) < 0:
-                raise InvalidOperation
-        except InvalidOperation:
-            errors["stock"] = _("Indiquez un stock en chiffres, ou laissez vide (illimité).")
-        body["stock"] = stock
-    else:
-        body["stock"] = None
-    body["active"] = values.get("active", "on") == "on"
-    return body
 
 
 def _product_refusal(error: ApiError) -> dict[str, str]:
@@ -96,11 +74,10 @@ def _product_refusal(error: ApiError) -> dict[str, str]:
 async def create_product(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
     values = await form_values(request)
-    errors: dict[str, str] = {}
-    body = _product_body(values, errors)
-    if not errors:
+    form, errors = check_form(ProductForm, values, price_messages)
+    if form is not None:
         try:
-            await ordering(request, user).create_product(g.id, body)
+            await ordering(request, user).create_product(g.id, form.body())
         except ApiError as error:
             if error.status not in (409, 422):
                 raise
@@ -116,17 +93,10 @@ async def update_product(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
     product_id = path_uuid(request, "product_id")
     values = await form_values(request)
-    body: dict[str, Any] = {"active": values.get("active") == "on"}
-    cents = parse_money(values.get("price", ""))
-    errors: dict[str, str] = {}
-    if cents is None or cents <= 0:
-        errors["_form"] = _("Indiquez un prix en euros, par exemple 2,25.")
-    body["unit_price_cents"] = cents
-    stock = values.get("stock", "").replace(",", ".")
-    body["stock"] = stock or None
-    if not errors:
+    form, errors = check_form(ProductChangeForm, values, price_messages, under={"price": "_form"})
+    if form is not None:
         try:
-            await ordering(request, user).update_product(g.id, product_id, body)
+            await ordering(request, user).update_product(g.id, product_id, form.body())
         except ApiError as error:
             if error.status not in (404, 409, 422):
                 raise
@@ -139,19 +109,15 @@ async def update_product(request: web.Request) -> web.StreamResponse:
 # --- copy the catalog to another group ------------------------------------------------------------
 
 
-async def _copy_targets(api: Api, user: User, g: GroupContext) -> list[dict[str, Any]]:
+async def _copy_targets(request: web.Request, g: GroupContext) -> list[Group]:
     """The groups this coordinator may copy into: the other groups they coordinate (an
     association admin may copy into any group)."""
-    if g.me.get("admin"):
-        found = page_list(await PublicAccountsClient(api).groups())
+    if g.me.admin:
+        found = await accounts(request).groups()
     else:
-        found = [
-            m["group"]
-            for m in g.me.get("memberships") or []
-            if isinstance(m, dict) and m.get("role") == "coordinator"
-        ]
-    targets = [group for group in found if str(group["id"]) != g.id]
-    return sorted(targets, key=lambda group: str(group["name"]).upper())
+        found = [m.group for m in g.me.memberships if m.role == "coordinator"]
+    targets = [group for group in found if str(group.id) != g.id]
+    return sorted(targets, key=lambda group: group.name.upper())
 
 
 async def _copy_page(
@@ -163,10 +129,9 @@ async def _copy_page(
     result: tuple[int, int] | None = None,
     status: int = 200,
 ) -> web.Response:
-    api = request.app[API_KEY]
-    targets = await _copy_targets(api, user, g)
+    targets = await _copy_targets(request, g)
     errors = dict(errors or {})
-    target = next((t for t in targets if str(t["id"]) == target_id), None)
+    target = next((t for t in targets if str(t.id) == target_id), None)
     if target_id is not None and target is None and "target_group_id" not in errors:
         errors["target_group_id"] = _("Choisissez un groupe dont vous êtes coordinateur.")
         status = 403 if status == 200 else status
@@ -174,22 +139,21 @@ async def _copy_page(
     to_copy: list[Product] = []
     to_skip: list[Product] = []
     if target is not None and result is None:
-        existing = {p.name for p in await catalog_products(request, user, str(target["id"]))}
+        existing = {p.name for p in await catalog_products(request, user, str(target.id))}
         for product in source:
             (to_skip if product.name in existing else to_copy).append(product)
     return render(
         request,
         "coord/copy_catalog.html",
         {
-            "targets": targets,
-            "target": target,
+            "targets": page_list(targets),
+            "target": page_data(target),
             "source": page_list(source),
             "to_copy": page_list(to_copy),
             "to_skip": page_list(to_skip),
             "result": result,
             "errors": errors,
             "values": {"target_group_id": target_id or ""},
-            "tab": "coord",
         },
         status=status,
     )
@@ -222,12 +186,11 @@ async def copy_catalog_form(request: web.Request) -> web.StreamResponse:
 async def copy_catalog(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
     values = await form_values(request)
-    target_id = uuid_or_none(values.get("target_group_id"))
-    api = request.app[API_KEY]
-    if target_id is None:
-        errors = {"target_group_id": _("Choisissez un groupe dans la liste.")}
+    form, errors = check_form(CopyCatalogForm, values, copy_catalog_messages)
+    if form is None:
         return await _copy_page(request, user, g, None, errors, status=422)
-    if target_id not in {str(t["id"]) for t in await _copy_targets(api, user, g)}:
+    target_id = form.target_group_id
+    if target_id not in {str(t.id) for t in await _copy_targets(request, g)}:
         errors = {"target_group_id": _("Choisissez un groupe dont vous êtes coordinateur.")}
         return await _copy_page(request, user, g, None, errors, status=403)
     try:

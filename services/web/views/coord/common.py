@@ -1,5 +1,7 @@
 """Helpers shared by the coordinator pages."""
 
+import asyncio
+
 from aiohttp import web
 
 from shared.clients.logistics import CoordinationView
@@ -26,6 +28,17 @@ async def distribution(
     request: web.Request, user: User, g: GroupContext, distribution_id: str
 ) -> Distribution:
     return await ordering(request, user).distribution(g.id, distribution_id)
+
+
+async def distribution_overview(
+    request: web.Request, user: User, g: GroupContext, did: str
+) -> tuple[Distribution, dict[str, str], CoordinationView | None]:
+    """The distribution, the members' names and logistics' view of it (who comes when)."""
+    return await asyncio.gather(
+        distribution(request, user, g, did),
+        member_names(request, user, g),
+        coordination(request, user, g, did),
+    )
 
 
 async def coordination(

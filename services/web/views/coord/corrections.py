@@ -2,9 +2,7 @@
 product added, the reason), with the member's balance and the corrections recorded."""
 
 import asyncio
-import re
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
 
 from aiohttp import web
 
@@ -16,7 +14,6 @@ from ...clients import ordering
 from ...formatting import quantity
 from ...groups import GroupContext
 from ...i18n import _
-from ...quantities import QuantityError, parse_quantity
 from ...rendering import render
 from ...sessions import User
 from ..common import (
@@ -29,27 +26,21 @@ from ..common import (
     uuid_or_none,
     valid_idempotency_key,
 )
+from ..forms import check_form
 from .common import coordinator_page, distribution, member_names
+from .correction_form import QUANTITY_FIELD, CorrectionForm, seen_quantity
 
 routes = web.RouteTableDef()
 
-_FIELD = "q-"
-_BASE = "b-"
 
-
-def _decimal(text: Any) -> Decimal:
-    try:
-        return Decimal(str(text))
-    except (InvalidOperation, ValueError):
-        return Decimal(0)
-
-
-def _parse_correction(text: str, bulk: bool) -> Decimal:
-    """A corrected quantity: like the order page ("1", "0,5", "0.5"), and 0 (or empty) removes."""
-    raw = text.strip().replace(" ", "")
-    if raw == "" or re.fullmatch(r"0+([.,]0*)?", raw):
-        return Decimal(0)
-    return parse_quantity(raw, bulk)
+async def _offered(
+    request: web.Request, user: User, g: GroupContext, did: str, values: dict[str, str]
+) -> dict[str, bool]:
+    """The distribution's products (bulk or not) when the form adds one; else not read."""
+    if not values.get("add_quantity") or uuid_or_none(values.get("add_product")) is None:
+        return {}
+    offer = await ordering(request, user).offer(g.id, did)
+    return {str(p.product_id): p.bulk for c in offer.categories for p in c.products}
 
 
 async def _order(request: web.Request, user: User, g: GroupContext, did: str, oid: str) -> Order:
@@ -85,7 +76,9 @@ async def _correction_page(
         if p.product_id not in in_order and not p.out_of_stock
     ]
     if values is None:
-        values = {f"{_FIELD}{line.product_id}": quantity(line.quantity) for line in order.lines}
+        values = {
+            f"{QUANTITY_FIELD}{line.product_id}": quantity(line.quantity) for line in order.lines
+        }
     corrections = [
         e for e in ledger.entries if e.kind == "correction" and e.order_id == order.order_id
     ]
@@ -105,7 +98,6 @@ async def _correction_page(
             "idem": valid_idempotency_key(values.get("idem")),
             "errors": errors or {},
             "saved": request.query.get("ok", "") if status == 200 else "",
-            "tab": "coord",
         },
         status=status,
     )
@@ -130,51 +122,18 @@ async def correct_order(request: web.Request) -> web.StreamResponse:
     order = await _order(request, user, g, did, oid)
     values = await form_values(request)
     current = {str(ln.product_id): ln for ln in order.lines}
-    bulk_of = {pid: ln.bulk for pid, ln in current.items()}
-    errors: dict[str, str] = {}
-    seen: dict[str, Decimal] = {}
-    wanted: dict[str, Decimal] = {}
-    for name, text in values.items():
-        if not name.startswith(_FIELD):
-            continue
-        pid = uuid_or_none(name[len(_FIELD) :])
-        if pid is None:
-            continue
-        seen[pid] = _decimal(values.get(f"{_BASE}{pid}", "0"))
-        if pid not in bulk_of and seen[pid] == 0:
-            # A line the form did not show as ordered: it can only be added below.
-            continue
-        try:
-            wanted[pid] = _parse_correction(text, bulk_of.get(pid, True))
-        except QuantityError as error:
-            errors[name] = str(error)
-    added = uuid_or_none(values.get("add_product"))
-    add_text = values.get("add_quantity", "")
-    if added is not None and add_text:
-        offer = await ordering(request, user).offer(g.id, did)
-        offered = {str(p.product_id): p.bulk for c in offer.categories for p in c.products}
-        if added not in offered:
-            errors["add_product"] = _("Ce produit n'est pas proposé à cette distribution.")
-        else:
-            try:
-                quantity_added = parse_quantity(add_text, offered[added])
-            except QuantityError as error:
-                errors["add_quantity"] = str(error)
-            else:
-                seen.setdefault(added, Decimal(0))
-                wanted[added] = quantity_added
-    elif add_text and added is None:
-        errors["add_product"] = _("Choisissez le produit à ajouter.")
-    note = values.get("note", "")
-    if not note:
-        errors["note"] = _("Indiquez la raison de la correction.")
-    elif len(note) > 500:
-        errors["note"] = _("Au plus 500 caractères.")
-    if not errors and all(wanted[pid] == seen[pid] for pid in wanted):
-        errors["_form"] = _("Aucune quantité n'a changé.")
-    if errors:
+    context = {
+        "bulk": {pid: ln.bulk for pid, ln in current.items()},
+        "offered": await _offered(request, user, g, did, values),
+    }
+    form, errors = check_form(CorrectionForm, values, context=context)
+    if form is None:
         return await _correction_page(request, user, g, did, order, values, errors, status=422)
-    now = {pid: _decimal(current[pid].quantity) if pid in current else Decimal(0) for pid in wanted}
+    wanted, seen = form.wanted(), form.seen()
+    now = {
+        pid: seen_quantity(current[pid].quantity) if pid in current else Decimal(0)
+        for pid in wanted
+    }
     if all(now[pid] == wanted[pid] for pid in wanted):
         # The same correction sent twice (double click): already done, nothing more to change.
         return redirect(f"/g/{g.slug}/coord/d/{did}/commandes/{oid}?ok=1")
@@ -193,8 +152,8 @@ async def correct_order(request: web.Request) -> web.StreamResponse:
         await ordering(request, user).correct_order(
             g.id,
             oid,
-            {"lines": changes, "note": note},
-            valid_idempotency_key(values.get("idem")),
+            {"lines": changes, "note": form.note},
+            form.idem,
         )
     except ApiError as error:
         if error.status not in (404, 409, 422):
@@ -205,9 +164,9 @@ async def correct_order(request: web.Request) -> web.StreamResponse:
             # ordering lists the products short of stock: {"field": "product_id", "message": id}
             for item in error.errors:
                 pid = str(item.get("message") or "")
-                if f"{_FIELD}{pid}" in values:
-                    errors[f"{_FIELD}{pid}"] = message
-                elif pid and pid == added:
+                if pid in form.lines:
+                    errors[f"{QUANTITY_FIELD}{pid}"] = message
+                elif pid and pid == form.add_product:
                     errors["add_quantity"] = message
         return await _correction_page(request, user, g, did, order, values, errors, status=422)
     return redirect(f"/g/{g.slug}/coord/d/{did}/commandes/{oid}?ok=1")

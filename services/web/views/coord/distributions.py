@@ -2,7 +2,6 @@
 opening and closing, products and prices, slot capacity and overrides) and a distribution's hub."""
 
 import asyncio
-from typing import Any
 
 from aiohttp import web
 
@@ -11,12 +10,12 @@ from ...apiclient import ApiError, ServiceDown
 from ...clients import logistics, ordering
 from ...formatting import time_of_day
 from ...groups import GroupContext
-from ...i18n import _
 from ...rendering import render
 from ...sessions import User
-from ..common import distribution_param, page_data, page_list, redirect
+from ..common import distribution_param, form_values, page_data, page_list, redirect
+from ..forms import check_form
 from .common import catalog_products, coordinator_page, distribution
-from .parsing import parse_local, parse_money, parse_overrides
+from .forms import NewDistributionForm
 
 routes = web.RouteTableDef()
 
@@ -35,7 +34,7 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
     answer = await ordering(request, user).distributions(g.id)
     cards = sorted(answer, key=lambda d: d.starts_at, reverse=True)
-    return render(request, "coord/dashboard.html", {"cards": page_list(cards), "tab": "coord"})
+    return render(request, "coord/dashboard.html", {"cards": page_list(cards)})
 
 
 @routes.get("/g/{slug}/coord/distributions/nouvelle")
@@ -65,7 +64,6 @@ async def _new_distribution_page(
             "values": values,
             "errors": errors,
             "chosen": chosen,
-            "tab": "coord",
         },
         status=status,
     )
@@ -74,80 +72,29 @@ async def _new_distribution_page(
 @routes.post("/g/{slug}/coord/distributions/nouvelle")
 async def create_distribution(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
-    form = await request.post()
-    values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-    chosen = {str(v) for v in form.getall("product", []) if isinstance(v, str)}
-    errors: dict[str, str] = {}
-    starts = parse_local(values.get("day", ""), values.get("start", ""))
-    ends = parse_local(values.get("day", ""), values.get("end", ""))
-    opens = parse_local(values.get("opens_day", ""), values.get("opens_time", ""))
-    closes = parse_local(values.get("closes_day", ""), values.get("closes_time", ""))
-    if starts is None or ends is None:
-        errors["day"] = _("Indiquez la date et les heures de la distribution.")
-    elif ends <= starts:
-        errors["end"] = _("L'heure de fin doit être après l'heure de début.")
-    if opens is None:
-        errors["opens_day"] = _("Indiquez quand la commande ouvre.")
-    if closes is None:
-        errors["closes_day"] = _("Indiquez quand la commande ferme.")
-    elif opens is not None and closes <= opens:
-        errors["closes_day"] = _("La fermeture doit être après l'ouverture.")
-    elif starts is not None and closes > starts:
-        errors["closes_day"] = _("La commande doit fermer avant le début de la distribution.")
-    for name in ("place_name", "place_address"):
-        if not values.get(name):
-            errors[name] = _("Ce champ est obligatoire.")
-    if not chosen:
-        errors["products"] = _("Choisissez au moins un produit.")
-    capacity = values.get("capacity", "8")
-    if not capacity.isdigit() or not 0 < int(capacity) <= 500:
-        errors["capacity"] = _("Indiquez un nombre de personnes par créneau, par exemple 8.")
-    overrides = parse_overrides(values.get("overrides", ""))
-    if overrides is None:
-        errors["overrides"] = _("Une ligne par créneau, par exemple 16:45=3.")
-    products_body = _products_body(values, chosen, errors)
-    if errors:
+    values = await form_values(request)
+    chosen = {v for v in (await request.post()).getall("product", []) if isinstance(v, str)}
+    form, errors = check_form(NewDistributionForm, {**values, "product": sorted(chosen)})
+    if form is None:
         return await _new_distribution_page(request, user, g, values, errors, chosen, 422)
-    assert starts and ends and opens and closes and overrides is not None
     try:
-        created = await ordering(request, user).create_distribution(
-            g.id,
-            {
-                "starts_at": starts.isoformat(),
-                "ends_at": ends.isoformat(),
-                "opens_at": opens.isoformat(),
-                "closes_at": closes.isoformat(),
-                "place_name": values["place_name"],
-                "place_address": values["place_address"],
-                "products": products_body,
-            },
-        )
+        created = await ordering(request, user).create_distribution(g.id, form.body())
     except ApiError as error:
         if error.status not in (409, 422):
             raise
         errors = {"_form": error.message(i18n.current_language())}
         return await _new_distribution_page(request, user, g, values, errors, chosen, 422)
     distribution_id = str(created.distribution_id)
-    done = await _apply_capacities(request, user, g, distribution_id, int(capacity), overrides)
+    done = await _apply_capacities(
+        request,
+        user,
+        g,
+        distribution_id,
+        int(form.capacity),
+        form.slot_overrides(),
+    )
     suffix = "/logistique?ok=1" if done else "/logistique?attente=1"
     return redirect(f"/g/{g.slug}/coord/d/{distribution_id}{suffix}")
-
-
-def _products_body(
-    values: dict[str, str], chosen: set[str], errors: dict[str, str]
-) -> list[dict[str, Any]]:
-    """The chosen products, each with its price for this distribution when one is typed."""
-    products_body = []
-    for product_id in sorted(chosen):
-        item: dict[str, Any] = {"product_id": product_id}
-        price_text = values.get(f"price-{product_id}", "")
-        if price_text:
-            cents = parse_money(price_text)
-            if cents is None or cents <= 0:
-                errors["products"] = _("Un prix n'est pas compris : écrivez par exemple 2,25.")
-            item["price_cents"] = cents
-        products_body.append(item)
-    return products_body
 
 
 async def _apply_capacities(
@@ -183,4 +130,4 @@ async def _apply_capacities(
 async def distribution_hub(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
     d = await distribution(request, user, g, distribution_param(request))
-    return render(request, "coord/distribution.html", {"d": page_data(d), "tab": "coord"})
+    return render(request, "coord/distribution.html", {"d": page_data(d)})

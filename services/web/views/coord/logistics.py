@@ -1,16 +1,12 @@
 """A distribution's logistics: slots (who comes), delivery pairs, unpaired requests; the slots'
 capacity; revoking a need-delivery status."""
 
-import asyncio
-import uuid
-
 from aiohttp import web
 
 from ... import i18n
 from ...apiclient import ApiError
 from ...clients import logistics
 from ...groups import GroupContext
-from ...i18n import _
 from ...rendering import render
 from ...sessions import User
 from ..common import (
@@ -20,7 +16,9 @@ from ..common import (
     path_uuid,
     redirect,
 )
-from .common import coordination, coordinator_page, distribution, member_names
+from ..forms import check_form
+from .common import coordinator_page, distribution_overview
+from .forms import CapacityForm
 
 routes = web.RouteTableDef()
 
@@ -36,11 +34,7 @@ async def _logistics_page(
     error: str = "",
     status: int = 200,
 ) -> web.Response:
-    d, names, coordination_view = await asyncio.gather(
-        distribution(request, user, g, did),
-        member_names(request, user, g),
-        coordination(request, user, g, did),
-    )
+    d, names, coordination_view = await distribution_overview(request, user, g, did)
     return render(
         request,
         "coord/logistics.html",
@@ -51,7 +45,6 @@ async def _logistics_page(
             "ok": ok,
             "waiting": waiting,
             "error": error,
-            "tab": "coord",
         },
         status=status,
     )
@@ -75,27 +68,20 @@ async def logistics_view(request: web.Request) -> web.StreamResponse:
 async def set_capacity(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
     did = distribution_param(request)
-    values = await form_values(request)
+    form, errors = check_form(CapacityForm, await form_values(request))
+    if form is None:
+        message = next(iter(errors.values()))
+        return await _logistics_page(request, user, g, did, error=message, status=422)
     client = logistics(request, user)
     try:
-        if values.get("slot_id"):
-            slot_id = str(uuid.UUID(values["slot_id"]))
-            text = values.get("capacity", "")
-            capacity = int(text) if text.isdigit() else None
-            await client.set_slot_capacity(g.id, did, slot_id, capacity)
+        if form.slot_id:
+            await client.set_slot_capacity(g.id, did, form.slot_id, form.slot_capacity())
         else:
-            text = values.get("default_capacity", "")
-            if not text.isdigit():
-                raise ApiError(422, "invalid-input", _("Indiquez un nombre."), "Enter a number.")
-            await client.set_default_capacity(g.id, did, int(text))
-    except (ApiError, ValueError) as error:
-        if isinstance(error, ApiError) and error.status not in (404, 409, 422):
+            await client.set_default_capacity(g.id, did, int(form.default_capacity))
+    except ApiError as error:
+        if error.status not in (404, 409, 422):
             raise
-        message = (
-            error.message(i18n.current_language())
-            if isinstance(error, ApiError)
-            else _("Créneau inconnu.")
-        )
+        message = error.message(i18n.current_language())
         return await _logistics_page(request, user, g, did, error=message, status=422)
     return redirect(f"/g/{g.slug}/coord/d/{did}/logistique?ok=1")
 

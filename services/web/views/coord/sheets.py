@@ -27,15 +27,14 @@ from ..common import (
     page_data,
     page_list,
     redirect,
-    valid_idempotency_key,
 )
-from .common import coordination, coordinator_page, distribution, member_names
-from .parsing import parse_money
+from ..forms import check_form
+from .common import coordinator_page, distribution, distribution_overview, member_names
+from .forms import PAYMENT_METHODS, PAYMENT_UNDER, PaymentForm, payment_messages
 
 routes = web.RouteTableDef()
 M = TypeVar("M", bound=BaseModel)
 
-PAYMENT_METHODS = ("cash", "cheque", "card", "transfer")
 CSV_KINDS = {
     "commandes": "orders.csv",
     "bon-de-commande": "purchase-order.csv",
@@ -63,7 +62,7 @@ async def _report_page(
     return render(
         request,
         template,
-        {"d": page_data(d), key: page_list(items), "names": names, "tab": "coord"},
+        {"d": page_data(d), key: page_list(items), "names": names},
     )
 
 
@@ -97,7 +96,6 @@ async def purchase_order(request: web.Request) -> web.StreamResponse:
             "d": page_data(answer.distribution),
             "lines": page_list(answer.lines),
             "total_cents": answer.total_cents,
-            "tab": "coord",
         },
     )
 
@@ -149,11 +147,8 @@ async def day_sheet(request: web.Request) -> web.StreamResponse:
     form for each member (hidden when printed)."""
     user, g = await coordinator_page(request)
     did = distribution_param(request)
-    d, sheet, names, coordination_view = await asyncio.gather(
-        distribution(request, user, g, did),
-        ordering(request, user).sheet(g.id, did),
-        member_names(request, user, g),
-        coordination(request, user, g, did),
+    (d, names, coordination_view), sheet = await asyncio.gather(
+        distribution_overview(request, user, g, did), ordering(request, user).sheet(g.id, did)
     )
     return render(
         request,
@@ -166,7 +161,6 @@ async def day_sheet(request: web.Request) -> web.StreamResponse:
             "methods": PAYMENT_METHODS,
             "paid_ok": request.query.get("paye", ""),
             "error": "",
-            "tab": "coord",
         },
     )
 
@@ -175,29 +169,25 @@ async def day_sheet(request: web.Request) -> web.StreamResponse:
 async def record_payment(request: web.Request) -> web.StreamResponse:
     user, g = await coordinator_page(request)
     did = distribution_param(request)
-    values = await form_values(request)
-    cents = parse_money(values.get("amount", ""))
-    method = values.get("method", "")
-    try:
-        member_id = str(uuid.UUID(values.get("user_id", "")))
-    except ValueError:
-        raise web.HTTPBadRequest() from None
-    error = ""
-    if cents is None or cents == 0:
-        error = _("Indiquez le montant payé en euros, par exemple 9,68.")
-    elif method not in PAYMENT_METHODS:
-        error = _("Choisissez le moyen de paiement.")
-    if not error:
+    form, errors = check_form(
+        PaymentForm, await form_values(request), payment_messages, PAYMENT_UNDER
+    )
+    if "user_id" in errors:
+        raise web.HTTPBadRequest()
+    # One message: the amount's first.
+    error = errors.get("amount") or errors.get("method") or ""
+    if form is not None:
+        member_id = form.user_id
         try:
             await ordering(request, user).record_payment(
                 g.id,
                 {
                     "user_id": member_id,
-                    "amount_cents": cents,
-                    "method": method,
+                    "amount_cents": form.amount,
+                    "method": form.method,
                     "distribution_id": did,
                 },
-                valid_idempotency_key(values.get("idem")),
+                form.idem,
             )
         except ApiError as api_error:
             if api_error.status not in (404, 409, 422):

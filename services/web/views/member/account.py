@@ -1,5 +1,6 @@
 """« Mon compte »: last orders, account box, balance, payments history, language, leave group."""
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -7,16 +8,18 @@ from aiohttp import web
 from ... import i18n
 from ...apiclient import ApiError, ServiceDown
 from ...clients import accounts, ordering
-from ...formatting import phone as phone_text
-from ...groups import get_me, member_page
+from ...groups import get_me, logged_in_me, member_page
 from ...rendering import render
-from ...sessions import require_user
-from ...validation import check_person, same_phone
+from ...sessions import forget_user, require_user
+from ...validation import changed_details, shown_details
 from ..common import api_field_errors, form_values, page_data, page_list, redirect, safe_next
+from ..forms import PersonForm, check_form
+from .forms import LanguageForm
 
 routes = web.RouteTableDef()
 
-PROFILE_FIELDS = ("first_name", "last_name", "email", "phone", "street", "postcode", "city")
+PROFILE_FIELDS = tuple(PersonForm.model_fields)
+ACCOUNT_REQUIRED = {"first_name", "last_name", "email"}
 
 
 @routes.get("/g/{slug}/compte")
@@ -27,8 +30,10 @@ async def my_account(request: web.Request) -> web.StreamResponse:
     ledger: dict[str, Any] | None = None
     unavailable = False
     try:
-        orders = page_list(await client.my_orders(g.id, {"limit": "5"}))
-        ledger = page_data(await client.my_ledger(g.id))
+        last_orders, balance = await asyncio.gather(
+            client.my_orders(g.id, {"limit": "5"}), client.my_ledger(g.id)
+        )
+        orders, ledger = page_list(last_orders), page_data(balance)
     except ServiceDown:
         unavailable = True
     return render(
@@ -38,7 +43,7 @@ async def my_account(request: web.Request) -> web.StreamResponse:
             "orders": orders,
             "ledger": ledger,
             "orders_unavailable": unavailable,
-            "me": g.me,
+            "me": page_data(g.me),
         },
     )
 
@@ -53,16 +58,13 @@ async def payments(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/compte/modifier")
 async def edit_form(request: web.Request) -> web.StreamResponse:
-    user = await require_user(request)
-    me = await get_me(request, user)
-    values = {k: str(me.get(k) or "") for k in PROFILE_FIELDS}
-    values["phone"] = phone_text(values["phone"])
+    me = await logged_in_me(request)
     return render(
         request,
         "account_edit.html",
         {
-            "values": values,
-            "me": me,
+            "values": shown_details(me, PROFILE_FIELDS),
+            "me": page_data(me),
             "next": safe_next(request.query.get("next"), "/"),
         },
     )
@@ -73,18 +75,11 @@ async def edit(request: web.Request) -> web.StreamResponse:
     user = await require_user(request)
     values = await form_values(request)
     next_path = safe_next(values.get("next"), "/")
-    # Every field at once, in the catalog's words (the phone too).
-    errors = check_person(values, {"first_name", "last_name", "email"})
+    form, errors = check_form(PersonForm, values, context={"required": ACCOUNT_REQUIRED})
     me = await get_me(request, user)
-    if not errors:
-        # Only what changed; an emptied optional field is removed (null). The phone is shown
-        # « 06 06 06 06 06 »: unchanged when it is the same number.
-        body = {
-            k: values.get(k) or None
-            for k in PROFILE_FIELDS
-            if values.get(k, "") != str(me.get(k) or "")
-            and not (k == "phone" and same_phone(values.get(k, ""), me.get("phone")))
-        }
+    if form is not None:
+        # Only what changed; an emptied optional field is removed (null).
+        body = {k: v or None for k, v in changed_details(me, form.model_dump()).items()}
         if not body:
             return redirect(next_path)
         try:
@@ -94,13 +89,14 @@ async def edit(request: web.Request) -> web.StreamResponse:
                 raise
             errors = api_field_errors(error, i18n.current_language(), set(PROFILE_FIELDS))
         else:
+            forget_user(request, user.user_id)
             return redirect(next_path)
     return render(
         request,
         "account_edit.html",
         {
             "values": values,
-            "me": me,
+            "me": page_data(me),
             "next": next_path,
             "errors": errors,
         },
@@ -112,9 +108,10 @@ async def edit(request: web.Request) -> web.StreamResponse:
 async def language(request: web.Request) -> web.StreamResponse:
     user = await require_user(request)
     values = await form_values(request)
-    lang = values.get("language", "")
-    if lang in i18n.LANGUAGES:
-        await accounts(request, user).update_me({"language": lang})
+    form, _errors = check_form(LanguageForm, values)
+    if form is not None:
+        await accounts(request, user).update_me({"language": form.language})
+        forget_user(request, user.user_id)
     return redirect(safe_next(values.get("next"), "/"))
 
 
@@ -128,4 +125,5 @@ async def leave_form(request: web.Request) -> web.StreamResponse:
 async def leave(request: web.Request) -> web.StreamResponse:
     user, g = await member_page(request)
     await accounts(request, user).leave_group(g.id)
+    forget_user(request, user.user_id)
     return redirect("/groupes")

@@ -2,7 +2,6 @@
 product), removing a product not validated yet, then « Valider » → « Paiement sur place »."""
 
 import asyncio
-from decimal import Decimal
 
 from aiohttp import web
 
@@ -10,23 +9,24 @@ from shared.clients.ordering import Cart
 
 from ... import i18n
 from ...apiclient import ApiError
+from ...catalog import catalog_html
 from ...clients import ordering
 from ...groups import GroupContext, member_page
 from ...i18n import _
-from ...quantities import QuantityError, parse_quantity
-from ...rendering import render
+from ...rendering import csrf_token, render
 from ...sessions import User
 from ..common import (
     distribution_param,
     form_values,
     idempotency_key,
     page_data,
-    page_list,
     path_uuid,
     redirect,
     valid_idempotency_key,
 )
+from ..forms import check_form, posted_form
 from .common import distribution_page
+from .forms import CartLineForm, PaymentChoiceForm, cart_line_messages
 
 routes = web.RouteTableDef()
 
@@ -48,19 +48,24 @@ async def _render_order_page(
     offer, cart = await asyncio.gather(
         client.offer(g.id, distribution_id), client.cart(g.id, distribution_id)
     )
+    idem = idempotency_key()
+    member = {
+        "csrf_token": csrf_token(request),
+        "idem": idem,
+        "in_cart": _cart_quantities(cart),
+        "added": request.query.get("ajoute", ""),
+        "errors": errors or {},
+        "typed": typed or {},
+    }
     return render(
         request,
         "order_page.html",
         {
             "distribution": page_data(offer.distribution),
-            "categories": page_list(offer.categories),
+            "catalog": catalog_html(request, offer, g.slug, member),
             "cart": page_data(cart),
-            "in_cart": _cart_quantities(cart),
-            "added": request.query.get("ajoute", ""),
             "errors": errors or {},
-            "typed": typed or {},
-            "idem": idempotency_key(),
-            "tab": "orders",
+            "idem": idem,
         },
         status=status,
     )
@@ -108,43 +113,25 @@ async def add_to_cart(request: web.Request) -> web.StreamResponse:
     if product is None:
         raise web.HTTPNotFound()
     field = f"q-{product_id}"
+    typed = {product_id: values.get("quantity", "")}
+    form, errors = check_form(
+        CartLineForm,
+        values,
+        cart_line_messages,
+        under={"quantity": field},
+        context={"bulk": product.bulk},
+    )
+    if form is None:
+        return await _render_order_page(request, user, g, distribution_id, errors, typed, 422)
+    total = form.base + form.quantity
     try:
-        typed = parse_quantity(values.get("quantity", ""), product.bulk)
-        base = Decimal(values.get("base") or "0")
-        if base < 0 or base > 1000:
-            base = Decimal(0)
-    except QuantityError as error:
-        return await _render_order_page(
-            request,
-            user,
-            g,
-            distribution_id,
-            {field: str(error)},
-            {product_id: values.get("quantity", "")},
-            status=422,
-        )
-    except ArithmeticError:
-        base = Decimal(0)
-    total = base + typed
-    try:
-        await client.set_cart_line(
-            g.id,
-            distribution_id,
-            product_id,
-            format(total, "f"),
-            valid_idempotency_key(values.get("idem")),
-        )
+        await client.set_cart_line(g.id, distribution_id, product_id, format(total, "f"), form.idem)
     except ApiError as error:
         if error.status not in (409, 422):
             raise
+        errors = {field: error.message(i18n.current_language())}
         return await _render_order_page(
-            request,
-            user,
-            g,
-            distribution_id,
-            {field: error.message(i18n.current_language())},
-            {product_id: values.get("quantity", "")},
-            status=error.status,
+            request, user, g, distribution_id, errors, typed, status=error.status
         )
     return redirect(distribution_page(g, distribution_id, f"?ajoute={product_id}#p-{product_id}"))
 
@@ -176,7 +163,6 @@ async def payment_choice(request: web.Request) -> web.StreamResponse:
         {
             "cart": page_data(cart),
             "distribution_id": distribution_id,
-            "tab": "orders",
             "idem": valid_idempotency_key(request.query.get("cle")),
         },
     )
@@ -186,10 +172,7 @@ async def payment_choice(request: web.Request) -> web.StreamResponse:
 async def validate(request: web.Request) -> web.StreamResponse:
     user, g = await member_page(request)
     distribution_id = distribution_param(request)
-    values = await form_values(request)
-    key = valid_idempotency_key(values.get("idem"))
-    if values.get("payment_method") != "on_site":
-        raise web.HTTPBadRequest()
+    form = await posted_form(request, PaymentChoiceForm)
     if g.missing:
         return render(
             request,
@@ -205,7 +188,9 @@ async def validate(request: web.Request) -> web.StreamResponse:
         )
     saved = distribution_page(g, distribution_id, "/retrait?enregistree=1")
     try:
-        await ordering(request, user).validate_order(g.id, distribution_id, "on_site", key)
+        await ordering(request, user).validate_order(
+            g.id, distribution_id, form.payment_method, form.idem
+        )
     except ApiError as error:
         if error.code == "request-in-progress":
             # The first click is still being recorded: its result will show on the next page.

@@ -6,12 +6,10 @@ from aiohttp import web
 from ... import i18n
 from ...apiclient import ApiError
 from ...clients import accounts, logistics
-from ...formatting import phone as phone_text
 from ...groups import GroupContext, member_page
-from ...i18n import _
 from ...rendering import render
 from ...sessions import User
-from ...validation import check_person, field_message, same_phone
+from ...validation import changed_details, field_message, shown_details
 from ..common import (
     distribution_param,
     form_values,
@@ -19,11 +17,12 @@ from ..common import (
     path_uuid,
     redirect,
 )
+from ..forms import check_form, posted_form
 from .common import distribution_page
+from .forms import CONSENT_FIELDS, ClaimForm, NeedDeliveryForm
 
 routes = web.RouteTableDef()
 
-CONSENT_FIELDS = ("address", "phone", "email")
 CONSENT_TEXT_VERSION = "2026-01"
 ADDRESS_FIELDS = ("phone", "street", "postcode", "city")
 
@@ -31,37 +30,15 @@ ADDRESS_FIELDS = ("phone", "street", "postcode", "city")
 @routes.get("/g/{slug}/d/{distribution_id}/besoin-livraison")
 async def need_delivery_form(request: web.Request) -> web.StreamResponse:
     _user, g = await member_page(request)
-    me = g.me
-    values = {k: str(me.get(k) or "") for k in ADDRESS_FIELDS}
-    values["phone"] = phone_text(values["phone"])
     return render(
         request,
         "need_delivery.html",
         {
             "distribution_id": distribution_param(request),
-            "values": values,
+            "values": shown_details(g.me, ADDRESS_FIELDS),
             "consent": list(CONSENT_FIELDS),
-            "tab": "orders",
         },
     )
-
-
-def _need_delivery_errors(values: dict[str, str], consent: list[str]) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if not values["phone"]:
-        errors["phone"] = _(
-            "Indiquez un numéro de téléphone pour que la personne puisse vous appeler."
-        )
-    for name in ("street", "postcode", "city"):
-        if not values[name]:
-            errors[name] = _("Indiquez votre adresse complète pour être livré.")
-    if not consent:
-        errors["consent"] = _(
-            "Cochez au moins une information à transmettre à la personne qui vous livrera."
-        )
-    for name, message in check_person(values, set()).items():
-        errors.setdefault(name, message)
-    return errors
 
 
 @routes.post("/g/{slug}/d/{distribution_id}/besoin-livraison")
@@ -69,18 +46,13 @@ async def need_delivery(request: web.Request) -> web.StreamResponse:
     """« Besoin d'être livré »: confirm address and phone, and what may be shared."""
     user, g = await member_page(request)
     distribution_id = distribution_param(request)
-    form = await request.post()
-    values = {k: str(form.get(k) or "").strip() for k in ADDRESS_FIELDS}
-    consent = [f for f in CONSENT_FIELDS if f in form.getall("consent", [])]
-    errors = _need_delivery_errors(values, consent)
-    if not errors:
-        # The phone is shown « 06 06 06 06 06 »: unchanged when it is the same number.
-        changed = {
-            k: v
-            for k, v in values.items()
-            if v != str(g.me.get(k) or "")
-            and not (k == "phone" and same_phone(v, g.me.get("phone")))
-        }
+    posted = await form_values(request)
+    values = {k: posted.get(k, "") for k in ADDRESS_FIELDS}
+    ticked = (await request.post()).getall("consent", [])
+    consent = [f for f in CONSENT_FIELDS if f in ticked]
+    form, errors = check_form(NeedDeliveryForm, {**values, "consent": consent})
+    if form is not None:
+        changed = changed_details(g.me, form.contact())
         try:
             if changed:
                 await accounts(request, user).update_me(changed)
@@ -108,7 +80,6 @@ async def need_delivery(request: web.Request) -> web.StreamResponse:
             "values": values,
             "consent": consent,
             "errors": errors,
-            "tab": "orders",
         },
         status=422,
     )
@@ -134,7 +105,6 @@ async def _requests_page(
             "mine": page_list(answer.mine),
             "taken": taken,
             "error": error,
-            "tab": "orders",
         },
         status=status,
     )
@@ -154,8 +124,7 @@ async def claim_request(request: web.Request) -> web.StreamResponse:
     user, g = await member_page(request)
     distribution_id = distribution_param(request)
     request_id = path_uuid(request, "request_id")
-    values = await form_values(request)
-    withdraw = values.get("action") == "withdraw"
+    withdraw = (await posted_form(request, ClaimForm)).withdraw
     try:
         await logistics(request, user).claim_request(
             g.id, distribution_id, request_id, withdraw=withdraw

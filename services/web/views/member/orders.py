@@ -43,7 +43,7 @@ async def distributions(request: web.Request) -> web.StreamResponse:
     return render(
         request,
         "distributions.html",
-        {"cards": page_list(open_first), "lines": lines, "tab": "orders"},
+        {"cards": page_list(open_first), "lines": lines},
     )
 
 
@@ -75,7 +75,6 @@ async def my_order(request: web.Request) -> web.StreamResponse:
             "order": page_data(order),
             "slot": _my_slot(slots),
             "pickup": page_data(pickup),
-            "tab": "orders",
         },
     )
 

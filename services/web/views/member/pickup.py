@@ -1,21 +1,22 @@
 """After validation: the confirmation, the pickup status (« Besoin d'être livré », « Possibilité
 de livrer », « Récupérer sa commande uniquement ») and the « créneau de passage »."""
 
+import asyncio
+
 from aiohttp import web
 
 from ... import i18n
 from ...apiclient import ApiError
 from ...clients import logistics
 from ...groups import GroupContext, member_page
-from ...i18n import _
 from ...rendering import render
 from ...sessions import User
 from ..common import distribution_param, form_values, page_data, redirect
+from ..forms import check_form, posted_form
 from .common import distribution_page, logistics_state, order_or_none
+from .forms import PickupChoiceForm, SlotForm, slot_messages
 
 routes = web.RouteTableDef()
-
-PICKUP_CHOICES = ("need_delivery", "can_deliver", "pickup_only")
 
 
 async def _pickup_page(
@@ -29,8 +30,11 @@ async def _pickup_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> web.Response:
-    order = await order_or_none(request, user, g, distribution_id)
-    slots, pickup, reachable = await logistics_state(request, user, g, distribution_id)
+    # Ordering and logistics asked at the same time: the page waits for the slower one only.
+    order, (slots, pickup, reachable) = await asyncio.gather(
+        order_or_none(request, user, g, distribution_id),
+        logistics_state(request, user, g, distribution_id),
+    )
     return render(
         request,
         "pickup.html",
@@ -43,7 +47,6 @@ async def _pickup_page(
             "saved": saved,
             "done": done,
             "errors": errors or {},
-            "tab": "orders",
         },
         status=status,
     )
@@ -90,12 +93,9 @@ async def choose_pickup(request: web.Request) -> web.StreamResponse:
     choice has its own page: address, phone and consent)."""
     user, g = await member_page(request)
     distribution_id = distribution_param(request)
-    values = await form_values(request)
-    choice = values.get("choice", "")
+    choice = (await posted_form(request, PickupChoiceForm)).choice
     if choice == "need_delivery":
         return redirect(distribution_page(g, distribution_id, "/besoin-livraison"))
-    if choice not in PICKUP_CHOICES:
-        raise web.HTTPBadRequest()
     try:
         await logistics(request, user).choose_pickup(g.id, distribution_id, {"choice": choice})
     except ApiError as error:
@@ -110,16 +110,10 @@ async def choose_slot(request: web.Request) -> web.StreamResponse:
     user, g = await member_page(request)
     distribution_id = distribution_param(request)
     values = await form_values(request)
-    slot_id = values.get("slot_id", "")
-    if not slot_id:
-        return await _pickup_page(
-            request,
-            user,
-            g,
-            distribution_id,
-            errors={"slot_id": _("Choisissez un créneau dans la liste.")},
-            status=422,
-        )
+    form, errors = check_form(SlotForm, values, slot_messages)
+    if form is None:
+        return await _pickup_page(request, user, g, distribution_id, errors=errors, status=422)
+    slot_id = form.slot_id
     client = logistics(request, user)
     try:
         try:
