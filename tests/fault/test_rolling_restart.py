@@ -37,6 +37,7 @@ import pytest
 
 from shared.demo import DEMO_GROUPS, DEMO_PASSWORD
 from tests.conftest import EventSink
+from tests.load.common import percentile
 from tests.support import haproxy
 from tests.support.processes import LoggedProcess, free_port, run_logged
 
@@ -232,13 +233,6 @@ async def platform(
 
 
 # --- traffic --------------------------------------------------------------------------------
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 @dataclass
 class Traffic:
     """What the clients did: statuses and latencies per kind, every failure with its phase."""

@@ -5,6 +5,7 @@ last line. Where the services run (database, broker, processes): tests/load/infr
 import argparse
 import asyncio
 import time
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,10 @@ configure_logging("load", "WARNING")
 
 # --- figures ------------------------------------------------------------------------------------
 def percentile(values: Sequence[float], p: float) -> float:
-    """Nearest-rank percentile (the rush scripts' figures since their first version)."""
+    """Nearest-rank percentile (the rush scripts' figures since their first version); 0 for no
+    values (a kind of request a run never sent)."""
+    if not values:
+        return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
@@ -92,7 +96,7 @@ class Run:
 
 
 @dataclass(frozen=True)
-class RushResult:
+class RushResult(ABC):
     """What both rushes report: the members, their requests, and the rate of the bare SQL
     transaction measured in the same run (None in open loop, where the rate is imposed)."""
 
@@ -105,9 +109,9 @@ class RushResult:
         return 100 * self.run.rate / self.bare_sql_rate if self.bare_sql_rate else None
 
     @property
+    @abstractmethod
     def healthy(self) -> bool:
         """Its correctness figures hold: each rush says which."""
-        raise NotImplementedError
 
 
 def script_parser(doc: str | None) -> argparse.ArgumentParser:
