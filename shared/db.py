@@ -81,8 +81,11 @@ async def connect(dsn: str, schema: str) -> asyncpg.Connection:
 class Database:
     """A pool behind a semaphore, so overload waits fairly instead of piling onto the pool."""
 
-    def __init__(self, pool: asyncpg.Pool, concurrency: int = 64, name: str = "") -> None:
+    def __init__(self, pool: asyncpg.Pool, concurrency: int, name: str = "") -> None:
         self.pool = pool
+        # At most the pool's size: beyond it, requests wait in asyncpg's own queue for a free
+        # connection, which does not keep their order (tests/integration/test_database_line.py).
+        self.concurrency = concurrency
         self._gate = asyncio.Semaphore(concurrency)
         self._waiting = DB_POOL_WAITING.labels(name)
         # When a list, every statement sent through this Database is appended to it: how

@@ -69,7 +69,7 @@ class Platform:
         pool = await create_pool(
             settings.database_url, self.name, min(settings.db_pool_min, pool_max), pool_max
         )
-        db = Database(pool, settings.db_concurrency, self.name)
+        db = Database(pool, settings.db_concurrency or pool_max, self.name)
         app[DB_KEY] = db
         monitor = DatabaseMonitor(self.name, pool)
         monitor.start()

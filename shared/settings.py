@@ -57,12 +57,16 @@ class ServiceSettings(BaseSettings):
     worker_db_pool_max: int = Field(
         default=4, description="Largest database pool of a `worker` process."
     )
-    # Bound concurrency in front of the pool: asyncpg serves waiters unfairly under overload.
-    db_concurrency: int = Field(
-        default=64,
+    # The line in front of the pool, first come first served. asyncpg's own queue for a free
+    # connection does not keep the order: under a rush a few requests wait far longer than the
+    # rest (order-close rush, pool of 10: p99 3.7–4 × p50 with 64 here, 1.6 × with 10).
+    db_concurrency: int | None = Field(
+        default=None,
+        ge=1,
         description=(
-            "Requests allowed at the database at once per process; the others wait in line"
-            " (metric `db_pool_waiting`)."
+            "Requests allowed at the database at once per process; the others wait in line,"
+            " first come first served (metric `db_pool_waiting`). Unset: the process's pool"
+            " size (`DB_POOL_MAX`, or `WORKER_DB_POOL_MAX` for a `worker`)."
         ),
     )
     accounts_url: str = Field(

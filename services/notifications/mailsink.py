@@ -115,7 +115,7 @@ def mailsink_job(settings: NotificationsSettings) -> BackgroundJob:
 async def run_standalone(settings: NotificationsSettings) -> None:
     """`python -m services.notifications mailsink`: the SMTP side only, until interrupted."""
     pool = await create_pool(settings.database_url, "notifications", 1, 4)
-    db = Database(pool, 8)
+    db = Database(pool, 4)
     server = await start_sink(db, settings.mailsink_host, settings.mailsink_port)
     try:
         await server.serve_forever()

@@ -25,7 +25,7 @@ ROUTING_KEY = "accounts.member.left.v1"
 async def db(database_url: str, tmp_path: Path):
     async with platform_schema(database_url, SCHEMA, tmp_path) as pool:
         await pool.execute("CREATE TABLE effects (event_id uuid, user_id uuid)")
-        yield Database(pool)
+        yield Database(pool, 16)
 
 
 @pytest.fixture

@@ -206,7 +206,7 @@ async def new_example(apps: Apps) -> Example:
     distribution_id = dist["distribution_id"]
     # What logistics' consumer does on `ordering.distribution.scheduled.v1` (the same window, so
     # the event arriving later changes nothing): done here so the example does not wait for it.
-    async with Database(apps.pool).transaction() as conn:
+    async with Database(apps.pool, 2).transaction() as conn:
         await conn.execute("SET LOCAL search_path = logistics")
         await logistics_repo.upsert_distribution(
             conn,

@@ -33,7 +33,7 @@ def settings(database_url: str, amqp_url: str, events_exchange: str) -> Logistic
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
     pool = await create_pool(database_url, "logistics", 2, 16)
-    yield Database(pool, 64)
+    yield Database(pool, 16)
     await pool.close()
 
 
