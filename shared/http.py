@@ -211,6 +211,13 @@ async def serve(
     drain = drain_seconds if lifecycle.serves_api else 0.0
     # What is left after the drain: in-flight requests get most of it, the clean-up the rest.
     requests_grace = max(1.0, (shutdown_timeout - drain) * 0.6)
+    # Before anything is announced: a supervisor (or a test) that sends SIGTERM as soon as it
+    # reads `service_listening` must get the drain, not the default handler's instant death.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
     runner = web.AppRunner(
         app, shutdown_timeout=requests_grace, access_log=None, handle_signals=False
     )
@@ -224,11 +231,6 @@ async def serve(
         role=lifecycle.role,
         event_loop=event_loop_name(),  # `uvloop` unless turned off (shared.lifecycle)
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     # One SIGTERM starts the shutdown; a repeated one (some supervisors send two) must not kill
     # the process mid-drain or during interpreter exit: the watchdog bounds the time instead.
