@@ -9,8 +9,6 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
-
 from services.accounts import throttle
 from services.accounts.models import (
     ExportedMembership,
@@ -22,14 +20,13 @@ from services.accounts.people import session_ended
 from services.accounts.repository import exports
 from services.accounts.settings import AccountsSettings
 from shared.db import Connection, Database
+from shared.personal_export import PersonalDataExport
 from shared.problems import not_found
 from shared.revocations import EndedMembership, memberships_ended
 
 
-class AccountsExport(BaseModel):
+class AccountsExport(PersonalDataExport):
     service: Literal["accounts"] = "accounts"
-    user_id: uuid.UUID
-    group_ids: list[uuid.UUID]
     profile: ExportedProfile
     memberships: list[ExportedMembership]
     sessions: list[ExportedSession]

@@ -2,8 +2,8 @@
 told through events. Both events carry both ids and who ended it: notifications writes to the
 other side from the event alone, whatever it has already forgotten (an erasure handled first).
 
-The rows come from the fixed statements of repository/requests.py; `requester_withdraws` and
-`volunteer_withdraws` run them for a person leaving a distribution, a group or everything."""
+The rows come from the fixed statements of repository/requests.py; `person_withdraws` runs them
+for a person leaving a distribution, a group or everything."""
 
 import uuid
 from typing import Literal, TypedDict
@@ -89,33 +89,23 @@ async def claims_handed_back(
     return len(rows)
 
 
-async def requester_withdraws(
+async def person_withdraws(
     conn: Connection,
-    requester_id: uuid.UUID,
-    reason: CancelReason,
+    person_id: uuid.UUID,
+    as_requester: CancelReason,
+    as_volunteer: UnassignReason,
     *,
     distribution_id: uuid.UUID | None = None,
     group_id: uuid.UUID | None = None,
 ) -> None:
-    """The requester no longer needs delivery (in that distribution, that group, or anywhere):
-    their requests are deleted and cancelled, their volunteers told."""
-    rows = await request_repo.delete_requests_of(
-        conn, requester_id, distribution_id=distribution_id, group_id=group_id
+    """The person no longer needs delivery nor delivers (in that distribution, that group, or
+    anywhere): their own requests are deleted and cancelled, their volunteers told (reason
+    `as_requester`); the requests they took reopen, their requesters told (`as_volunteer`)."""
+    cancelled = await request_repo.delete_requests_of(
+        conn, person_id, distribution_id=distribution_id, group_id=group_id
     )
-    await requests_cancelled(conn, rows, reason, reason, "requester")
-
-
-async def volunteer_withdraws(
-    conn: Connection,
-    volunteer_id: uuid.UUID,
-    reason: UnassignReason,
-    *,
-    distribution_id: uuid.UUID | None = None,
-    group_id: uuid.UUID | None = None,
-) -> None:
-    """The volunteer no longer delivers (in that distribution, that group, or anywhere): the
-    requests they took reopen, their requesters told."""
-    rows = await request_repo.unassign_claims_of(
-        conn, volunteer_id, distribution_id=distribution_id, group_id=group_id
+    await requests_cancelled(conn, cancelled, as_requester, as_requester, "requester")
+    handed_back = await request_repo.unassign_claims_of(
+        conn, person_id, distribution_id=distribution_id, group_id=group_id
     )
-    await claims_handed_back(conn, rows, reason)
+    await claims_handed_back(conn, handed_back, as_volunteer)

@@ -31,8 +31,7 @@ async def forget_person(
     for b in sorted(bookings, key=lambda r: r.slot_id):
         await slots.place_given_back(conn, b.slot_id, b.distribution_id, b.group_id, user_id)
     reason: Literal["erased", "member_left"] = "erased" if erased else "member_left"
-    await endings.requester_withdraws(conn, user_id, reason, group_id=group_id)
-    await endings.volunteer_withdraws(conn, user_id, reason, group_id=group_id)
+    await endings.person_withdraws(conn, user_id, reason, reason, group_id=group_id)
     await pickup_repo.delete_pickup_choices_of(conn, user_id, group_id)
     if erased:
         await ended_repo.forget(conn, user_id)

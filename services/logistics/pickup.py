@@ -125,11 +125,12 @@ async def withdraw_pickup(
         if not await pickup_repo.delete_pickup_choice(conn, distribution_id, user_id):
             raise no_pickup_choice()
         # No longer in need of delivery nor delivering in this distribution (endings.py).
-        await endings.requester_withdraws(
-            conn, user_id, "requester_cancelled", distribution_id=distribution_id
-        )
-        await endings.volunteer_withdraws(
-            conn, user_id, "volunteer_withdrew", distribution_id=distribution_id
+        await endings.person_withdraws(
+            conn,
+            user_id,
+            "requester_cancelled",
+            "volunteer_withdrew",
+            distribution_id=distribution_id,
         )
 
     await in_transaction(db, work)

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from services.notifications.domain import context_uuid
+from shared.personal_export import PersonalDataExport
 from shared.revocations import EndedMembership
 
 # An id read from a mail's context (text): one that is not an id exports as null.
@@ -66,10 +67,8 @@ class ExportedPairing(BaseModel):
     distribution_id: uuid.UUID
 
 
-class NotificationsExport(BaseModel):
+class NotificationsExport(PersonalDataExport):
     service: Literal["notifications"] = "notifications"
-    user_id: uuid.UUID
-    group_ids: list[uuid.UUID]
     language: str
     mails: list[ExportedMail]
     mails_about_you: list[MailAboutPerson]

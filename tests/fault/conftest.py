@@ -2,7 +2,8 @@
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -184,19 +185,55 @@ async def start_platform(
     return platform
 
 
+@asynccontextmanager
+async def running_platform(
+    database_url: str, amqp_urls: dict[str, str], exchange: str, logs: Path
+) -> AsyncIterator[Platform]:
+    """`start_platform`, stopped after the block; if the block fails, the last lines of every
+    service's log are printed first (they tell what went wrong)."""
+    platform = await start_platform(database_url, amqp_urls, exchange, logs)
+    try:
+        yield platform
+    except BaseException:
+        print(platform.tail())
+        raise
+    finally:
+        await platform.stop()
+
+
 # --- processes killed one by one (relay killed, consumer killed, poison messages) ------------
 from tests.support.fault_stack import FaultStack  # noqa: E402
+
+TEST_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Marks the test whose body failed, for the `fault_stack` fixture's teardown."""
+    report = yield
+    if report.when == "call" and report.failed:
+        item.stash[TEST_FAILED] = True
+    return report
 
 
 @pytest.fixture
 async def fault_stack(
-    database_url: str, amqp_url: str, events_exchange: str, tmp_path: Path
+    request: pytest.FixtureRequest,
+    database_url: str,
+    amqp_url: str,
+    events_exchange: str,
+    tmp_path: Path,
 ) -> AsyncIterator[FaultStack]:
     """Processes of a kill scenario (tests.support.fault_stack), all ended after the test; their
-    logs stay under the test's tmp_path."""
+    logs stay under the test's tmp_path. If the test failed, the last lines of every process's
+    log are printed first (what they logged tells what went wrong)."""
     stack = FaultStack(database_url, amqp_url, events_exchange, tmp_path)
     try:
         yield stack
     finally:
+        if request.node.stash.get(TEST_FAILED, False):
+            print(stack.tails())
         await stack.close()
         print(f"logs: {tmp_path}")

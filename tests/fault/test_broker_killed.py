@@ -30,11 +30,21 @@ import aio_pika
 import aiohttp
 import asyncpg
 
-from shared.amqp import declare_events_exchange
 from shared.demo import DEMO_GROUPS
-from tests.fault.conftest import Platform, start_platform
+from tests.fault.conftest import PLATFORM, Platform, running_platform
+from tests.fault.validation_burst import (
+    CLIENT_TIMEOUT,
+    Call,
+    answer_counts,
+    auth,
+    burst,
+    declare_subscribers,
+    drain_ids,
+    unlimited_stock_data,
+    validation_effects,
+)
 from tests.load.common import percentile
-from tests.load.ordering_data import Group, RushData, setup_data
+from tests.load.ordering_data import RushData
 from tests.support.rabbitmq_node import RabbitNode
 
 VALIDATIONS = int(os.environ.get("FAULT_VALIDATIONS", "2000"))
@@ -42,16 +52,7 @@ OUTAGE_SECONDS = float(os.environ.get("FAULT_OUTAGE_SECONDS", "30"))
 KILL_AFTER = 5.0  # seconds of burst before the kill
 AFTER_RETURN = 30.0  # burst after the node is back: its start, the back-off, the catch-up
 PAIRINGS = 3
-VALIDATED = "ordering.order.validated.v1"
 JOINED = "accounts.member.joined.v1"
-CLIENT_TIMEOUT = aiohttp.ClientTimeout(total=30)
-
-
-@dataclass
-class Call:
-    started: float  # time.time(), comparable with the database's timestamps
-    seconds: float
-    status: int
 
 
 @dataclass
@@ -64,87 +65,6 @@ class Arrivals:
         async with message.process():
             body = json.loads(message.body)
             self.seen.append((time.time(), str(body.get("type")), body))
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def declare_subscribers(url: str, exchange_name: str) -> tuple[str, str]:
-    """The integrator's durable quorum queue (validations) and an audit queue (every event),
-    declared before the burst so both outlive the broker's death."""
-    prefix = exchange_name.removesuffix("vrac.events")
-    connection = await aio_pika.connect(url)
-    try:
-        channel = await connection.channel()
-        exchange = await declare_events_exchange(channel, exchange_name)
-        names = (f"{prefix}integrator", f"{prefix}audit")
-        for name, key in zip(names, (VALIDATED, "#"), strict=True):
-            queue = await channel.declare_queue(
-                name, durable=True, arguments={"x-queue-type": "quorum"}
-            )
-            await queue.bind(exchange, routing_key=key)
-    finally:
-        await connection.close()
-    return names
-
-
-async def drain_ids(url: str, queue_name: str, wanted: int, seconds: float) -> list[str]:
-    """Message ids taken from the queue until `wanted` distinct ones or the deadline."""
-    ids: list[str] = []
-    deadline = time.monotonic() + seconds
-    connection = await aio_pika.connect(url)
-    try:
-        queue = await (await connection.channel()).get_queue(queue_name)
-        while len(set(ids)) < wanted and time.monotonic() < deadline:
-            message = await queue.get(no_ack=True, fail=False)
-            if message is None:
-                await asyncio.sleep(0.2)
-                continue
-            ids.append(str(json.loads(message.body)["id"]))
-    finally:
-        await connection.close()
-    return ids
-
-
-async def burst(
-    ordering: str, platform: Platform, people: list[tuple[Group, uuid.UUID]], rate: float
-) -> list[Call]:
-    """One validation per member, started at a steady `rate` per second (never retried)."""
-    calls: list[Call] = []
-    tokens = [
-        platform.issuer.issue(user, {str(group.id): "member"}, lifetime=3600)
-        for group, user in people
-    ]
-    connector = aiohttp.TCPConnector(limit=64)
-    async with aiohttp.ClientSession(connector=connector, timeout=CLIENT_TIMEOUT) as session:
-
-        async def one(index: int) -> None:
-            group, _ = people[index]
-            url = (
-                f"{ordering}/v1/groups/{group.id}/distributions/{group.distribution}/order/validate"
-            )
-            headers = {**auth(tokens[index]), "Idempotency-Key": f"burst-{index}"}
-            started, clock = time.time(), time.perf_counter()
-            try:
-                async with session.post(
-                    url, json={"payment_method": "on_site"}, headers=headers
-                ) as resp:
-                    await resp.read()
-                    status = resp.status
-            except (aiohttp.ClientError, TimeoutError):
-                status = 0
-            calls.append(Call(started, time.perf_counter() - clock, status))
-
-        began = time.monotonic()
-        tasks = []
-        for index in range(len(people)):
-            wait = began + index / rate - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            tasks.append(asyncio.create_task(one(index)))
-        await asyncio.gather(*tasks)
-    return calls
 
 
 @dataclass
@@ -245,24 +165,10 @@ async def test_broker_killed_mid_burst_loses_and_doubles_nothing(
     node = rabbit_node
     exchange = f"f{uuid.uuid4().hex[:8]}.vrac.events"
     integrator, audit = await declare_subscribers(node.url, exchange)
-    conn = await asyncpg.connect(database_url, server_settings={"search_path": "ordering"})
-    data = await setup_data(conn, VALIDATIONS, stocked=1)
-    # No stock limit: every validation must be accepted (a 409 would hide a failure).
-    await conn.execute("UPDATE products SET stock = NULL")
-    await conn.close()
-    platform = await start_platform(
-        database_url,
-        dict.fromkeys(("accounts", "ordering", "logistics", "notifications"), node.url),
-        exchange,
-        tmp_path / "logs",
-    )
-    try:
+    data = await unlimited_stock_data(database_url, VALIDATIONS)
+    amqp_urls = dict.fromkeys(PLATFORM, node.url)
+    async with running_platform(database_url, amqp_urls, exchange, tmp_path / "logs") as platform:
         await run_scenario(node, platform, data, integrator, audit, database_url)
-    except BaseException:
-        print(platform.tail())
-        raise
-    finally:
-        await platform.stop()
 
 
 async def run_scenario(
@@ -336,10 +242,7 @@ async def run_scenario(
     finally:
         await db.close()
 
-    statuses: dict[int, int] = {}
-    for call in calls:
-        statuses[call.status] = statuses.get(call.status, 0) + 1
-    http_failed = sum(n for s, n in statuses.items() if not 200 <= s < 300)
+    statuses, http_failed = answer_counts(calls)
     claims_failed = sum(1 for p in pairings if p.claim_status != 200)
     during = [c for c in calls if killed_at <= c.started < back_at]
     attempts = relay_attempts(platform.log("ordering"))
@@ -387,40 +290,6 @@ async def run_scenario(
     assert refused == [] and accounts_retries == [], refused + accounts_retries
 
 
-async def validated_event_ids(db: asyncpg.Connection) -> set[str]:
-    """The ids of the validated-order events ordering's outbox holds (published or not)."""
-    return {
-        str(r["event_id"])
-        for r in await db.fetch(
-            "SELECT event_id FROM ordering.outbox WHERE routing_key = $1", VALIDATED
-        )
-    }
-
-
-async def order_counts(db: asyncpg.Connection, data: RushData) -> asyncpg.Record | None:
-    """Orders of the set-up groups: `n` rows for `users` distinct members."""
-    return await db.fetchrow(
-        "SELECT count(*) AS n, count(DISTINCT user_id) AS users FROM ordering.orders"
-        " WHERE group_id = ANY($1)",
-        [g.id for g in data.groups],
-    )
-
-
-async def order_mails(db: asyncpg.Connection, wanted: int, seconds: float = 60) -> asyncpg.Record:
-    """Order mails queued by notifications (`n` rows for `orders` distinct orders), once
-    `wanted` orders have one or after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while True:
-        mails = await db.fetchrow(
-            "SELECT count(*) AS n, count(DISTINCT context->>'order_id') AS orders"
-            " FROM notifications.email_outbox WHERE kind = 'order_confirmation'"
-        )
-        assert mails is not None
-        if mails["orders"] >= wanted or time.monotonic() > deadline:
-            return mails
-        await asyncio.sleep(0.5)
-
-
 async def count_effects(
     db: asyncpg.Connection,
     data: RushData,
@@ -430,11 +299,7 @@ async def count_effects(
     back_at: float,
     calls: list[Call],
 ) -> dict[str, Any]:
-    expected = await validated_event_ids(db)
-    orders = await order_counts(db, data)
-    assert orders is not None
-    # The notifications consumer: one order mail per order, whatever the redeliveries.
-    mails = await order_mails(db, VALIDATIONS)
+    validations = await validation_effects(db, data, ids, VALIDATIONS)
     request_ids = [p.request_id for p in pairings]
     deadline = time.monotonic() + 30
     while True:
@@ -460,14 +325,11 @@ async def count_effects(
     ok = [c for c in calls if 200 <= c.status < 300]
     before = [c.seconds * 1000 for c in ok if c.started < killed_at]
     catch_up = [c.seconds * 1000 for c in ok if first <= c.started <= last]
-    seen = set(ids)
-    duplicated_orders = orders["n"] - orders["users"]
-    duplicated_mails = mails["n"] - mails["orders"]
     duplicated_pairing = sum(r["n"] - 1 for r in pairing_rows)
     return {
-        "lost": len(expected - seen) + (VALIDATIONS - mails["orders"]),
-        "duplicated": duplicated_orders + duplicated_mails + duplicated_pairing,
-        "transport_duplicates": len(ids) - len(seen),
+        "lost": validations.lost,
+        "duplicated": validations.duplicated + duplicated_pairing,
+        "transport_duplicates": validations.transport_duplicates,
         "pairing_mails": sum(r["n"] for r in pairing_rows),
         "p50_before": statistics.median(before) if before else float("nan"),
         "p50_catch_up": percentile(catch_up, 50) if catch_up else float("nan"),

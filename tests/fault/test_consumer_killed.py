@@ -17,17 +17,18 @@ exactly once.
 """
 
 import asyncio
-from collections.abc import Awaitable
 from functools import partial
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from shared.demo import DEMO_GROUPS
+from tests.fault.effects import lost_and_duplicated
 from tests.support.fault_stack import (
     FaultStack,
     Member,
     Order,
+    at_least,
     held_sessions,
     hold_rows,
     mails_sent,
@@ -72,9 +73,6 @@ async def test_consumer_killed_before_commit_and_before_ack(
 
     async def count(sql: str, *args: object) -> int:
         return int(await db.fetchval(sql, *args))
-
-    async def at_least(value: Awaitable[int], minimum: int) -> bool:
-        return await value >= minimum
 
     async def queued_mails(member: Member) -> int:
         return len(await order_mail_events(db, member.user_id))
@@ -172,9 +170,6 @@ async def test_consumer_killed_before_commit_and_before_ack(
             "before_ack": await effects(before_ack, order_b),
         }
         twins_dropped = await twins()
-    except BaseException:
-        print(stack.tails())
-        raise
     finally:
         await db.close()
         await proxy.close()
@@ -182,9 +177,8 @@ async def test_consumer_killed_before_commit_and_before_ack(
     print()
     results = {}
     for scenario, figures in found.items():
-        lost = sum(1 for n in figures.values() if n == 0)
-        duplicated = sum(max(0, n - 1) for n in figures.values())
-        results[scenario] = (lost, duplicated)
+        results[scenario] = lost_and_duplicated(figures)
+        lost, duplicated = results[scenario]
         extra = (
             f"rolled_back={int(rolled_back)} handled_by_next_worker={redelivered_to_second}"
             if scenario == "before_commit"

@@ -16,18 +16,17 @@ from pathlib import Path
 
 import asyncpg
 
-from tests.fault.conftest import start_platform
-from tests.fault.test_broker_killed import (
+from tests.fault.conftest import PLATFORM, running_platform
+from tests.fault.validation_burst import (
     VALIDATED,
+    answer_counts,
     burst,
     declare_subscribers,
     drain_ids,
-    order_counts,
-    order_mails,
-    validated_event_ids,
+    unlimited_stock_data,
+    validation_effects,
 )
 from tests.load.common import percentile
-from tests.load.ordering_data import setup_data
 from tests.support.rabbitmq_node import RabbitNode
 from tests.support.tcp_proxy import TcpProxy
 
@@ -64,69 +63,53 @@ async def test_network_cut_and_slowed_hangs_nothing_and_loses_nothing(
     node = rabbit_node
     exchange = f"n{uuid.uuid4().hex[:8]}.vrac.events"
     integrator, _ = await declare_subscribers(node.url, exchange)
+    data = await unlimited_stock_data(database_url, VALIDATIONS)
     proxy = TcpProxy("127.0.0.1", node.port)
     await proxy.start()
     via_proxy = f"amqp://guest:guest@127.0.0.1:{proxy.port}/"
-    conn = await asyncpg.connect(database_url, server_settings={"search_path": "ordering"})
-    data = await setup_data(conn, VALIDATIONS, stocked=1)
-    await conn.execute("UPDATE products SET stock = NULL")
-    await conn.close()
-    services = ("accounts", "ordering", "logistics", "notifications")
-    platform = await start_platform(
-        database_url, dict.fromkeys(services, via_proxy), exchange, tmp_path / "logs"
-    )
+    amqp_urls = dict.fromkeys(PLATFORM, via_proxy)
     modes: list[str] = []
     try:
-        rate = VALIDATIONS / NETWORK_SECONDS
-        print(
-            f"\nnetwork faults for {NETWORK_SECONDS:.0f} s (FAULT_NETWORK_SECONDS), cycle {CYCLE};"
-            f" {VALIDATIONS} validations at {rate:.0f}/s"
-        )
-        calls, _ = await asyncio.gather(
-            burst(platform.urls["ordering"], platform, data.people, rate),
-            weather(proxy, NETWORK_SECONDS, modes),
-        )
-        ids = await drain_ids(node.url, integrator, VALIDATIONS, seconds=90)
-        db = await asyncpg.connect(database_url)
-        try:
-            expected = await validated_event_ids(db)
-            waited = await db.fetchval(
-                "SELECT extract(epoch FROM max(published_at - created_at)) FROM ordering.outbox"
-                " WHERE routing_key = $1",
-                VALIDATED,
+        async with running_platform(
+            database_url, amqp_urls, exchange, tmp_path / "logs"
+        ) as platform:
+            rate = VALIDATIONS / NETWORK_SECONDS
+            print(
+                f"\nnetwork faults for {NETWORK_SECONDS:.0f} s (FAULT_NETWORK_SECONDS),"
+                f" cycle {CYCLE}; {VALIDATIONS} validations at {rate:.0f}/s"
             )
-            unpublished = await db.fetchval(
-                "SELECT count(*) FROM ordering.outbox WHERE published_at IS NULL"
+            calls, _ = await asyncio.gather(
+                burst(platform.urls["ordering"], platform, data.people, rate),
+                weather(proxy, NETWORK_SECONDS, modes),
             )
-            orders = await order_counts(db, data)
-            mails = await order_mails(db, VALIDATIONS)
-        finally:
-            await db.close()
-    except BaseException:
-        print(platform.tail())
-        raise
+            ids = await drain_ids(node.url, integrator, VALIDATIONS, seconds=90)
+            db = await asyncpg.connect(database_url)
+            try:
+                waited = await db.fetchval(
+                    "SELECT extract(epoch FROM max(published_at - created_at))"
+                    " FROM ordering.outbox WHERE routing_key = $1",
+                    VALIDATED,
+                )
+                unpublished = await db.fetchval(
+                    "SELECT count(*) FROM ordering.outbox WHERE published_at IS NULL"
+                )
+                effects = await validation_effects(db, data, ids, VALIDATIONS)
+            finally:
+                await db.close()
     finally:
-        await platform.stop()
         await proxy.stop()
-    assert orders is not None
-    statuses: dict[int, int] = {}
-    for call in calls:
-        statuses[call.status] = statuses.get(call.status, 0) + 1
-    http_failed = sum(n for s, n in statuses.items() if not 200 <= s < 300)
+    statuses, http_failed = answer_counts(calls)
     latencies = [c.seconds * 1000 for c in calls]
-    seen = set(ids)
-    lost = len(expected - seen) + (VALIDATIONS - mails["orders"])
-    duplicated = (orders["n"] - orders["users"]) + (mails["n"] - mails["orders"])
     print(
-        f"FAULT network_faults: lost={lost} duplicated={duplicated}"
-        f" transport_duplicates={len(ids) - len(seen)} http_failed={http_failed}"
+        f"FAULT network_faults: lost={effects.lost} duplicated={effects.duplicated}"
+        f" transport_duplicates={effects.transport_duplicates} http_failed={http_failed}"
         f" validations={VALIDATIONS} seconds={NETWORK_SECONDS:.0f} link_changes={len(modes)}"
         f" proxy_connections={proxy.connections_accepted}"
         f" http_max_ms={max(latencies):.0f} http_p50_ms={percentile(latencies, 50):.1f}"
         f" event_max_wait_s={float(waited or 0):.1f} unpublished={unpublished}"
         f" statuses={dict(sorted(statuses.items()))}"
     )
-    assert lost == 0
-    assert duplicated == 0
+    assert effects.lost == 0
+    assert effects.duplicated == 0
     assert http_failed == 0, statuses
     assert unpublished == 0

@@ -24,6 +24,7 @@ import asyncpg
 from shared.amqp import UNROUTED_SUFFIX, declare_events_exchange
 from shared.envelope import new_event
 from shared.outbox import to_message
+from tests.fault.effects import lost_and_duplicated
 from tests.support.factories import order_line, order_validated
 from tests.support.fault_stack import FaultStack, ServiceProcess, wait_until
 
@@ -100,18 +101,15 @@ def poison_lines(service: ServiceProcess) -> list[dict[str, Any]]:
 
 
 @asynccontextmanager
-async def connections_watched(
-    stack: FaultStack, database_url: str, amqp_url: str
+async def connections(
+    database_url: str, amqp_url: str
 ) -> AsyncIterator[tuple[asyncpg.Connection, aio_pika.abc.AbstractConnection]]:
-    """A database and a broker connection for the test, closed after it; if the test fails, the
-    last lines of every process are printed (the poison they logged tells what went wrong)."""
+    """A database and a broker connection for the test, closed after it (if the test fails, the
+    `fault_stack` fixture prints what every process logged: the poison tells what went wrong)."""
     db = await asyncpg.connect(database_url)
     connection = await aio_pika.connect(amqp_url)
     try:
         yield db, connection
-    except BaseException:
-        print(stack.tails())
-        raise
     finally:
         await connection.close()
         await db.close()
@@ -130,7 +128,7 @@ async def test_poison_messages_are_set_aside_and_good_ones_behind_them_handled(
     prefix = events_exchange.removesuffix("vrac.events")
     poison = poison_messages()
     users = [uuid.uuid4() for _ in range(GOOD)]
-    async with connections_watched(stack, database_url, amqp_url) as (db, connection):
+    async with connections(database_url, amqp_url) as (db, connection):
 
         async def count(sql: str, *args: object) -> int:
             return int(await db.fetchval(sql, *args))
@@ -198,8 +196,7 @@ async def test_poison_messages_are_set_aside_and_good_ones_behind_them_handled(
             str(r.get("reason", ""))[:70] for s in consumers.values() for r in poison_lines(s)
         }
 
-    lost = sum(max(0, GOOD - n) for n in effects.values())
-    duplicated = sum(max(0, n - GOOD) for n in effects.values())
+    lost, duplicated = lost_and_duplicated(effects, expected=GOOD)
     print()
     print(
         f"FAULT poison: lost={lost} duplicated={duplicated}"
@@ -232,7 +229,7 @@ async def test_deeply_nested_json_is_dead_lettered(
     await stack.start(consumer)
     prefix = events_exchange.removesuffix("vrac.events")
     users = [uuid.uuid4() for _ in range(20)]
-    async with connections_watched(stack, database_url, amqp_url) as (db, connection):
+    async with connections(database_url, amqp_url) as (db, connection):
         channel = await connection.channel(publisher_confirms=True)
         exchange = await declare_events_exchange(channel, events_exchange)
         await publish(exchange, [raw(b"[" * 100_000), *(good_event(u) for u in users)])

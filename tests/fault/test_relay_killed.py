@@ -11,15 +11,16 @@ the member gets one order mail.
 import asyncio
 import collections
 import uuid
-from collections.abc import Awaitable
 from functools import partial
 
 import asyncpg
 
 from shared.demo import DEMO_GROUPS
 from tests.conftest import EventSink
+from tests.fault.effects import lost_and_duplicated
 from tests.support.fault_stack import (
     FaultStack,
+    at_least,
     held_sessions,
     hold_rows,
     mails_sent,
@@ -123,7 +124,7 @@ async def test_relay_killed_after_confirm_before_marking(
         for name in CONSUMERS:
             await wait_until(partial(twin_dropped, name), 20, f"{name} took the second copy")
 
-        await wait_until(lambda: _at_least(mails_sent(db, [event_id]), 1), 30, "the order mail")
+        await wait_until(lambda: at_least(mails_sent(db, [event_id]), 1), 30, "the order mail")
         await asyncio.sleep(1.5)  # a second mail, if any, would come within the sender's poll
 
         effects = {
@@ -151,16 +152,14 @@ async def test_relay_killed_after_confirm_before_marking(
             "order mail sent": await mails_sent(db, [event_id]),
         }
         twins_dropped = {name: await twins(name) for name in CONSUMERS}
-    except BaseException:
-        print(stack.tails())
-        raise
     finally:
         await db.close()
 
     ids = collections.Counter(copies())
     transport_duplicates = sum(n - 1 for n in ids.values())
-    lost = (0 if ids else 1) + sum(1 for n in effects.values() if n == 0)
-    duplicated = sum(max(0, n - 1) for n in effects.values()) + max(0, len(ids) - 1)
+    effects_lost, effects_duplicated = lost_and_duplicated(effects)
+    lost = (0 if ids else 1) + effects_lost
+    duplicated = effects_duplicated + max(0, len(ids) - 1)
     print()
     print(
         f"FAULT relay_killed: lost={lost} duplicated={duplicated}"
@@ -171,7 +170,3 @@ async def test_relay_killed_after_confirm_before_marking(
     print("effects: " + ", ".join(f"{k} {v}" for k, v in effects.items()))
     assert lost == 0 and duplicated == 0, effects
     assert transport_duplicates >= 1, "the event was not published again"
-
-
-async def _at_least(value: Awaitable[int], minimum: int) -> bool:
-    return await value >= minimum

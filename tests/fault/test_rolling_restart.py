@@ -39,6 +39,7 @@ from shared.demo import DEMO_GROUPS, DEMO_PASSWORD
 from tests.conftest import EventSink
 from tests.load.common import percentile
 from tests.support import haproxy
+from tests.support.fault_stack import Member, log_in, sign_up
 from tests.support.processes import LoggedProcess, free_port, run_logged
 
 COCUS = DEMO_GROUPS[0]
@@ -282,16 +283,6 @@ class Traffic:
 
 
 @dataclass
-class Member:
-    user_id: uuid.UUID
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-@dataclass
 class Ledger:
     """What the clients know was done, to compare with the databases at the end."""
 
@@ -309,49 +300,21 @@ class Ledger:
 
 
 async def sign_up_members(accounts: str, count: int) -> list[Member]:
-    members: list[Member] = []
     gate = asyncio.Semaphore(4)
     async with aiohttp.ClientSession() as session:
 
-        async def one(i: int) -> Member:
-            email = f"rolling{i}-{uuid.uuid4().hex[:6]}@example.org"
-            body = {
-                "first_name": "Ana",
-                "last_name": "Lopez",
-                "email": email,
-                "password": "un mot de passe solide",
-                "group_id": str(COCUS.id),
-            }
+        async def one() -> Member:
             async with gate:
-                async with session.post(f"{accounts}/v1/signup", json=body) as resp:
-                    assert resp.status == 202, await resp.text()
-                return await log_in(session, accounts, email, body["password"])
+                return await sign_up(accounts, COCUS.id, session)
 
-        members = list(await asyncio.gather(*(one(i) for i in range(count))))
-    return members
-
-
-async def log_in(
-    session: aiohttp.ClientSession, accounts: str, email: str, password: str
-) -> Member:
-    async with session.post(
-        f"{accounts}/v1/sessions", json={"email": email, "password": password}
-    ) as resp:
-        assert resp.status == 201, await resp.text()
-        sid = (await resp.json())["session_id"]
-    async with session.post(
-        f"{accounts}/v1/sessions/current/token", headers={"Authorization": f"Session {sid}"}
-    ) as resp:
-        assert resp.status == 200, await resp.text()
-        answer = await resp.json()
-    return Member(uuid.UUID(answer["user_id"]), answer["access_token"])
+        return list(await asyncio.gather(*(one() for _ in range(count))))
 
 
 async def create_distributions(accounts: str, ordering: str, count: int) -> list[uuid.UUID]:
     """The demo's open distribution plus `count` more, open now, created by the coordinator."""
     base = f"{ordering}/v1/groups/{COCUS.id}"
     async with aiohttp.ClientSession() as session:
-        coordinator = await log_in(session, accounts, COCUS.coordinator_email, DEMO_PASSWORD)
+        coordinator = await log_in(accounts, COCUS.coordinator_email, DEMO_PASSWORD, session)
         async with session.get(f"{base}/products", headers=coordinator.headers) as resp:
             assert resp.status == 200, await resp.text()
             products = (await resp.json())["products"]

@@ -1,8 +1,12 @@
-"""Test data built the same way in several suites: order events and a person's contact."""
+"""Test data built the same way in several suites: order events, a person's contact, and an
+answer as it crosses HTTP."""
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+
+from pydantic import BaseModel
 
 from shared.contracts.ordering import OrderLineV1, OrderValidatedV1
 
@@ -62,3 +66,8 @@ def contact_fields(**overrides: Any) -> dict[str, Any]:
         "language": "fr",
         **overrides,
     }
+
+
+def wire(model: BaseModel) -> object:
+    """What goes over HTTP: the JSON text a service answers with its model, read back."""
+    return json.loads(model.model_dump_json())

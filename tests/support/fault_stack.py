@@ -10,7 +10,7 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,11 @@ async def wait_until(
         if time.monotonic() > deadline:
             raise TimeoutError(f"not within {seconds} s: {what}")
         await asyncio.sleep(every)
+
+
+async def at_least(value: Awaitable[int], minimum: int) -> bool:
+    """A `wait_until` check on a count still to be awaited."""
+    return await value >= minimum
 
 
 @dataclass
@@ -207,8 +212,23 @@ class Member:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-async def sign_up(accounts: str, group_id: uuid.UUID) -> Member:
-    """A new member of the group, signed in, with an access token."""
+@contextlib.asynccontextmanager
+async def client_session(
+    session: aiohttp.ClientSession | None,
+) -> AsyncIterator[aiohttp.ClientSession]:
+    """The caller's `session` (its own timeout), or one of ours with TIMEOUT, closed after."""
+    if session is not None:
+        yield session
+        return
+    async with aiohttp.ClientSession(timeout=TIMEOUT) as own:
+        yield own
+
+
+async def sign_up(
+    accounts: str, group_id: uuid.UUID, session: aiohttp.ClientSession | None = None
+) -> Member:
+    """A new member of the group, signed in, with an access token (through `session` if given,
+    e.g. one shared by many sign-ups)."""
     email = f"fault-{uuid.uuid4().hex[:10]}@example.org"
     password = "un mot de passe solide"
     body = {
@@ -218,24 +238,22 @@ async def sign_up(accounts: str, group_id: uuid.UUID) -> Member:
         "password": password,
         "group_id": str(group_id),
     }
-    async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
-        async with session.post(f"{accounts}/v1/signup", json=body) as resp:
+    async with client_session(session) as client:
+        async with client.post(f"{accounts}/v1/signup", json=body) as resp:
             assert resp.status == 202, await resp.text()
-        return await log_in(accounts, email, password, session)
+        return await log_in(accounts, email, password, client)
 
 
 async def log_in(
     accounts: str, email: str, password: str, session: aiohttp.ClientSession | None = None
 ) -> Member:
     """POST /v1/sessions then /v1/sessions/current/token, as the web does."""
-    async with contextlib.AsyncExitStack() as stack:
-        if session is None:
-            session = await stack.enter_async_context(aiohttp.ClientSession(timeout=TIMEOUT))
+    async with client_session(session) as client:
         credentials = {"email": email, "password": password}
-        async with session.post(f"{accounts}/v1/sessions", json=credentials) as resp:
+        async with client.post(f"{accounts}/v1/sessions", json=credentials) as resp:
             assert resp.status == 201, await resp.text()
             session_id = (await resp.json())["session_id"]
-        async with session.post(
+        async with client.post(
             f"{accounts}/v1/sessions/current/token",
             headers={"Authorization": f"Session {session_id}"},
         ) as resp:

@@ -6,7 +6,6 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import i18n
 from ..apiclient import API_KEY, ApiError
 from ..clients import accounts, ordering
 from ..formatting import PARIS
@@ -18,6 +17,7 @@ from .common import csv_download, page_list
 from .coord.forms import DateRangeForm
 from .coord.parsing import month_of
 from .forms import check_form
+from .refusals import refusal_message
 
 routes = web.RouteTableDef()
 
@@ -45,9 +45,7 @@ async def association_purchase_order(request: web.Request, user: User) -> web.St
         try:
             answer = await ordering(request, user).association_purchase_order(*dates)
         except ApiError as error:
-            if error.status not in (403, 422):
-                raise
-            errors["_form"] = error.message(i18n.current_language())
+            errors["_form"] = refusal_message(error, (403, 422))
         else:
             lines = page_list(answer.lines)
             total_cents = answer.total_cents

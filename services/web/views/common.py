@@ -7,32 +7,16 @@ from typing import Any, overload
 from aiohttp import web
 from pydantic import BaseModel
 
-from ..apiclient import API_KEY, ApiError
+from ..apiclient import API_KEY
 from ..clientaddr import request_client_address
 from ..csvsafe import sanitise_csv
-from ..groups import GroupContext
-from ..i18n import _
-from ..sessions import SETTINGS_KEY, is_local_path
-from ..validation import field_message
+from ..groups import GroupContext, member_page
+from ..sessions import SETTINGS_KEY, User, is_local_path
 
 
 async def form_values(request: web.Request) -> dict[str, str]:
     form = await request.post()
     return {k: v.strip() if isinstance(v, str) else "" for k, v in form.items()}
-
-
-def api_field_errors(error: ApiError, lang: str, known: set[str]) -> dict[str, str]:
-    """Errors of a 422 next to their field, in the catalog's words (a service's field messages
-    are pydantic's English); anything else under "_form"."""
-    found: dict[str, str] = {}
-    for name in error.field_errors():
-        if name in known:
-            found.setdefault(name, field_message(name))
-        else:
-            found.setdefault("_form", _("Une des valeurs saisies n'est pas valide."))
-    if not found:
-        found["_form"] = error.message(lang)
-    return found
 
 
 async def forwarded_for(request: web.Request) -> dict[str, str]:
@@ -100,6 +84,16 @@ def path_uuid(request: web.Request, name: str) -> str:
 def distribution_param(request: web.Request) -> str:
     """The distribution id from the path (a 404 when malformed)."""
     return path_uuid(request, "distribution_id")
+
+
+async def distribution_visit(
+    request: web.Request, *, coordinator: bool = False
+) -> tuple[User, GroupContext, str]:
+    """Who opens a page of one of the group's distributions (a member, or with `coordinator` one
+    of its coordinators), their group, and the distribution's id from the path. The person is
+    checked first: someone logged out goes to the log-in even when the id is malformed."""
+    user, g = await member_page(request, coordinator=coordinator)
+    return user, g, distribution_param(request)
 
 
 def distribution_api(g: GroupContext, distribution_id: str) -> str:

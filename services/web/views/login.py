@@ -21,15 +21,9 @@ from ..sessions import (
     set_csrf_cookie,
     set_session_cookie,
 )
-from .common import (
-    api_field_errors,
-    form_values,
-    forwarded_for,
-    page_data,
-    redirect,
-    safe_next,
-)
+from .common import form_values, forwarded_for, page_data, redirect, safe_next
 from .forms import LoginForm, SignupForm, check_form, login_messages
+from .refusals import api_field_errors
 
 routes = web.RouteTableDef()
 

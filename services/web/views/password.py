@@ -8,7 +8,7 @@ from ..clients import accounts
 from ..i18n import _
 from ..rendering import render
 from ..sessions import SETTINGS_KEY, clear_session_cookie, forget_everyone
-from .common import api_field_errors, form_values, forwarded_for
+from .common import form_values, forwarded_for
 from .forms import (
     ForgotForm,
     PasswordResetForm,
@@ -16,6 +16,7 @@ from .forms import (
     forgot_messages,
     password_reset_messages,
 )
+from .refusals import api_field_errors
 
 routes = web.RouteTableDef()
 

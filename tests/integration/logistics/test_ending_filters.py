@@ -3,11 +3,17 @@ parameters (one distribution, one group, or everywhere): each scope ends exactly
 leaves the person's rows elsewhere alone."""
 
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import pytest
 
 from services.logistics.domain import Choice, SharedField
 from services.logistics.repository import pickup as pickup_repo
 from services.logistics.repository import requests as request_repo
 from services.logistics.repository import slots as slot_repo
+from services.logistics.repository.requests import EndedRequest
 from shared.db import Connection, Database
 from tests.integration.logistics.conftest import make_distribution, slot_ids
 
@@ -41,60 +47,99 @@ async def distributions_of(conn: Connection, query: str, person: uuid.UUID) -> s
     return {r["distribution_id"] for r in await conn.fetch(query, person)}
 
 
-async def test_requests_end_in_one_distribution_then_one_group_then_everywhere(
-    db: Database,
+class EndsRequestsOf(Protocol):
+    """request_repo.delete_requests_of and request_repo.unassign_claims_of: one person's side of
+    the delivery requests, ended in a distribution, a group, or (no filter) everywhere."""
+
+    async def __call__(
+        self,
+        conn: Connection,
+        person: uuid.UUID,
+        /,
+        *,
+        distribution_id: uuid.UUID | None = None,
+        group_id: uuid.UUID | None = None,
+    ) -> list[EndedRequest]: ...
+
+
+async def ask_beside_someone_else(
+    conn: Connection, group_id: uuid.UUID, distribution_id: uuid.UUID, requester: uuid.UUID
+) -> None:
+    """`requester` asks to be delivered there, and so does someone else (whose request stays)."""
+    await choose(conn, group_id, distribution_id, requester, "need_delivery")
+    await choose(conn, group_id, distribution_id, uuid.uuid4(), "need_delivery")
+
+
+async def claim_someones_request(
+    conn: Connection, group_id: uuid.UUID, distribution_id: uuid.UUID, volunteer: uuid.UUID
+) -> None:
+    """Someone asks to be delivered there, and `volunteer` takes the request."""
+    request_id = await choose(conn, group_id, distribution_id, uuid.uuid4(), "need_delivery")
+    assert request_id is not None
+    await choose(conn, group_id, distribution_id, volunteer, "can_deliver")
+    outcome, _ = await request_repo.claim(
+        conn, group_id, distribution_id, request_id, volunteer, None
+    )
+    assert outcome == "assigned"
+
+
+@dataclass(frozen=True)
+class RequestSide:
+    """A person's side of the delivery requests: how they come to hold it in a distribution, the
+    statement that ends it, and what must be left of the requests once it has ended everywhere."""
+
+    take: Callable[[Connection, uuid.UUID, uuid.UUID, uuid.UUID], Awaitable[None]]
+    end: EndsRequestsOf
+    person_of: Callable[[EndedRequest], uuid.UUID | None]
+    held: str  # the distributions where the person ($1) still holds this side
+    three_left: str  # counts the requests that must remain: 3
+
+
+@pytest.mark.parametrize(
+    "side",
+    [
+        pytest.param(
+            RequestSide(
+                ask_beside_someone_else,
+                request_repo.delete_requests_of,
+                lambda r: r.requester_id,
+                "SELECT distribution_id FROM delivery_requests WHERE requester_id = $1",
+                # The other requesters' requests are all still there.
+                "SELECT count(*) FROM delivery_requests",
+            ),
+            id="requests-are-deleted",
+        ),
+        pytest.param(
+            RequestSide(
+                claim_someones_request,
+                request_repo.unassign_claims_of,
+                lambda r: r.volunteer_id,
+                "SELECT distribution_id FROM delivery_requests WHERE volunteer_id = $1",
+                # Handed back, not deleted: the three requests are open again.
+                "SELECT count(*) FROM delivery_requests WHERE volunteer_id IS NULL",
+            ),
+            id="claims-are-handed-back",
+        ),
+    ],
+)
+async def test_a_side_of_the_requests_ends_in_one_distribution_then_one_group_then_everywhere(
+    db: Database, side: RequestSide
 ) -> None:
     group_a, places = await three_distributions(db)
     (_, a1), (_, a2), (_, b1) = places
-    requester = uuid.uuid4()
-    mine = "SELECT distribution_id FROM delivery_requests WHERE requester_id = $1"
+    person = uuid.uuid4()
     async with db.transaction() as conn:
         for group_id, distribution_id in places:
-            await choose(conn, group_id, distribution_id, requester, "need_delivery")
-            await choose(conn, group_id, distribution_id, uuid.uuid4(), "need_delivery")
-        ended = await request_repo.delete_requests_of(conn, requester, distribution_id=a1)
-        assert [(r.requester_id, r.distribution_id) for r in ended] == [(requester, a1)]
-        assert await distributions_of(conn, mine, requester) == {a2, b1}
-        ended = await request_repo.delete_requests_of(conn, requester, group_id=group_a)
+            await side.take(conn, group_id, distribution_id, person)
+        ended = await side.end(conn, person, distribution_id=a1)
+        assert [(side.person_of(r), r.distribution_id) for r in ended] == [(person, a1)]
+        assert await distributions_of(conn, side.held, person) == {a2, b1}
+        ended = await side.end(conn, person, group_id=group_a)
         assert [r.distribution_id for r in ended] == [a2]
-        assert await distributions_of(conn, mine, requester) == {b1}
-        ended = await request_repo.delete_requests_of(conn, requester)
+        assert await distributions_of(conn, side.held, person) == {b1}
+        ended = await side.end(conn, person)
         assert [r.distribution_id for r in ended] == [b1]
-        # The other requesters' requests are all still there.
-        assert await conn.fetchval("SELECT count(*) FROM delivery_requests") == 3
-
-
-async def test_claims_are_handed_back_in_one_distribution_then_one_group_then_everywhere(
-    db: Database,
-) -> None:
-    group_a, places = await three_distributions(db)
-    (_, a1), (_, a2), (_, b1) = places
-    volunteer = uuid.uuid4()
-    held = "SELECT distribution_id FROM delivery_requests WHERE volunteer_id = $1"
-    async with db.transaction() as conn:
-        for group_id, distribution_id in places:
-            request_id = await choose(
-                conn, group_id, distribution_id, uuid.uuid4(), "need_delivery"
-            )
-            assert request_id is not None
-            await choose(conn, group_id, distribution_id, volunteer, "can_deliver")
-            outcome, _ = await request_repo.claim(
-                conn, group_id, distribution_id, request_id, volunteer, None
-            )
-            assert outcome == "assigned"
-        ended = await request_repo.unassign_claims_of(conn, volunteer, distribution_id=a1)
-        assert [(r.volunteer_id, r.distribution_id) for r in ended] == [(volunteer, a1)]
-        assert await distributions_of(conn, held, volunteer) == {a2, b1}
-        ended = await request_repo.unassign_claims_of(conn, volunteer, group_id=group_a)
-        assert [r.distribution_id for r in ended] == [a2]
-        assert await distributions_of(conn, held, volunteer) == {b1}
-        ended = await request_repo.unassign_claims_of(conn, volunteer)
-        assert [r.distribution_id for r in ended] == [b1]
-        # Handed back, not deleted: the three requests are open again.
-        assert (
-            await conn.fetchval("SELECT count(*) FROM delivery_requests WHERE volunteer_id IS NULL")
-            == 3
-        )
+        assert await conn.fetchval(side.three_left) == 3
 
 
 async def test_bookings_and_choices_end_in_one_group_then_everywhere(db: Database) -> None:

@@ -3,13 +3,12 @@ each other's contact details, in their own language, exactly once."""
 
 from shared.contracts.logistics import DeliveryAssignedV1, DeliveryUnassignedV1
 from tests.integration.notifications.conftest import outbox_rows, pairing_ids
+from tests.integration.notifications.steps import replica_with_group
 from tests.support.mail import html_of, parse, text_of
 
 
 async def test_assignment_sends_two_mails_with_consented_details_once(start_service, smtp_server):
-    service = await start_service(smtp_server.port)
-    people = service.people
-    group_id = people.group()
+    service, people, group_id = await replica_with_group(start_service, smtp_server.port)
     requester = people.person(
         "Sarah",
         "VARDA",
@@ -65,9 +64,7 @@ async def test_assignment_sends_two_mails_with_consented_details_once(start_serv
 
 
 async def test_withdrawal_tells_the_requester_and_the_coordinators(start_service, smtp_server):
-    service = await start_service(smtp_server.port)
-    people = service.people
-    group_id = people.group()
+    service, people, group_id = await replica_with_group(start_service, smtp_server.port)
     coordinator = people.person("Camille", "MARTIN", "en", group_id=group_id, role="coordinator")
     requester = people.person("Sarah", "VARDA", "fr", group_id=group_id)
     volunteer = people.person("Paul", "SCHMIDT", "de", group_id=group_id)

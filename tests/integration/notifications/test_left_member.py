@@ -9,12 +9,11 @@ from tests.integration.notifications.conftest import (
     pairing_ids,
     wait_until,
 )
+from tests.integration.notifications.steps import replica_with_group
 
 
 async def test_no_pairing_mail_once_a_side_has_left_the_group(start_service, smtp_server):
-    service = await start_service(smtp_server.port)
-    people = service.people
-    group_id = people.group()
+    service, people, group_id = await replica_with_group(start_service, smtp_server.port)
     requester = people.person("Sarah", "VARDA", phone="06 12 34 56 78", group_id=group_id)
     volunteer = people.person("Paul", "SCHMIDT", group_id=group_id)
     # « Quitter le groupe »: accounts no longer lists Paul among the group's members.

@@ -12,20 +12,20 @@ import pytest
 from tests.integration.notifications.conftest import (
     clear_mail_sink,
 )
-from tests.integration.notifications.test_sending import order
+from tests.integration.notifications.steps import publish_order, replica_with_group
 from tests.support.processes import free_port
 
 
 async def test_dev_mode_sink_receives_and_lists_the_mails(start_service):
     port = free_port()
-    service = await start_service(port, dev_mode=True, mailsink_enabled=True, mailsink_port=port)
-    people = service.people
-    group_id = people.group()
+    service, people, group_id = await replica_with_group(
+        start_service, port, dev_mode=True, mailsink_enabled=True, mailsink_port=port
+    )
     user = people.person(
         "Zoé", "<b>VARDA</b>", "fr", group_id=group_id, email="zoe.varda@example.org"
     )
     distribution = await service.schedule_distribution(group_id)
-    await service.publish("ordering.order.validated.v1", order(distribution, user, group_id))
+    await publish_order(service, distribution, user)
 
     messages: list[dict[str, Any]] = []
     for _ in range(100):

@@ -12,43 +12,26 @@ from services.notifications.mail import clean_display_name
 from services.notifications.scheduler import schedule_reminders
 from shared.contracts.accounts import PasswordResetRequestedV1, UserErasedV1
 from shared.contracts.logistics import DeliveryAssignedV1
-from shared.contracts.ordering import DistributionOpenedV1, OrderValidatedV1
+from shared.contracts.ordering import DistributionOpenedV1
 from tests.integration.notifications.conftest import (
     distribution_event,
     outbox_rows,
     pairing_ids,
     wait_until,
 )
-from tests.support.factories import order_line, order_validated
+from tests.integration.notifications.steps import publish_order, replica_with_group
 from tests.support.mail import EXPECTED_HEADERS, parse, text_of
-
-
-def order(distribution, user_id, group_id) -> OrderValidatedV1:
-    lines = [
-        order_line(),
-        order_line(
-            "Amandes avec peau - en vrac",
-            "kg",
-            bulk=True,
-            quantity="0.5",
-            unit_price_cents=1485,
-            line_total_cents=743,
-        ),
-    ]
-    return order_validated(distribution.distribution_id, group_id, user_id, lines, 968)
 
 
 async def test_smtp_down_for_a_while_every_mail_arrives_once(start_service, stopped_smtp_server):
     smtp = stopped_smtp_server
     # Two replicas share the queue and the sender work.
-    first = await start_service(smtp.port)
+    first, people, group_id = await replica_with_group(start_service, smtp.port)
     await start_service(smtp.port)
-    people = first.people
-    group_id = people.group()
     distribution = await first.schedule_distribution(group_id)
     members = [people.person(f"Membre{n}", "TEST", "fr", group_id=group_id) for n in range(12)]
     for member in members:
-        await first.publish("ordering.order.validated.v1", order(distribution, member, group_id))
+        await publish_order(first, distribution, member)
 
     async def all_failed_twice() -> bool:
         rows = await outbox_rows(first.db)
@@ -69,9 +52,7 @@ async def test_smtp_down_for_a_while_every_mail_arrives_once(start_service, stop
 
 
 async def test_order_confirmation_has_items_total_place_and_slot(start_service, smtp_server):
-    service = await start_service(smtp_server.port)
-    people = service.people
-    group_id = people.group()
+    service, people, group_id = await replica_with_group(start_service, smtp_server.port)
     booked = people.person("Sarah", "VARDA", "fr", group_id=group_id)
     unbooked = people.person("Anna", "MEYER", "de", group_id=group_id)
     distribution = distribution_event(group_id)
@@ -85,8 +66,8 @@ async def test_order_confirmation_has_items_total_place_and_slot(start_service, 
         "ends_at": (slot_start + timedelta(minutes=15)).isoformat(),
     }
     await service.publish("ordering.distribution.scheduled.v1", distribution)
-    await service.publish("ordering.order.validated.v1", order(distribution, booked, group_id))
-    await service.publish("ordering.order.validated.v1", order(distribution, unbooked, group_id))
+    await publish_order(service, distribution, booked)
+    await publish_order(service, distribution, unbooked)
     received = {m.rcpt_tos[0]: parse(m.raw) for m in await smtp_server.settle(2, quiet=0.5)}
 
     fr = received[people.email_of(booked)]
@@ -152,17 +133,15 @@ async def test_poison_event_is_dead_lettered_and_the_next_ones_handled(
 
 
 async def test_erasure_deletes_queued_and_sent_mail_of_the_person(start_service, smtp_server):
-    service = await start_service(smtp_server.port)
-    people = service.people
-    group_id = people.group()
+    service, people, group_id = await replica_with_group(start_service, smtp_server.port)
     erased = people.person("Sarah", "VARDA", "fr", group_id=group_id)
     pending = people.person("Paul", "SCHMIDT", "de", group_id=group_id)
     other = people.person("Anna", "MEYER", "de", group_id=group_id)
     people.failing_contacts.add(pending)  # accounts answers 503 for Paul: his mail waits
     distribution = await service.schedule_distribution(group_id)
-    await service.publish("ordering.order.validated.v1", order(distribution, erased, group_id))
-    await service.publish("ordering.order.validated.v1", order(distribution, other, group_id))
-    await service.publish("ordering.order.validated.v1", order(distribution, pending, group_id))
+    await publish_order(service, distribution, erased)
+    await publish_order(service, distribution, other)
+    await publish_order(service, distribution, pending)
     # A pairing that mentions Sarah in Anna's mail (Sarah is the requester).
     await service.publish(
         "logistics.delivery.assigned.v1",
@@ -209,8 +188,7 @@ async def test_erasure_deletes_queued_and_sent_mail_of_the_person(start_service,
 async def test_hostile_names_and_addresses_never_add_headers_or_recipients(
     start_service, smtp_server
 ):
-    service = await start_service(smtp_server.port)
-    people = service.people
+    service, people, group_id = await replica_with_group(start_service, smtp_server.port)
     hostile = people.person(
         "Eve\r\nBcc: evil@attacker.example",
         "=?UTF-8?Q?=0A?=Cc: x@y.org",
@@ -220,10 +198,9 @@ async def test_hostile_names_and_addresses_never_add_headers_or_recipients(
     bad_address = people.person(
         "Mallory", "X", "fr", email="mallory@example.org\r\nBcc: evil@attacker.example"
     )
-    group_id = people.group()
     distribution = await service.schedule_distribution(group_id)
     for user in (hostile, bad_address):
-        await service.publish("ordering.order.validated.v1", order(distribution, user, group_id))
+        await publish_order(service, distribution, user)
     received = await smtp_server.settle(1, quiet=1.5)
     assert len(received) == 1
     assert received[0].rcpt_tos == ["eve@example.org"]
@@ -247,10 +224,8 @@ async def test_hostile_names_and_addresses_never_add_headers_or_recipients(
 async def test_distribution_opened_and_one_reminder_to_members_without_order(
     start_service, smtp_server
 ):
-    service = await start_service(smtp_server.port)
+    service, people, group_id = await replica_with_group(start_service, smtp_server.port)
     second = await start_service(smtp_server.port)
-    people = service.people
-    group_id = people.group()
     ordered = people.person("Sarah", "VARDA", "fr", group_id=group_id)
     waiting = [
         people.person(n, "TEST", lang, group_id=group_id)
@@ -263,7 +238,7 @@ async def test_distribution_opened_and_one_reminder_to_members_without_order(
     assert sorted(m.rcpt_tos[0] for m in received) == sorted(
         people.email_of(u) for u in (ordered, *waiting)
     )
-    await service.publish("ordering.order.validated.v1", order(distribution, ordered, group_id))
+    await publish_order(service, distribution, ordered)
     await smtp_server.wait_for(4)
     assert sum(await asyncio.gather(*(schedule_reminders(service.db, 24) for _ in range(4)))) == 0
 

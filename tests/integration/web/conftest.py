@@ -31,6 +31,7 @@ from shared.demo import DEMO_GROUPS, DEMO_PASSWORD
 
 COCUS = DEMO_GROUPS[0]
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+MEMBER_PASSWORD = "un-mot-de-passe-solide"  # the one sign_up() chooses
 
 
 @dataclass
@@ -52,6 +53,14 @@ class Page:
     def hidden(self, name: str) -> str:
         found = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', self.text)
         assert found, f"no hidden field {name} on {self.url}"
+        return html.unescape(found.group(1))
+
+    def field_error(self, name: str) -> str:
+        """The message beside a refused field, whose input is marked invalid for screen readers."""
+        marked = re.search(rf'id="f-{re.escape(name)}"[^>]*aria-invalid="true"', self.text)
+        assert marked, f"{name} is not marked invalid on {self.url}"
+        found = re.search(rf'<p class="error" id="e-{re.escape(name)}">([^<]*)</p>', self.text)
+        assert found, f"no error beside {name} on {self.url}"
         return html.unescape(found.group(1))
 
     def visible_text(self) -> str:
@@ -236,20 +245,34 @@ async def browser(stack: Stack) -> AsyncIterator[Browser]:
     await b.close()
 
 
+async def submit_sign_up(
+    browser: Browser,
+    fields: dict[str, str],
+    slug: str | None = None,
+    csrf: str | None = None,
+) -> Page:
+    """The sign-up form, through the group's join link unless `slug` is None, sent with these
+    fields (and the page's CSRF token unless `csrf` is given)."""
+    path = "/inscription" if slug is None else f"/inscription?groupe={slug}"
+    await browser.get(path)
+    return await browser.post(path, fields, csrf=csrf)
+
+
 async def sign_up(
     browser: Browser,
     email: str,
     first_name: str = "Sarah",
     last_name: str = "Varda",
     complete: bool = True,
-    slug: str = "3-cocus",
+    slug: str | None = "3-cocus",
+    csrf: str | None = None,
 ) -> Page:
-    await browser.get(f"/inscription?groupe={slug}")
+    """Sign up with MEMBER_PASSWORD; `complete` adds the phone and address in Toulouse."""
     data = {
         "first_name": first_name,
         "last_name": last_name,
         "email": email,
-        "password": "un-mot-de-passe-solide",
+        "password": MEMBER_PASSWORD,
     }
     if complete:
         data.update(
@@ -260,12 +283,17 @@ async def sign_up(
                 "city": "Toulouse",
             }
         )
-    return await browser.post(f"/inscription?groupe={slug}", data)
+    return await submit_sign_up(browser, data, slug, csrf)
 
 
-async def log_in(browser: Browser, email: str, password: str = DEMO_PASSWORD) -> Page:
+async def log_in(
+    browser: Browser, email: str, password: str = DEMO_PASSWORD, next_path: str = ""
+) -> Page:
+    """The log-in form; `next_path` is where it is asked to lead afterwards."""
     await browser.get("/connexion")
-    return await browser.post("/connexion", {"email": email, "password": password, "next": ""})
+    return await browser.post(
+        "/connexion", {"email": email, "password": password, "next": next_path}
+    )
 
 
 async def log_in_coordinator(browser: Browser, group: Any = COCUS) -> Page:

@@ -1,6 +1,6 @@
 """A member's steps through the pages, one definition each for the web tests and the tests that
-cross every service (erasure, personal data export): find the open distribution, fill the cart
-as the page's own form does, validate with payment on site, ask to be delivered."""
+cross every service (erasure, personal data export): join a group, find the open distribution,
+fill the cart as the page's own form does, validate with payment on site, ask to be delivered."""
 
 import html
 import re
@@ -36,6 +36,12 @@ def product_id(page: Page, name: str) -> str:
     found = re.search(pattern, page.text)
     assert found, f"no product {name}"
     return found.group(1)
+
+
+async def join_group(browser: Browser, slug: str = "3-cocus") -> Page:
+    """« Rejoindre ce groupe » on the group's join page; the page it leads to."""
+    await browser.get(f"/g/{slug}")
+    return await browser.post(f"/g/{slug}/rejoindre", {})
 
 
 async def distribution_path(browser: Browser, slug: str = "3-cocus") -> str:

@@ -3,7 +3,16 @@ security headers and cookies."""
 
 import re
 
-from tests.integration.web.conftest import Browser, Stack, sign_up
+from tests.integration.web.account_steps import get_with_session_cookie
+from tests.integration.web.conftest import (
+    MEMBER_PASSWORD,
+    Browser,
+    Stack,
+    log_in,
+    sign_up,
+    submit_sign_up,
+)
+from tests.integration.web.member_steps import join_group
 
 
 async def test_join_link_logged_out_offers_connexion_and_sign_up(browser: Browser):
@@ -41,18 +50,8 @@ async def test_missing_phone_and_address_banner_on_every_group_page(browser: Bro
     assert browser.page is not None
     assert "Ce groupe demande un numéro de téléphone." in browser.page
     # ...so join 3 Cocus another way: sign up without group, then the join button.
-    await browser.get("/inscription")
-    await browser.post(
-        "/inscription",
-        {
-            "first_name": "Nour",
-            "last_name": "Ali",
-            "email": "nophone@example.org",
-            "password": "un-mot-de-passe-solide",
-        },
-    )
-    page = await browser.get("/g/3-cocus")
-    page = await browser.post("/g/3-cocus/rejoindre", {})
+    await sign_up(browser, "nophone@example.org", "Nour", "Ali", complete=False, slug=None)
+    page = await join_group(browser)
     banner = (
         "Les membres de ce groupe doivent fournir un numéro de téléphone / leur adresse. "
         "Cliquez ici pour mettre à jour votre compte."
@@ -79,9 +78,8 @@ async def test_missing_phone_and_address_banner_on_every_group_page(browser: Bro
 
 
 async def test_sign_up_errors_are_next_to_the_field_and_input_is_kept(browser: Browser):
-    await browser.get("/inscription?groupe=3-cocus")
-    page = await browser.post(
-        "/inscription?groupe=3-cocus",
+    page = await submit_sign_up(
+        browser,
         {
             "first_name": "Sarah",
             "last_name": "",
@@ -89,10 +87,10 @@ async def test_sign_up_errors_are_next_to_the_field_and_input_is_kept(browser: B
             "password": "secret-qui-ne-doit-pas-revenir",
             "phone": "0606060606",
         },
+        slug="3-cocus",
     )
     assert page.status == 400
-    assert re.search(r'id="f-last_name"[^>]*aria-invalid="true"', page.text)
-    assert '<p class="error" id="e-last_name">Indiquez votre nom.</p>' in page.text
+    assert page.field_error("last_name") == "Indiquez votre nom."
     assert "n&#39;est pas valide" in page.text
     assert 'value="Sarah"' in page.text and 'value="pas-une-adresse"' in page.text
     assert "secret-qui-ne-doit-pas-revenir" not in page.text
@@ -100,41 +98,22 @@ async def test_sign_up_errors_are_next_to_the_field_and_input_is_kept(browser: B
 
 
 async def test_post_without_csrf_token_changes_nothing(browser: Browser):
-    await browser.get("/inscription")
-    page = await browser.post(
-        "/inscription",
-        {
-            "first_name": "Eve",
-            "last_name": "Attaque",
-            "email": "eve@example.org",
-            "password": "un-mot-de-passe-solide",
-        },
-        csrf="forged",
+    page = await sign_up(
+        browser, "eve@example.org", "Eve", "Attaque", complete=False, slug=None, csrf="forged"
     )
     assert page.status == 403
     assert "Le formulaire a expiré" in page
-    await browser.get("/connexion")
-    page = await browser.post(
-        "/connexion", {"email": "eve@example.org", "password": "un-mot-de-passe-solide"}
-    )
+    page = await log_in(browser, "eve@example.org", MEMBER_PASSWORD)
     assert "Adresse e-mail ou mot de passe incorrect." in page
 
 
 async def test_log_in_gives_a_new_session_and_log_out_ends_it(stack: Stack, browser: Browser):
     await sign_up(browser, "lea@example.org", first_name="Léa")
     first = browser.cookie("vrac_session")
-    await browser.get("/connexion")
-    wrong = await browser.post("/connexion", {"email": "lea@example.org", "password": "non"})
+    wrong = await log_in(browser, "lea@example.org", "non")
     assert wrong.status == 400 and "Adresse e-mail ou mot de passe incorrect." in wrong
     assert 'value="lea@example.org"' in wrong.text
-    page = await browser.post(
-        "/connexion",
-        {
-            "email": "lea@example.org",
-            "password": "un-mot-de-passe-solide",
-            "next": "/g/3-cocus/compte",
-        },
-    )
+    page = await log_in(browser, "lea@example.org", MEMBER_PASSWORD, next_path="/g/3-cocus/compte")
     assert page.path == "/g/3-cocus/compte"
     second = browser.cookie("vrac_session")
     assert second and second != first
@@ -142,27 +121,14 @@ async def test_log_in_gives_a_new_session_and_log_out_ends_it(stack: Stack, brow
     assert page.path == "/connexion"
     assert not browser.cookie("vrac_session")
     # The session is over on the server too: replaying the old cookie gets nothing.
-    replay = Browser(stack.url(stack.web))
-    try:
-        replay.session.cookie_jar.update_cookies({"vrac_session": second})
-        page = await replay.get("/g/3-cocus/compte")
-        assert page.path.startswith("/connexion")
-    finally:
-        await replay.close()
+    page = await get_with_session_cookie(stack.url(stack.web), second, "/g/3-cocus/compte")
+    assert page.path.startswith("/connexion")
 
 
 async def test_open_redirect_through_next_is_refused(browser: Browser):
     await sign_up(browser, "nina@example.org", first_name="Nina")
     await browser.post("/deconnexion", {})
-    await browser.get("/connexion")
-    page = await browser.post(
-        "/connexion",
-        {
-            "email": "nina@example.org",
-            "password": "un-mot-de-passe-solide",
-            "next": "//evil.example/",
-        },
-    )
+    page = await log_in(browser, "nina@example.org", MEMBER_PASSWORD, next_path="//evil.example/")
     assert page.url.startswith(browser.base)
 
 

@@ -6,6 +6,7 @@ from tests.integration.web.conftest import Browser, Stack, log_in_coordinator, s
 from tests.integration.web.member_steps import (
     add_to_cart,
     distribution_id,
+    join_group,
     open_distribution_path,
     order,
 )
@@ -117,18 +118,8 @@ async def test_catalog_product_create_and_validation(stack: Stack):
 async def test_missing_contact_blocks_validation(browser: Browser):
     await sign_up(browser, "incomplete@example.org", complete=False, slug="bellefontaine")
     assert browser.page is not None and "Ce groupe demande" in browser.page
-    await browser.get("/inscription")
-    await browser.post(
-        "/inscription",
-        {
-            "first_name": "Ines",
-            "last_name": "Roy",
-            "email": "incomplete@example.org",
-            "password": "un-mot-de-passe-solide",
-        },
-    )
-    await browser.get("/g/3-cocus")
-    cards = await browser.post("/g/3-cocus/rejoindre", {})
+    await sign_up(browser, "incomplete@example.org", "Ines", "Roy", complete=False, slug=None)
+    cards = await join_group(browser)
     path = open_distribution_path(cards)
     await add_to_cart(browser, path, "Lessive 1 L", "1")
     payment = await browser.get(f"{path}/paiement")

@@ -10,16 +10,16 @@ import aiohttp
 
 from services.web.formatting import PARIS
 from shared.demo import DEMO_ADMIN_EMAIL, DEMO_GROUPS, DEMO_PASSWORD
+from tests.integration.web.account_steps import log_in_admin
 from tests.integration.web.conftest import (
     Browser,
     Page,
     Stack,
-    log_in,
     log_in_coordinator,
     save_product_row,
     sign_up,
 )
-from tests.integration.web.member_steps import distribution_id, order, product_id
+from tests.integration.web.member_steps import distribution_id, join_group, order, product_id
 from tests.support.fault_stack import log_in as api_log_in
 
 COCUS, BELLEFONTAINE = DEMO_GROUPS[0], DEMO_GROUPS[1]
@@ -98,8 +98,7 @@ async def test_copy_catalog_into_another_group_the_coordinator_runs(stack: Stack
         assert "Copier le catalogue vers un autre groupe" in await coordinator.get(
             "/g/3-cocus/coord/produits"
         )
-        await coordinator.get("/g/bellefontaine")
-        await coordinator.post("/g/bellefontaine/rejoindre", {})
+        await join_group(coordinator, "bellefontaine")
         await name_coordinator(stack, BELLEFONTAINE.id, COCUS.coordinator_id)
 
         form = await coordinator.get("/g/3-cocus/coord/catalogue/copier")
@@ -146,8 +145,7 @@ async def test_coordinator_of_one_group_cannot_copy_into_another(stack: Stack):
         await log_in_coordinator(coordinator, BELLEFONTAINE)
         await add_product(coordinator, "bellefontaine", "Savon noir", "4,10")
         # A plain member of 3 Cocus, coordinator of Bellefontaine only.
-        await coordinator.get("/g/3-cocus")
-        await coordinator.post("/g/3-cocus/rejoindre", {})
+        await join_group(coordinator)
         form = await coordinator.get("/g/bellefontaine/coord/catalogue/copier")
         assert "Vous n'êtes coordinateur d'aucun autre groupe" in form
         assert f'value="{COCUS.id}"' not in form.text
@@ -310,7 +308,7 @@ async def test_association_purchase_order_sums_two_groups(stack: Stack, browser:
     try:
         await sign_up(other, "omar@example.org", first_name="Omar", slug="bellefontaine")
         await order(other, [("Lessive 1 L", "2"), ("Amandes avec peau", "0,25")], "bellefontaine")
-        await log_in(admin, DEMO_ADMIN_EMAIL)
+        await log_in_admin(admin)
         assert 'href="/association/bon-de-commande"' in (await admin.get("/admin")).text
         page = await admin.get("/association/bon-de-commande")
         assert page.status == 200

@@ -12,7 +12,7 @@ from services.accounts.throttle import address_key
 from services.web.apiclient import API_KEY, Api
 from shared.demo import DEMO_GROUPS, DEMO_PASSWORD
 
-from .conftest import Browser, Stack
+from .conftest import Browser, Stack, log_in, sign_up, submit_sign_up
 
 COCUS = DEMO_GROUPS[0]
 
@@ -71,28 +71,17 @@ async def test_non_utf8_form_gets_a_french_400_and_changes_nothing(browser: Brow
 
 
 async def test_nul_in_a_form_field_gets_a_french_400(stack: Stack, browser: Browser) -> None:
-    await browser.get("/inscription")
-    page = await browser.post(
-        "/inscription",
-        {
-            "first_name": "Nu\x00l",
-            "last_name": "Octet",
-            "email": "nul@example.org",
-            "password": "un-mot-de-passe-solide",
-        },
-    )
+    page = await sign_up(browser, "nul@example.org", "Nu\x00l", "Octet", complete=False, slug=None)
     assert page.status == 400
     assert "caractères non valides" in page
     assert not browser.cookie("vrac_session")
-    await browser.get("/connexion")
-    page = await browser.post("/connexion", {"email": "a\x00@example.org", "password": "x"})
+    page = await log_in(browser, "a\x00@example.org", "x")
     assert page.status == 400 and "Formulaire illisible" in page
 
 
 async def test_sign_up_checks_every_field_at_once_in_french(browser: Browser) -> None:
-    await browser.get("/inscription")
-    page = await browser.post(
-        "/inscription",
+    page = await submit_sign_up(
+        browser,
         {
             "first_name": "Sarah",
             "last_name": "",
@@ -110,9 +99,8 @@ async def test_sign_up_checks_every_field_at_once_in_french(browser: Browser) ->
     assert "Value error" not in page.text and "invalid phone" not in page.text
     assert 'value="12"' in page.text and 'value="Sarah"' in page.text
     # A valid number typed the French way passes, and is shown the French way.
-    await browser.get("/inscription")
-    done = await browser.post(
-        "/inscription",
+    done = await submit_sign_up(
+        browser,
         {
             "first_name": "Sarah",
             "last_name": "Varda",

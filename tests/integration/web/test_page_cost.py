@@ -15,6 +15,7 @@ from yarl import URL
 from services.web.catalog import CATALOG_CACHE
 from shared.demo import DEMO_GROUPS
 from tests.integration.web.conftest import (
+    MEMBER_PASSWORD,
     Browser,
     Stack,
     log_in,
@@ -33,7 +34,6 @@ from tests.support.fault_stack import log_in as api_log_in
 COCUS = DEMO_GROUPS[0]
 EMAIL = "paul@example.org"
 STYLE = "/static/style.css"
-PASSWORD = "un-mot-de-passe-solide"
 TOKEN_AND_ME = frozenset({"/v1/sessions/current/token", "/v1/me"})
 # What differs between two renders of the same page whatever the encoding: the signed CSRF token
 # (it carries its time) and the order page's fresh Idempotency-Key.
@@ -73,7 +73,7 @@ async def test_a_member_who_leaves_is_refused_at_once_in_every_browser(stack: St
     here, there = await stack.browser(), await stack.browser()
     try:
         await sign_up(here, EMAIL, first_name="Paul")
-        await log_in(there, EMAIL, PASSWORD)
+        await log_in(there, EMAIL, MEMBER_PASSWORD)
         path = await distribution_path(there)
         assert (await there.get(path)).path == path  # its token and `/me` are kept now
         await here.get("/g/3-cocus/quitter")
@@ -92,7 +92,7 @@ async def test_leaving_outside_the_web_ends_the_kept_pages(stack: Stack, browser
     await sign_up(browser, EMAIL, first_name="Paul")
     path = await distribution_path(browser)
     assert (await browser.get(path)).path == path
-    member = await api_log_in(stack.url(stack.accounts), EMAIL, PASSWORD)
+    member = await api_log_in(stack.url(stack.accounts), EMAIL, MEMBER_PASSWORD)
     async with (
         aiohttp.ClientSession(headers=member.headers) as http,
         http.delete(f"{stack.url(stack.accounts)}/v1/groups/{COCUS.id}/members/me") as resp,

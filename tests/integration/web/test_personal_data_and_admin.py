@@ -5,11 +5,16 @@ import json
 import re
 
 from services.web.bootstrap import build_app as build_web
-from shared.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
-from tests.integration.web.conftest import Browser, Stack, log_in, sign_up, start
+from tests.integration.web.account_steps import get_with_session_cookie, log_in_admin
+from tests.integration.web.conftest import (
+    MEMBER_PASSWORD,
+    Browser,
+    Stack,
+    log_in,
+    sign_up,
+    start,
+)
 from tests.integration.web.member_steps import ask_for_delivery, distribution_id, order
-
-PASSWORD = "un-mot-de-passe-solide"  # the one sign_up() chooses
 
 
 async def download(browser: Browser) -> tuple[int, dict[str, str], bytes]:
@@ -94,7 +99,7 @@ async def test_erase_ends_the_session_and_the_old_password_no_longer_works(
 
     # Without the tick, or with a wrong password: refused next to the field, nothing erased.
     page = await browser.post(
-        "/compte/supprimer", {"password": PASSWORD, "next": "/g/3-cocus/compte"}
+        "/compte/supprimer", {"password": MEMBER_PASSWORD, "next": "/g/3-cocus/compte"}
     )
     assert page.status == 400
     assert '<p class="error" id="e-confirm">' in page.text
@@ -108,7 +113,7 @@ async def test_erase_ends_the_session_and_the_old_password_no_longer_works(
     assert re.search(r'id="f-confirm"[^>]* checked', page.text)  # the tick is kept
     # A forged form changes nothing either.
     forged = await browser.post(
-        "/compte/supprimer", {"password": PASSWORD, "confirm": "yes"}, csrf="forged"
+        "/compte/supprimer", {"password": MEMBER_PASSWORD, "confirm": "yes"}, csrf="forged"
     )
     assert forged.status == 403
     assert (await browser.get("/g/3-cocus/compte")).path == "/g/3-cocus/compte"
@@ -116,21 +121,17 @@ async def test_erase_ends_the_session_and_the_old_password_no_longer_works(
     await browser.get("/compte/supprimer")
     page = await browser.post(
         "/compte/supprimer",
-        {"password": PASSWORD, "confirm": "yes", "next": "/g/3-cocus/compte"},
+        {"password": MEMBER_PASSWORD, "confirm": "yes", "next": "/g/3-cocus/compte"},
     )
     assert page.path == "/?compte=supprime"
     assert "Votre compte a été supprimé et vous êtes déconnecté." in page
     assert "Connexion" in page
     assert not browser.cookie("vrac_session")
     # The session is over on the server: replaying the old cookie gets the log-in page.
-    replay = Browser(stack.url(stack.web))
-    try:
-        assert session
-        replay.session.cookie_jar.update_cookies({"vrac_session": session})
-        assert (await replay.get("/g/3-cocus/compte")).path.startswith("/connexion")
-    finally:
-        await replay.close()
-    page = await log_in(browser, "efface@example.org", PASSWORD)
+    assert session
+    replay = await get_with_session_cookie(stack.url(stack.web), session, "/g/3-cocus/compte")
+    assert replay.path.startswith("/connexion")
+    page = await log_in(browser, "efface@example.org", MEMBER_PASSWORD)
     assert page.status == 400
     assert "Adresse e-mail ou mot de passe incorrect." in page
     assert not browser.cookie("vrac_session")
@@ -166,8 +167,7 @@ async def test_non_admin_gets_403_on_admin_pages(stack: Stack, browser: Browser)
 
 
 async def test_admin_creates_a_group_and_names_a_coordinator(stack: Stack, browser: Browser):
-    page = await log_in(browser, DEMO_ADMIN_EMAIL, DEMO_PASSWORD)
-    assert 'href="/admin">Administration</a>' in page.text
+    await log_in_admin(browser)
     page = await browser.get("/admin")
     assert page.status == 200 and page.headers["Cache-Control"] == "no-store"
     assert "3 Cocus" in page and "Minguettes" in page
@@ -186,8 +186,7 @@ async def test_admin_creates_a_group_and_names_a_coordinator(stack: Stack, brows
         },
     )
     assert page.status == 400
-    assert re.search(r'id="f-slug"[^>]*aria-invalid="true"', page.text)
-    assert '<p class="error" id="e-slug">Le lien doit faire de 2 à 63 caractères' in page.text
+    assert page.field_error("slug").startswith("Le lien doit faire de 2 à 63 caractères")
     assert '<p class="error" id="e-city">Indiquez la ville' in page.text
     assert '<p class="error" id="e-coordinator_email">Cette adresse e-mail' in page.text
     assert 'value="La Reynerie"' in page.text and 'value="pas-une-adresse"' in page.text

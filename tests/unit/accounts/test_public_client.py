@@ -2,7 +2,6 @@
 accounts really gives: the client's models (shared/clients/accounts.py) have the fields of the
 response models accounts declares (its subclasses), and an answer accounts dumps parses."""
 
-import json
 import uuid
 
 import pytest
@@ -13,6 +12,7 @@ from services.accounts.seed import demo_group
 from services.web.apiclient import ServiceDown
 from shared.clients import accounts
 from shared.demo import DEMO_GROUPS
+from tests.support.factories import wire
 from tests.unit.web.test_public_clients import FakeApi
 
 COCUS = demo_group(DEMO_GROUPS[0])
@@ -25,10 +25,6 @@ def test_accounts_answers_with_the_client_models(name: str) -> None:
     theirs: type[BaseModel] = getattr(models, name)
     assert issubclass(theirs, ours)
     assert list(ours.model_fields) == list(theirs.model_fields)
-
-
-def _wire(model: BaseModel) -> object:
-    return json.loads(model.model_dump_json())
 
 
 async def test_me_reads_the_member_and_their_groups_with_their_token() -> None:
@@ -46,7 +42,7 @@ async def test_me_reads_the_member_and_their_groups_with_their_token() -> None:
         language="fr",
         memberships=[models.Membership(group=COCUS, role="coordinator", missing=["phone"])],
     )
-    api = FakeApi({"/v1/me": _wire(me)})
+    api = FakeApi({"/v1/me": wire(me)})
     read = await accounts.PublicAccountsClient(api, "tok").me()
     assert api.calls == [("accounts", "GET", "/v1/me", "tok")]
     assert read.id == me.id and read.full_name == "Ada Lovelace"
@@ -56,7 +52,7 @@ async def test_me_reads_the_member_and_their_groups_with_their_token() -> None:
 
 
 async def test_a_group_by_its_join_link_goes_without_a_token() -> None:
-    api = FakeApi({"/v1/groups/by-slug/3-cocus": _wire(COCUS)})
+    api = FakeApi({"/v1/groups/by-slug/3-cocus": wire(COCUS)})
     read = await accounts.PublicAccountsClient(api).group_by_slug("3-cocus")
     assert api.calls == [("accounts", "GET", "/v1/groups/by-slug/3-cocus", None)]
     assert read.model_dump() == COCUS.model_dump()

@@ -1,7 +1,6 @@
 """The typed clients' models (shared/clients) read the answers accounts and logistics really
 give: built here with the services' own response models, dumped to JSON as their API does."""
 
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -14,12 +13,7 @@ from shared.clients import Unavailable
 from shared.clients.accounts import Group, GroupMembers, PersonContact, ResetDelivery
 from shared.clients.base import parse
 from shared.clients.logistics import Booking
-from tests.support.factories import contact_fields
-
-
-def wire(model: BaseModel) -> object:
-    """What goes over HTTP: the JSON text of the answer, read back."""
-    return json.loads(model.model_dump_json())
+from tests.support.factories import contact_fields, wire
 
 
 def test_a_contact_answer_parses_into_person_contact() -> None:

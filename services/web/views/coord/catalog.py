@@ -15,6 +15,7 @@ from ...rendering import render
 from ...sessions import User
 from ..common import form_values, page_data, page_list, path_uuid, redirect, uuid_or_none
 from ..forms import check_form
+from ..refusals import refusal_message
 from .common import catalog_products, coordinator_page
 from .forms import (
     CopyCatalogForm,
@@ -98,9 +99,7 @@ async def update_product(request: web.Request) -> web.StreamResponse:
         try:
             await ordering(request, user).update_product(g.id, product_id, form.body())
         except ApiError as error:
-            if error.status not in (404, 409, 422):
-                raise
-            errors["_form"] = error.message(i18n.current_language())
+            errors["_form"] = refusal_message(error, (404, 409, 422))
         else:
             return redirect(f"/g/{g.slug}/coord/produits?ok=1#p-{product_id}")
     return await _products_page(request, user, g, errors, status=422)
@@ -197,13 +196,9 @@ async def copy_catalog(request: web.Request) -> web.StreamResponse:
         # Ordering serialises copies into one group: a double click copies once.
         answer = await ordering(request, user).copy_catalog(g.id, target_id)
     except ApiError as error:
-        if error.status not in (403, 404, 409, 422):
-            raise
-        message = (
-            _("Choisissez un groupe dont vous êtes coordinateur.")
-            if error.status == 403
-            else error.message(i18n.current_language())
-        )
+        message = refusal_message(error, (403, 404, 409, 422))
+        if error.status == 403:  # in the words of the check above
+            message = _("Choisissez un groupe dont vous êtes coordinateur.")
         errors = {"target_group_id": message}
         return await _copy_page(request, user, g, None, errors, status=error.status)
     copied, skipped = answer.copied, answer.skipped

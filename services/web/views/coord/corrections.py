@@ -8,7 +8,6 @@ from aiohttp import web
 
 from shared.clients.ordering import Order
 
-from ... import i18n
 from ...apiclient import ApiError
 from ...clients import ordering
 from ...formatting import quantity
@@ -17,7 +16,7 @@ from ...i18n import _
 from ...rendering import render
 from ...sessions import User
 from ..common import (
-    distribution_param,
+    distribution_visit,
     form_values,
     page_data,
     page_list,
@@ -27,7 +26,8 @@ from ..common import (
     valid_idempotency_key,
 )
 from ..forms import check_form
-from .common import coordinator_page, distribution, member_names
+from ..refusals import refusal_message
+from .common import distribution, member_names
 from .correction_form import QUANTITY_FIELD, CorrectionForm, seen_quantity
 
 routes = web.RouteTableDef()
@@ -105,8 +105,7 @@ async def _correction_page(
 
 @routes.get("/g/{slug}/coord/d/{distribution_id}/commandes/{order_id}")
 async def correction_form(request: web.Request) -> web.StreamResponse:
-    user, g = await coordinator_page(request)
-    did = distribution_param(request)
+    user, g, did = await distribution_visit(request, coordinator=True)
     order = await _order(request, user, g, did, path_uuid(request, "order_id"))
     return await _correction_page(request, user, g, did, order)
 
@@ -116,8 +115,7 @@ async def correct_order(request: web.Request) -> web.StreamResponse:
     """New quantities with a reason. The form carries the quantities the coordinator saw: a second
     click of the same form finds them already applied and changes nothing more; a change made
     meanwhile by someone else is shown instead of being overwritten."""
-    user, g = await coordinator_page(request)
-    did = distribution_param(request)
+    user, g, did = await distribution_visit(request, coordinator=True)
     oid = path_uuid(request, "order_id")
     order = await _order(request, user, g, did, oid)
     values = await form_values(request)
@@ -156,9 +154,7 @@ async def correct_order(request: web.Request) -> web.StreamResponse:
             form.idem,
         )
     except ApiError as error:
-        if error.status not in (404, 409, 422):
-            raise
-        message = error.message(i18n.current_language())
+        message = refusal_message(error, (404, 409, 422))
         errors["_form"] = message
         if error.code == "out-of-stock":
             # ordering lists the products short of stock: {"field": "product_id", "message": id}

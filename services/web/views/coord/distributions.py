@@ -5,15 +5,15 @@ import asyncio
 
 from aiohttp import web
 
-from ... import i18n
 from ...apiclient import ApiError, ServiceDown
 from ...clients import logistics, ordering
 from ...formatting import time_of_day
 from ...groups import GroupContext
 from ...rendering import render
 from ...sessions import User
-from ..common import distribution_param, form_values, page_data, page_list, redirect
+from ..common import distribution_visit, form_values, page_data, page_list, redirect
 from ..forms import check_form
+from ..refusals import refusal_message
 from .common import catalog_products, coordinator_page, distribution
 from .forms import NewDistributionForm
 
@@ -80,9 +80,7 @@ async def create_distribution(request: web.Request) -> web.StreamResponse:
     try:
         created = await ordering(request, user).create_distribution(g.id, form.body())
     except ApiError as error:
-        if error.status not in (409, 422):
-            raise
-        errors = {"_form": error.message(i18n.current_language())}
+        errors = {"_form": refusal_message(error, (409, 422))}
         return await _new_distribution_page(request, user, g, values, errors, chosen, 422)
     distribution_id = str(created.distribution_id)
     done = await _apply_capacities(
@@ -128,6 +126,6 @@ async def _apply_capacities(
 
 @routes.get("/g/{slug}/coord/d/{distribution_id}")
 async def distribution_hub(request: web.Request) -> web.StreamResponse:
-    user, g = await coordinator_page(request)
-    d = await distribution(request, user, g, distribution_param(request))
+    user, g, did = await distribution_visit(request, coordinator=True)
+    d = await distribution(request, user, g, did)
     return render(request, "coord/distribution.html", {"d": page_data(d)})

@@ -3,21 +3,15 @@ capacity; revoking a need-delivery status."""
 
 from aiohttp import web
 
-from ... import i18n
 from ...apiclient import ApiError
 from ...clients import logistics
 from ...groups import GroupContext
 from ...rendering import render
 from ...sessions import User
-from ..common import (
-    distribution_param,
-    form_values,
-    page_data,
-    path_uuid,
-    redirect,
-)
+from ..common import distribution_visit, form_values, page_data, path_uuid, redirect
 from ..forms import check_form
-from .common import coordinator_page, distribution_overview
+from ..refusals import refusal_message
+from .common import distribution_overview
 from .forms import CapacityForm
 
 routes = web.RouteTableDef()
@@ -53,12 +47,12 @@ async def _logistics_page(
 @routes.get("/g/{slug}/coord/d/{distribution_id}/logistique")
 async def logistics_view(request: web.Request) -> web.StreamResponse:
     """Slots (who comes), delivery pairs, unpaired requests; capacity settings."""
-    user, g = await coordinator_page(request)
+    user, g, did = await distribution_visit(request, coordinator=True)
     return await _logistics_page(
         request,
         user,
         g,
-        distribution_param(request),
+        did,
         ok=request.query.get("ok", ""),
         waiting=request.query.get("attente", ""),
     )
@@ -66,8 +60,7 @@ async def logistics_view(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/g/{slug}/coord/d/{distribution_id}/capacite")
 async def set_capacity(request: web.Request) -> web.StreamResponse:
-    user, g = await coordinator_page(request)
-    did = distribution_param(request)
+    user, g, did = await distribution_visit(request, coordinator=True)
     form, errors = check_form(CapacityForm, await form_values(request))
     if form is None:
         message = next(iter(errors.values()))
@@ -79,17 +72,14 @@ async def set_capacity(request: web.Request) -> web.StreamResponse:
         else:
             await client.set_default_capacity(g.id, did, int(form.default_capacity))
     except ApiError as error:
-        if error.status not in (404, 409, 422):
-            raise
-        message = error.message(i18n.current_language())
+        message = refusal_message(error, (404, 409, 422))
         return await _logistics_page(request, user, g, did, error=message, status=422)
     return redirect(f"/g/{g.slug}/coord/d/{did}/logistique?ok=1")
 
 
 @routes.post("/g/{slug}/coord/d/{distribution_id}/demandes/{request_id}/revoquer")
 async def revoke_request(request: web.Request) -> web.StreamResponse:
-    user, g = await coordinator_page(request)
-    did = distribution_param(request)
+    user, g, did = await distribution_visit(request, coordinator=True)
     request_id = path_uuid(request, "request_id")
     await logistics(request, user).revoke_request(g.id, did, request_id)
     return redirect(f"/g/{g.slug}/coord/d/{did}/logistique?ok=1")

@@ -12,7 +12,6 @@ from pydantic import BaseModel
 from shared.clients.logistics import CoordinationView, SlotAttendance
 from shared.clients.ordering import OrderingClient, SheetRow
 
-from ... import i18n
 from ...apiclient import API_KEY, ApiError
 from ...clients import ordering
 from ...formatting import time_of_day
@@ -21,7 +20,7 @@ from ...rendering import render
 from ..common import (
     csv_download,
     distribution_api,
-    distribution_param,
+    distribution_visit,
     form_values,
     idempotency_key,
     page_data,
@@ -29,7 +28,8 @@ from ..common import (
     redirect,
 )
 from ..forms import check_form
-from .common import coordinator_page, distribution, distribution_overview, member_names
+from ..refusals import refusal_message
+from .common import distribution, distribution_overview, member_names
 from .forms import PAYMENT_METHODS, PAYMENT_UNDER, PaymentForm, payment_messages
 
 routes = web.RouteTableDef()
@@ -50,8 +50,7 @@ async def _report_page(
     sort_key: Callable[[M, dict[str, str]], str] | None = None,
 ) -> web.Response:
     """A report of the distribution with the members' names (orders by member, by product)."""
-    user, g = await coordinator_page(request)
-    did = distribution_param(request)
+    user, g, did = await distribution_visit(request, coordinator=True)
     d, items, names = await asyncio.gather(
         distribution(request, user, g, did),
         report(ordering(request, user), g.id, did),
@@ -86,8 +85,7 @@ async def orders_by_product(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/g/{slug}/coord/d/{distribution_id}/bon-de-commande")
 async def purchase_order(request: web.Request) -> web.StreamResponse:
-    user, g = await coordinator_page(request)
-    did = distribution_param(request)
+    user, g, did = await distribution_visit(request, coordinator=True)
     answer = await ordering(request, user).purchase_order(g.id, did)
     return render(
         request,
@@ -102,8 +100,7 @@ async def purchase_order(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/g/{slug}/coord/d/{distribution_id}/export/{kind}.csv")
 async def export_csv(request: web.Request) -> web.StreamResponse:
-    user, g = await coordinator_page(request)
-    did = distribution_param(request)
+    user, g, did = await distribution_visit(request, coordinator=True)
     target = CSV_KINDS.get(request.match_info["kind"])
     if target is None:
         raise web.HTTPNotFound()
@@ -145,8 +142,7 @@ def _sections(
 async def day_sheet(request: web.Request) -> web.StreamResponse:
     """Distribution-day sheet: per slot, member, items, amount due, paid box — and the payment
     form for each member (hidden when printed)."""
-    user, g = await coordinator_page(request)
-    did = distribution_param(request)
+    user, g, did = await distribution_visit(request, coordinator=True)
     (d, names, coordination_view), sheet = await asyncio.gather(
         distribution_overview(request, user, g, did), ordering(request, user).sheet(g.id, did)
     )
@@ -167,8 +163,7 @@ async def day_sheet(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/g/{slug}/coord/d/{distribution_id}/paiements")
 async def record_payment(request: web.Request) -> web.StreamResponse:
-    user, g = await coordinator_page(request)
-    did = distribution_param(request)
+    user, g, did = await distribution_visit(request, coordinator=True)
     form, errors = check_form(
         PaymentForm, await form_values(request), payment_messages, PAYMENT_UNDER
     )
@@ -190,9 +185,7 @@ async def record_payment(request: web.Request) -> web.StreamResponse:
                 form.idem,
             )
         except ApiError as api_error:
-            if api_error.status not in (404, 409, 422):
-                raise
-            error = api_error.message(i18n.current_language())
+            error = refusal_message(api_error, (404, 409, 422))
         else:
             return redirect(f"/g/{g.slug}/coord/d/{did}/feuille?paye={member_id}#m-{member_id}")
     return render(

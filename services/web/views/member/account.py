@@ -12,8 +12,9 @@ from ...groups import get_me, logged_in_me, member_page
 from ...rendering import render
 from ...sessions import forget_user, require_user
 from ...validation import changed_details, shown_details
-from ..common import api_field_errors, form_values, page_data, page_list, redirect, safe_next
+from ..common import form_values, page_data, page_list, redirect, safe_next
 from ..forms import PersonForm, check_form
+from ..refusals import api_field_errors
 from .forms import LanguageForm
 
 routes = web.RouteTableDef()

@@ -7,16 +7,15 @@ from aiohttp import web
 
 from shared.clients.ordering import Cart
 
-from ... import i18n
 from ...apiclient import ApiError
 from ...catalog import catalog_html
 from ...clients import ordering
-from ...groups import GroupContext, member_page
+from ...groups import GroupContext
 from ...i18n import _
 from ...rendering import csrf_token, render
 from ...sessions import User
 from ..common import (
-    distribution_param,
+    distribution_visit,
     form_values,
     idempotency_key,
     page_data,
@@ -25,6 +24,7 @@ from ..common import (
     valid_idempotency_key,
 )
 from ..forms import check_form, posted_form
+from ..refusals import refusal_message
 from .common import distribution_page
 from .forms import CartLineForm, PaymentChoiceForm, cart_line_messages
 
@@ -80,22 +80,16 @@ async def _cart_refused(
     statuses: tuple[int, ...],
 ) -> web.Response:
     """Ordering refused a change of the cart: the order page with its message above the cart."""
-    if error.status not in statuses:
-        raise error
+    message = refusal_message(error, statuses)
     return await _render_order_page(
-        request,
-        user,
-        g,
-        distribution_id,
-        {"_cart": error.message(i18n.current_language())},
-        status=error.status,
+        request, user, g, distribution_id, {"_cart": message}, status=error.status
     )
 
 
 @routes.get("/g/{slug}/d/{distribution_id}")
 async def order_page(request: web.Request) -> web.StreamResponse:
-    user, g = await member_page(request)
-    return await _render_order_page(request, user, g, distribution_param(request))
+    user, g, distribution_id = await distribution_visit(request)
+    return await _render_order_page(request, user, g, distribution_id)
 
 
 @routes.post("/g/{slug}/d/{distribution_id}/panier")
@@ -103,8 +97,7 @@ async def add_to_cart(request: web.Request) -> web.StreamResponse:
     """« Commande »: the form carries the quantity the member saw in the cart (`base`), and the
     page sets the line to base + typed quantity with a PUT: a double click sends the same total
     twice, and the cart never doubles."""
-    user, g = await member_page(request)
-    distribution_id = distribution_param(request)
+    user, g, distribution_id = await distribution_visit(request)
     values = await form_values(request)
     product_id = values.get("product_id", "")
     client = ordering(request, user)
@@ -127,9 +120,7 @@ async def add_to_cart(request: web.Request) -> web.StreamResponse:
     try:
         await client.set_cart_line(g.id, distribution_id, product_id, format(total, "f"), form.idem)
     except ApiError as error:
-        if error.status not in (409, 422):
-            raise
-        errors = {field: error.message(i18n.current_language())}
+        errors = {field: refusal_message(error, (409, 422))}
         return await _render_order_page(
             request, user, g, distribution_id, errors, typed, status=error.status
         )
@@ -139,8 +130,7 @@ async def add_to_cart(request: web.Request) -> web.StreamResponse:
 @routes.post("/g/{slug}/d/{distribution_id}/panier/{product_id}/retirer")
 async def remove_pending(request: web.Request) -> web.StreamResponse:
     """Drop a product that is not validated yet (a validated one can never be removed)."""
-    user, g = await member_page(request)
-    distribution_id = distribution_param(request)
+    user, g, distribution_id = await distribution_visit(request)
     product_id = path_uuid(request, "product_id")
     try:
         await ordering(request, user).remove_cart_line(g.id, distribution_id, product_id)
@@ -152,8 +142,7 @@ async def remove_pending(request: web.Request) -> web.StreamResponse:
 @routes.get("/g/{slug}/d/{distribution_id}/paiement")
 async def payment_choice(request: web.Request) -> web.StreamResponse:
     """After « Valider »: the payment choice « Paiement sur place » / « Sélectionner »."""
-    user, g = await member_page(request)
-    distribution_id = distribution_param(request)
+    user, g, distribution_id = await distribution_visit(request)
     cart = await ordering(request, user).cart(g.id, distribution_id)
     if not cart.lines:
         return redirect(distribution_page(g, distribution_id))
@@ -170,8 +159,7 @@ async def payment_choice(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/g/{slug}/d/{distribution_id}/paiement")
 async def validate(request: web.Request) -> web.StreamResponse:
-    user, g = await member_page(request)
-    distribution_id = distribution_param(request)
+    user, g, distribution_id = await distribution_visit(request)
     form = await posted_form(request, PaymentChoiceForm)
     if g.missing:
         return render(

@@ -6,18 +6,13 @@ from aiohttp import web
 from ... import i18n
 from ...apiclient import ApiError
 from ...clients import accounts, logistics
-from ...groups import GroupContext, member_page
+from ...groups import GroupContext
 from ...rendering import render
 from ...sessions import User
 from ...validation import changed_details, field_message, shown_details
-from ..common import (
-    distribution_param,
-    form_values,
-    page_list,
-    path_uuid,
-    redirect,
-)
+from ..common import distribution_visit, form_values, page_list, path_uuid, redirect
 from ..forms import check_form, posted_form
+from ..refusals import refusal_message
 from .common import distribution_page
 from .forms import CONSENT_FIELDS, ClaimForm, NeedDeliveryForm
 
@@ -29,12 +24,12 @@ ADDRESS_FIELDS = ("phone", "street", "postcode", "city")
 
 @routes.get("/g/{slug}/d/{distribution_id}/besoin-livraison")
 async def need_delivery_form(request: web.Request) -> web.StreamResponse:
-    _user, g = await member_page(request)
+    _user, g, distribution_id = await distribution_visit(request)
     return render(
         request,
         "need_delivery.html",
         {
-            "distribution_id": distribution_param(request),
+            "distribution_id": distribution_id,
             "values": shown_details(g.me, ADDRESS_FIELDS),
             "consent": list(CONSENT_FIELDS),
         },
@@ -44,8 +39,7 @@ async def need_delivery_form(request: web.Request) -> web.StreamResponse:
 @routes.post("/g/{slug}/d/{distribution_id}/besoin-livraison")
 async def need_delivery(request: web.Request) -> web.StreamResponse:
     """« Besoin d'être livré »: confirm address and phone, and what may be shared."""
-    user, g = await member_page(request)
-    distribution_id = distribution_param(request)
+    user, g, distribution_id = await distribution_visit(request)
     posted = await form_values(request)
     values = {k: posted.get(k, "") for k in ADDRESS_FIELDS}
     ticked = (await request.post()).getall("consent", [])
@@ -113,16 +107,15 @@ async def _requests_page(
 @routes.get("/g/{slug}/d/{distribution_id}/demandes")
 async def delivery_requests(request: web.Request) -> web.StreamResponse:
     """« Possibilité de livrer »: the requests (first name, postcode, size) and « Sélectionner »."""
-    user, g = await member_page(request)
+    user, g, distribution_id = await distribution_visit(request)
     return await _requests_page(
-        request, user, g, distribution_param(request), taken=request.query.get("pris", "")
+        request, user, g, distribution_id, taken=request.query.get("pris", "")
     )
 
 
 @routes.post("/g/{slug}/d/{distribution_id}/demandes/{request_id}")
 async def claim_request(request: web.Request) -> web.StreamResponse:
-    user, g = await member_page(request)
-    distribution_id = distribution_param(request)
+    user, g, distribution_id = await distribution_visit(request)
     request_id = path_uuid(request, "request_id")
     withdraw = (await posted_form(request, ClaimForm)).withdraw
     try:
@@ -130,15 +123,9 @@ async def claim_request(request: web.Request) -> web.StreamResponse:
             g.id, distribution_id, request_id, withdraw=withdraw
         )
     except ApiError as error:
-        if error.status not in (403, 404, 409):
-            raise
+        message = refusal_message(error, (403, 404, 409))
         return await _requests_page(
-            request,
-            user,
-            g,
-            distribution_id,
-            error=error.message(i18n.current_language()),
-            status=error.status,
+            request, user, g, distribution_id, error=message, status=error.status
         )
     suffix = "/demandes" if withdraw else f"/demandes?pris={request_id}"
     return redirect(distribution_page(g, distribution_id, suffix))

@@ -15,7 +15,7 @@ from ...clients import ordering
 from ...groups import GroupContext, member_page
 from ...rendering import render
 from ...sessions import User
-from ..common import distribution_param, page_data, page_list
+from ..common import distribution_visit, page_data, page_list
 from .common import logistics_state
 
 routes = web.RouteTableDef()
@@ -48,8 +48,7 @@ async def distributions(request: web.Request) -> web.StreamResponse:
 
 
 async def _my_order(request: web.Request) -> tuple[User, GroupContext, str, Order]:
-    user, g = await member_page(request)
-    distribution_id = distribution_param(request)
+    user, g, distribution_id = await distribution_visit(request)
     try:
         order = await ordering(request, user).my_order(g.id, distribution_id)
     except ApiError as error:

@@ -5,14 +5,14 @@ import asyncio
 
 from aiohttp import web
 
-from ... import i18n
 from ...apiclient import ApiError
 from ...clients import logistics
-from ...groups import GroupContext, member_page
+from ...groups import GroupContext
 from ...rendering import render
 from ...sessions import User
-from ..common import distribution_param, form_values, page_data, redirect
+from ..common import distribution_visit, form_values, page_data, redirect
 from ..forms import check_form, posted_form
+from ..refusals import refusal_message
 from .common import distribution_page, logistics_state, order_or_none
 from .forms import PickupChoiceForm, SlotForm, slot_messages
 
@@ -55,12 +55,12 @@ async def _pickup_page(
 @routes.get("/g/{slug}/d/{distribution_id}/retrait")
 async def pickup_page(request: web.Request) -> web.StreamResponse:
     """Confirmation, then the pickup status and the « créneau de passage »."""
-    user, g = await member_page(request)
+    user, g, distribution_id = await distribution_visit(request)
     return await _pickup_page(
         request,
         user,
         g,
-        distribution_param(request),
+        distribution_id,
         saved=request.query.get("enregistree") == "1",
         done=request.query.get("ok", ""),
     )
@@ -75,15 +75,9 @@ async def _pickup_refused(
     error: ApiError,
 ) -> web.Response:
     """Logistics refused a pickup or slot change: its message next to the field."""
-    if error.status not in (404, 409, 422):
-        raise error
+    message = refusal_message(error, (404, 409, 422))
     return await _pickup_page(
-        request,
-        user,
-        g,
-        distribution_id,
-        errors={field: error.message(i18n.current_language())},
-        status=error.status,
+        request, user, g, distribution_id, errors={field: message}, status=error.status
     )
 
 
@@ -91,8 +85,7 @@ async def _pickup_refused(
 async def choose_pickup(request: web.Request) -> web.StreamResponse:
     """« Possibilité de livrer » or « Récupérer sa commande uniquement » (the need-delivery
     choice has its own page: address, phone and consent)."""
-    user, g = await member_page(request)
-    distribution_id = distribution_param(request)
+    user, g, distribution_id = await distribution_visit(request)
     choice = (await posted_form(request, PickupChoiceForm)).choice
     if choice == "need_delivery":
         return redirect(distribution_page(g, distribution_id, "/besoin-livraison"))
@@ -107,8 +100,7 @@ async def choose_pickup(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/g/{slug}/d/{distribution_id}/creneau")
 async def choose_slot(request: web.Request) -> web.StreamResponse:
-    user, g = await member_page(request)
-    distribution_id = distribution_param(request)
+    user, g, distribution_id = await distribution_visit(request)
     values = await form_values(request)
     form, errors = check_form(SlotForm, values, slot_messages)
     if form is None:
@@ -130,8 +122,7 @@ async def choose_slot(request: web.Request) -> web.StreamResponse:
 @routes.post("/g/{slug}/d/{distribution_id}/creneau/liberer")
 async def release_slot(request: web.Request) -> web.StreamResponse:
     """« Libérer mon créneau »: the place goes back to the others while the order is open."""
-    user, g = await member_page(request)
-    distribution_id = distribution_param(request)
+    user, g, distribution_id = await distribution_visit(request)
     await form_values(request)
     try:
         await logistics(request, user).release_slot(g.id, distribution_id)
