@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from shared.auth import TokenIssuer, TokenVerifier
-from shared.compression import accepts_gzip
+from shared.compression import COMPRESS_ON_THE_LOOP_UP_TO_BYTES, accepts_gzip
 from shared.http import create_app
 from tests.integration.ordering.conftest import Group, Ordering, running_ordering
 
@@ -112,6 +112,10 @@ async def test_small_answers_are_untouched(ordering: Ordering) -> None:
 # A service app as every service builds it (shared.http.create_app), answering each media type.
 PAGE = "<!doctype html><title>Feuille</title>" + "<tr><td>Lessive 1 L</td><td>2</td></tr>" * 80
 SHEET = "produit;quantité\n" + "Amandes avec peau - en vrac;1,5 kg\n" * 80
+# Over COMPRESS_ON_THE_LOOP_UP_TO_BYTES: compressed by aiohttp in its thread, not on the loop.
+BIG_SHEET = "produit;membre;quantité\n" + "".join(
+    f"Amandes avec peau - en vrac;membre {n};{n % 7},5 kg\n" for n in range(3000)
+)
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 20
 
 
@@ -130,7 +134,12 @@ async def typed_answers() -> AsyncIterator[Client]:
 
     app.router.add_get("/page", page)
     app.router.add_get("/sheet.csv", sheet)
+
+    async def big_sheet(_request: web.Request) -> web.Response:
+        return web.Response(text=BIG_SHEET, content_type="text/csv")
+
     app.router.add_get("/order.pdf", pdf)
+    app.router.add_get("/big.csv", big_sheet)
     async with TestClient(TestServer(app), auto_decompress=False) as client:
         yield client
 
@@ -143,6 +152,17 @@ async def test_html_and_csv_are_gzipped(typed_answers: Client) -> None:
     assert sheet.headers["Content-Encoding"] == "gzip"
     assert sheet.headers["Vary"] == "Cookie, Accept-Encoding"  # added to the handler's own
     assert gzip.decompress(sheet_body).decode() == SHEET
+
+
+async def test_a_large_sheet_is_gzipped_too(typed_answers: Client) -> None:
+    assert len(BIG_SHEET.encode()) > COMPRESS_ON_THE_LOOP_UP_TO_BYTES
+    sheet, body = await fetch(typed_answers, "/big.csv", GZIP)
+    assert sheet.headers["Content-Encoding"] == "gzip"
+    assert sheet.headers["Vary"] == "Accept-Encoding"
+    assert gzip.decompress(body).decode() == BIG_SHEET
+    plain, plain_body = await fetch(typed_answers, "/big.csv", IDENTITY)
+    assert "Content-Encoding" not in plain.headers
+    assert plain_body.decode() == BIG_SHEET
 
 
 async def test_pdf_is_sent_as_it_is(typed_answers: Client) -> None:
