@@ -22,13 +22,14 @@ import aio_pika
 import asyncpg
 
 from shared.amqp import UNROUTED_SUFFIX, declare_events_exchange
+from shared.contracts.ordering import OrderValidatedV1
 from shared.envelope import new_event
 from shared.outbox import to_message
 from tests.fault.effects import lost_and_duplicated
 from tests.support.factories import order_line, order_validated
 from tests.support.fault_stack import FaultStack, ServiceProcess, wait_until
 
-VALIDATED = "ordering.order.validated.v1"
+VALIDATED = OrderValidatedV1.ROUTING_KEY
 CONSUMERS = ("logistics", "notifications")
 GOOD = 500
 TEN_MB = 10 * 1024 * 1024

@@ -15,6 +15,7 @@ from functools import partial
 
 import asyncpg
 
+from shared.contracts.ordering import OrderValidatedV1
 from shared.demo import DEMO_GROUPS
 from tests.conftest import EventSink
 from tests.fault.effects import lost_and_duplicated
@@ -31,7 +32,7 @@ from tests.support.fault_stack import (
     wait_until,
 )
 
-VALIDATED = "ordering.order.validated.v1"
+VALIDATED = OrderValidatedV1.ROUTING_KEY
 CONSUMERS = ("logistics", "notifications")
 
 

@@ -14,10 +14,11 @@ import aiohttp
 import asyncpg
 
 from shared.amqp import declare_events_exchange
+from shared.contracts.ordering import OrderValidatedV1
 from tests.fault.conftest import Platform
 from tests.load.ordering_data import Group, RushData, setup_data
 
-VALIDATED = "ordering.order.validated.v1"
+VALIDATED = OrderValidatedV1.ROUTING_KEY
 CLIENT_TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
