@@ -14,6 +14,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from shared.metrics import ACCESS_TOKENS
 from shared.problems import Problem, forbidden, unauthorized
 
 ISSUER = "vrac-accounts"
@@ -153,9 +154,12 @@ class TokenVerifier:
         self.keys: dict[str, Ed25519PublicKey] = dict(keys or {})
         self.cache_size = cache_size
         self._verified: OrderedDict[str, _Verified] = OrderedDict()
-        # Tokens accepted so far: signature checked, or served from the cache.
+        # Tokens accepted so far: signature checked, or served from the cache (this verifier's
+        # counts; the process's are `access_tokens_accepted_total`, docs/operating.md).
         self.checked = 0
         self.served_from_cache = 0
+        self._checked_metric = ACCESS_TOKENS.labels("checked")
+        self._cached_metric = ACCESS_TOKENS.labels("cached")
         self._lock = asyncio.Lock()
         self._fetched_at = 0.0
 
@@ -190,6 +194,7 @@ class TokenVerifier:
             if time.time() < known.expires_at and self.keys.get(known.kid) is known.key:
                 self._verified.move_to_end(token)
                 self.served_from_cache += 1
+                self._cached_metric.inc()
                 # A copy: a caller changing its memberships must not change the cached token's.
                 return known.principal.with_memberships(dict(known.principal.memberships))
             del self._verified[token]
@@ -198,6 +203,7 @@ class TokenVerifier:
         if len(self._verified) > self.cache_size:
             self._verified.popitem(last=False)  # the least recently used
         self.checked += 1
+        self._checked_metric.inc()
         return verified.principal.with_memberships(dict(verified.principal.memberships))
 
     async def _check(self, token: str) -> _Verified:

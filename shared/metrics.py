@@ -8,6 +8,11 @@ HTTP_REQUESTS = Counter(
 HTTP_LATENCY = Histogram(
     "http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"]
 )
+ACCESS_TOKENS = Counter(
+    "access_tokens_accepted_total",
+    "Access tokens accepted: signature checked, or served from the verified-token cache",
+    ["how"],
+)
 OUTBOX_LAG = Gauge("outbox_lag_seconds", "Age of the oldest unpublished outbox row", ["schema"])
 OUTBOX_BACKLOG = Gauge("outbox_backlog", "Outbox rows not yet published", ["schema"])
 OUTBOX_PUBLISHED = Counter("outbox_published_total", "Outbox rows published", ["schema"])

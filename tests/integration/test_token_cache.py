@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import jwt
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client import REGISTRY
 
 from services.ordering.bootstrap import build_app as build_ordering
 from services.ordering.settings import OrderingSettings
@@ -44,6 +45,21 @@ async def test_the_same_token_is_checked_once() -> None:
         "Awa",
     )
     assert counts(verifier) == (1, 1)
+
+
+def exported(how: str) -> float:
+    value = REGISTRY.get_sample_value("access_tokens_accepted_total", {"how": how})
+    return 0.0 if value is None else value
+
+
+async def test_the_process_exports_how_tokens_were_accepted() -> None:
+    issuer = TokenIssuer.generate()
+    verifier = TokenVerifier.for_issuer(issuer)
+    before = exported("checked"), exported("cached")
+    token = issuer.issue(uuid.uuid4(), {str(uuid.uuid4()): "member"})
+    for _ in range(3):
+        await verifier.verify(token)
+    assert (exported("checked"), exported("cached")) == (before[0] + 1, before[1] + 2)
 
 
 async def test_a_cached_token_still_expires_at_its_exp() -> None:
