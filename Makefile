@@ -18,11 +18,15 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed
 
+# npm installs from the registry: one failed download (seen once as exit 232 with no message)
+# is tried again once, with its messages, before the build fails.
+NPM_CI := npm ci --silent --no-audit --no-fund || (sleep 5 && npm ci --no-audit --no-fund)
+
 # The browser tests drive Debian's Chromium (Playwright's own download is not reachable everywhere)
 # and inject axe-core from npm.
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
 $(AXE): tests/e2e/package.json tests/e2e/package-lock.json
-	cd tests/e2e && npm ci --silent --no-audit --no-fund
+	cd tests/e2e && $(NPM_CI)
 	touch $@
 
 /usr/bin/chromium:
@@ -41,7 +45,7 @@ browser: /usr/bin/chromium $(AXE)
 # The AsyncAPI document of the events is validated with @asyncapi/cli from npm (pinned).
 ASYNCAPI := tools/asyncapi/node_modules/.bin/asyncapi
 $(ASYNCAPI): tools/asyncapi/package.json tools/asyncapi/package-lock.json
-	cd tools/asyncapi && npm ci --silent --no-audit --no-fund
+	cd tools/asyncapi && $(NPM_CI)
 	touch $@
 
 tools: /usr/sbin/haproxy /usr/bin/promtool $(ASYNCAPI)

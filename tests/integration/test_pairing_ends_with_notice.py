@@ -27,6 +27,7 @@ from shared.contracts.logistics import (
 from shared.db import Database, create_pool
 from tests.integration.notifications import conftest as notifications
 from tests.integration.notifications.conftest import FakePeople, Received, pairing_ids
+from tests.integration.notifications.steps import replica_with_group
 from tests.support.mail import parse, text_of
 
 # The notifications tests' fixtures: its accounts double, SMTP server and service starter.
@@ -233,9 +234,7 @@ async def test_the_order_of_erasure_and_logistics_event_does_not_matter(
     erasure_first: bool, side: str, start_service: Any, smtp_server: Any, raw_db: Database
 ) -> None:
     """Notifications alone, the events published by hand in one order or the other."""
-    service = await start_service(smtp_server.port)
-    fake: FakePeople = service.people
-    group = fake.group()
+    service, fake, group = await replica_with_group(start_service, smtp_server.port)
     requester = fake.person("Sarah", "VARDA", "fr", phone=REQUESTER_PHONE, group_id=group)
     volunteer = fake.person("Paul", "SCHMIDT", "de", group_id=group)
     distribution = await service.schedule_distribution(group)

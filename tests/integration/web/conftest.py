@@ -298,16 +298,3 @@ async def log_in(
 
 async def log_in_coordinator(browser: Browser, group: Any = COCUS) -> Page:
     return await log_in(browser, group.coordinator_email)
-
-
-async def save_product_row(
-    coordinator: Browser, slug: str, name: str, fields: dict[str, str]
-) -> Page:
-    """The coordinator's « Produits » page: save the row of this product (price, stock,
-    active) with these values."""
-    products = await coordinator.get(f"/g/{slug}/coord/produits")
-    row = re.search(
-        rf'<tr id="p-([0-9a-f-]+)">\s*<td>[^<]*</td><td>{re.escape(name)}<', products.text
-    )
-    assert row, f"no row for {name}"
-    return await coordinator.post(f"/g/{slug}/coord/produits/{row.group(1)}", fields)

@@ -16,13 +16,25 @@ from tests.integration.web.conftest import (
     Page,
     Stack,
     log_in_coordinator,
-    save_product_row,
     sign_up,
 )
 from tests.integration.web.member_steps import distribution_id, join_group, order, product_id
 from tests.support.fault_stack import log_in as api_log_in
 
 COCUS, BELLEFONTAINE = DEMO_GROUPS[0], DEMO_GROUPS[1]
+
+
+async def save_product_row(
+    coordinator: Browser, slug: str, name: str, fields: dict[str, str]
+) -> Page:
+    """The coordinator's « Produits » page: save the row of this product (price, stock,
+    active) with these values."""
+    products = await coordinator.get(f"/g/{slug}/coord/produits")
+    row = re.search(
+        rf'<tr id="p-([0-9a-f-]+)">\s*<td>[^<]*</td><td>{re.escape(name)}<', products.text
+    )
+    assert row, f"no row for {name}"
+    return await coordinator.post(f"/g/{slug}/coord/produits/{row.group(1)}", fields)
 
 
 def cents(text: str) -> int:
