@@ -69,5 +69,6 @@ def contact_fields(**overrides: Any) -> dict[str, Any]:
 
 
 def wire(model: BaseModel) -> object:
-    """What goes over HTTP: the JSON text a service answers with its model, read back."""
-    return json.loads(model.model_dump_json())
+    """What goes over HTTP: the JSON text a service answers with its model (fields under their
+    published names, e.g. `from` for `from_`), read back."""
+    return json.loads(model.model_dump_json(by_alias=True))

@@ -2,7 +2,6 @@
 answers the services really give: each client model has the fields of the service's own response
 model, an answer dumped by the service parses, and an answer of another shape is "service down"."""
 
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +14,7 @@ from services.logistics import models as logistics_models
 from services.ordering import responses as ordering_responses
 from services.web.apiclient import ServiceDown
 from shared.clients import accounts, logistics, ordering
+from tests.support.factories import wire
 
 PAIRS: list[tuple[type[BaseModel], type[BaseModel]]] = [
     (ordering.MyOrderRef, ordering_responses.MyOrderRef),
@@ -71,10 +71,6 @@ def test_the_client_models_have_the_fields_of_the_answers(
         assert ours.model_fields[name].alias == field.alias, name
 
 
-def _wire(model: BaseModel) -> Any:
-    return json.loads(model.model_dump_json(by_alias=True))
-
-
 def _distribution() -> ordering_responses.Distribution:
     starts = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
     return ordering_responses.Distribution(
@@ -121,7 +117,7 @@ async def test_an_offer_from_ordering_parses_and_finds_its_products() -> None:
         distribution=d, categories=[ordering_responses.OfferCategory(name="C", products=[item])]
     )
     path = f"/v1/groups/{d.group_id}/distributions/{d.distribution_id}/offer"
-    api = FakeApi({path: _wire(offer)})
+    api = FakeApi({path: wire(offer)})
     parsed = await ordering.OrderingClient(api, "tok").offer(d.group_id, d.distribution_id)
     assert api.calls == [("ordering", "GET", path, "tok")]
     assert parsed.distribution.starts_at == d.starts_at
@@ -135,7 +131,7 @@ async def test_the_page_data_of_an_answer_is_its_json() -> None:
     from services.web.views.common import page_data
 
     d = _distribution()
-    parsed = ordering.Distribution.model_validate(_wire(d))
+    parsed = ordering.Distribution.model_validate(wire(d))
     data = page_data(parsed)
     assert data["distribution_id"] == str(d.distribution_id)
     assert datetime.fromisoformat(data["starts_at"]) == d.starts_at
@@ -146,7 +142,7 @@ async def test_an_association_purchase_order_reads_its_from_field() -> None:
     answer = ordering_responses.AssociationPurchaseOrder.model_validate(
         {"from": "2026-03-01", "to": "2026-03-31", "lines": [], "total_cents": 0}
     )
-    api = FakeApi({"/v1/purchase-order": _wire(answer)})
+    api = FakeApi({"/v1/purchase-order": wire(answer)})
     parsed = await ordering.OrderingClient(api, "tok").association_purchase_order(
         answer.from_, answer.to
     )
