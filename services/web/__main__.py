@@ -8,6 +8,7 @@ from shared.lifecycle import run_event_loop
 from shared.logging import configure_logging
 
 from .bootstrap import build_app
+from .rendering import warm_up_pages
 from .settings import WebSettings
 
 
@@ -25,6 +26,7 @@ def main() -> None:
 
     async def run() -> None:
         app = await build_app(settings)
+        warm_up_pages(app)
         await serve(
             app, settings.host, settings.port, settings.drain_seconds, settings.shutdown_timeout
         )

@@ -60,6 +60,20 @@ def setup_jinja(app: web.Application, dev_mode: bool = False) -> jinja2.Environm
     return env
 
 
+def warm_up_pages(app: web.Application) -> int:
+    """Compile every template and load the date formats before the process serves: done on the
+    first request instead, the first visitors after a start or a rolling restart waited for it
+    (~0.3 s of compiling in all, a few tens of ms per page, with the event loop held). Returns
+    how many templates were compiled. Not in `build_app`: tests build many apps and render few
+    pages each."""
+    env = aiohttp_jinja2.get_env(app)
+    names = env.list_templates(filter_func=lambda name: name.endswith(".html"))
+    for name in names:
+        env.get_template(name)
+    formatting.warm_up(i18n.LANGUAGES)
+    return len(names)
+
+
 def csrf_token(request: web.Request) -> str:
     """The signed CSRF token of this request's forms (signed once per request)."""
     token = request.get(CSRF_TOKEN)
