@@ -33,3 +33,41 @@ async def test_concurrent_replicas_apply_each_migration_once(infra):
         conn = await asyncpg.connect(admin_url)
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
+
+
+SERVICES_WITH_A_SCHEMA = ("accounts", "ordering", "logistics", "notifications")
+
+
+async def test_no_service_function_is_planned_again_on_every_call(infra):
+    """A SQL-language function that Postgres cannot inline (it returns a composite or a set, or a
+    PL/pgSQL function calls it) has its body planned again on every call; PL/pgSQL keeps each
+    statement's plan for the session. During the order-close rush, ordering's four SQL helpers
+    cost ~0.5 ms of planning per validation (docs/performance.md, « Plans kept »)."""
+    admin_url = infra[0]
+    name = unique_name("vrac_languages")
+    conn = await asyncpg.connect(admin_url)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = with_database(admin_url, name)
+    try:
+        for service in SERVICES_WITH_A_SCHEMA:
+            await migrate(url, service, ROOT / "services" / service)
+        conn = await asyncpg.connect(url)
+        try:
+            rows = await conn.fetch(
+                "SELECT n.nspname, p.proname, l.lanname FROM pg_proc p"
+                " JOIN pg_namespace n ON n.oid = p.pronamespace"
+                " JOIN pg_language l ON l.oid = p.prolang"
+                " WHERE n.nspname = ANY($1::text[])",
+                list(SERVICES_WITH_A_SCHEMA),
+            )
+        finally:
+            await conn.close()
+        functions = {f"{r['nspname']}.{r['proname']}": r["lanname"] for r in rows}
+        assert {"ordering.take_stock", "logistics.claim_delivery_request"} <= set(functions)
+        planned_every_call = sorted(f for f, language in functions.items() if language == "sql")
+        assert planned_every_call == [], planned_every_call
+    finally:
+        conn = await asyncpg.connect(admin_url)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()

@@ -2,7 +2,8 @@
 
 Two guards, on purpose in SQL rather than in domain.py (a rule checked in Python between a read
 and a write is lost to a concurrent validation):
-- the SQL function `take_stock` (migrations/0002_one_round_trip_use_cases.sql), one statement: it
+- the SQL function `take_stock` (migrations/0002_one_round_trip_use_cases.sql;
+  PL/pgSQL since 0003_cached_plans.sql, for its kept plan), one statement: it
   takes every quantity asked, or reports the products that fall short (the caller then rolls the
   whole transaction back). A validation calls it last, inside `validation_save`; a correction
   calls it through `take_stock` below;
