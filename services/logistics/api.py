@@ -27,7 +27,7 @@ from services.logistics.models import (
 from shared.auth import Principal, principal, service_principal
 from shared.bodies import parse_json, path_uuid
 from shared.db import Database
-from shared.http import json_ok
+from shared.http import model_ok
 from shared.idempotency import idempotency_key
 from shared.openapi import operation
 from shared.problems import Problem
@@ -62,7 +62,7 @@ def _is_coordinator(p: Principal, group_id: uuid.UUID) -> bool:
 
 
 def _answer(model: BaseModel, status: int = 200) -> web.Response:
-    return json_ok(model.model_dump(mode="json"), status=status)
+    return model_ok(model, status)
 
 
 MyUseCase = Callable[[Database, uuid.UUID, uuid.UUID, uuid.UUID], Awaitable[BaseModel | None]]

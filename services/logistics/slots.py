@@ -74,11 +74,8 @@ async def slots_view(
     db: Database, group_id: uuid.UUID, distribution_id: uuid.UUID, user_id: uuid.UUID | None
 ) -> SlotsView:
     async with db.connection() as conn:
-        dist, window = await dist_repo.distribution_window(conn, group_id, distribution_id)
-        rows = await slot_repo.slots_of(conn, distribution_id)
-        mine = None
-        if user_id is not None:
-            mine = await slot_repo.booked_slot_id(conn, distribution_id, user_id)
+        found = await slot_repo.distribution_slots(conn, group_id, distribution_id, user_id)
+    dist, window, mine = found.distribution, found.window, found.my_slot_id
     return SlotsView(
         distribution_id=distribution_id,
         group_id=group_id,
@@ -89,7 +86,7 @@ async def slots_view(
         state=window.state,
         default_capacity=dist.default_capacity,
         my_slot_id=mine,
-        slots=[slot_out(r, mine) for r in rows],
+        slots=[slot_out(r, mine) for r in found.slots],
     )
 
 

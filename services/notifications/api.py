@@ -15,7 +15,7 @@ from services.notifications.mailsink import summary
 from services.notifications.models import NotificationsExport, SinkMails
 from shared.auth import service_principal
 from shared.bodies import path_uuid
-from shared.http import json_ok
+from shared.http import json_ok, model_ok
 from shared.openapi import Answer, operation
 from shared.problems import not_found
 from shared.runtime import DB_KEY
@@ -128,4 +128,4 @@ async def internal_export(request: web.Request) -> web.Response:
         request.app[personal_export.ACCOUNTS_KEY],
         path_uuid(request, "user_id"),
     )
-    return json_ok(found.model_dump(mode="json"))
+    return model_ok(found)

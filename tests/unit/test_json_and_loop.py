@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from shared.bodies import loads_json
-from shared.http import dumps_json, json_ok
+from shared.http import dumps_json, json_ok, model_ok
 from shared.lifecycle import uvloop_wanted
 from shared.logging import render_json
 from tests.support.processes import ROOT, free_port, start_logged
@@ -231,3 +232,43 @@ async def test_a_started_service_says_its_loop(
             process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(process.wait(), 30)
     assert process.returncode == 0, f"see {log}"
+
+
+class _Line(BaseModel):
+    product: str
+    quantity: Decimal
+    at: datetime
+    day: date
+
+
+class _Answer(BaseModel):
+    id: uuid.UUID
+    lines: list[_Line]
+    mine: uuid.UUID | None
+    note: str | None = None
+    count: int
+    share: float
+    tags: dict[str, int]
+
+
+def test_a_response_model_is_written_as_json_ok_wrote_its_dump():
+    answer = _Answer(
+        id=PAYLOADS["uuid"],
+        lines=[
+            _Line(
+                product=PAYLOADS["non-ascii"],
+                quantity=Decimal("0.250"),
+                at=PAYLOADS[name],
+                day=date(2026, 3, 14),
+            )
+            for name in ("aware datetime", "paris datetime", "naive datetime")
+        ],
+        mine=None,
+        count=2**40,
+        share=0.1,
+        tags={"« a »": 1},
+    )
+    written = model_ok(answer, 201)
+    assert written.status == 201
+    assert written.content_type == "application/json" and written.charset == "utf-8"
+    assert written.body == json_ok(answer.model_dump(mode="json")).body

@@ -12,7 +12,7 @@ from services.accounts.models import Accepted
 from shared.auth import Principal, principal, service_principal
 from shared.bodies import path_uuid
 from shared.db import Database
-from shared.http import json_ok
+from shared.http import model_ok
 from shared.openapi import operation
 from shared.problems import Problem
 from shared.runtime import DB_KEY
@@ -21,7 +21,7 @@ F = TypeVar("F", bound=Callable[..., Awaitable[web.StreamResponse]])
 
 
 def dump(model: BaseModel, status: int = 200) -> web.Response:
-    return json_ok(model.model_dump(mode="json"), status=status)
+    return model_ok(model, status)
 
 
 def accepted_alike(summary: str, body: type[BaseModel], tag: str) -> Callable[[F], F]:

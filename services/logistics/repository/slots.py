@@ -8,7 +8,7 @@ from datetime import datetime
 
 from services.logistics.domain import Window, distribution_not_found
 from services.logistics.models import SlotAttendance
-from services.logistics.repository.distributions import Slot, slot_of, window_of
+from services.logistics.repository.distributions import Distribution, Slot, slot_of, window_of
 from shared.db import Connection
 from shared.queries import row_as, rows_as
 
@@ -40,14 +40,46 @@ class ReleasedBooking:
     group_id: uuid.UUID
 
 
-async def slots_of(conn: Connection, distribution_id: uuid.UUID) -> list[SlotRow]:
-    return await rows_as(
-        conn,
-        SlotRow,
-        "SELECT id, starts_at, ends_at, capacity, booked,"
-        " capacity_override IS NOT NULL AS capacity_overridden"
-        " FROM slots WHERE distribution_id = $1 ORDER BY starts_at",
-        distribution_id,
+@dataclass(frozen=True)
+class DistributionSlots:
+    """A distribution with its window, its slots in time order and the member's slot."""
+
+    distribution: Distribution
+    window: Window
+    slots: list[SlotRow]
+    my_slot_id: uuid.UUID | None
+
+
+# One statement, one snapshot: the slots' counts and the member's booking agree with each other
+# (three reads, each with its own snapshot, could show a booking in a slot not yet counted).
+_DISTRIBUTION_SLOTS = (
+    "SELECT d.id, d.group_id, d.starts_at, d.ends_at, d.opens_at, d.closes_at,"
+    " d.default_capacity, now() AS now,"
+    " ARRAY(SELECT ROW(s.id, s.starts_at, s.ends_at, s.capacity, s.booked,"
+    " s.capacity_override IS NOT NULL) FROM slots s WHERE s.distribution_id = d.id"
+    " ORDER BY s.starts_at) AS slots,"
+    " (SELECT b.slot_id FROM bookings b WHERE b.distribution_id = d.id AND b.user_id = $3)"
+    " AS my_slot_id"
+    " FROM distributions d WHERE d.id = $1 AND d.group_id = $2"
+)
+
+
+async def distribution_slots(
+    conn: Connection,
+    group_id: uuid.UUID,
+    distribution_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+) -> DistributionSlots:
+    """The distribution of that group (404 otherwise), its slots and `user_id`'s booked slot
+    (None without a member or a booking), in one round trip."""
+    row = await conn.fetchrow(_DISTRIBUTION_SLOTS, distribution_id, group_id, user_id)
+    if row is None:
+        raise distribution_not_found()
+    return DistributionSlots(
+        distribution=Distribution.from_columns(row),
+        window=window_of(row),
+        slots=[SlotRow(*slot) for slot in row["slots"]],
+        my_slot_id=row["my_slot_id"],
     )
 
 

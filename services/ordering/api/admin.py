@@ -8,7 +8,7 @@ from services.ordering.api.common import csv_answer, db
 from services.ordering.models import DateRange
 from shared.auth import principal, service_principal
 from shared.bodies import path_uuid, query_model
-from shared.http import json_ok
+from shared.http import json_ok, model_ok
 from shared.openapi import operation
 from shared.problems import Problem
 
@@ -63,4 +63,4 @@ async def purchase_order_all_csv(request: web.Request) -> web.Response:
 async def internal_export(request: web.Request) -> web.Response:
     await service_principal(request)
     found = await personal_export.export_user(db(request), path_uuid(request, "user_id"))
-    return json_ok(found.model_dump(mode="json"))
+    return model_ok(found)
