@@ -4,6 +4,11 @@ issue 13. Each script prints its own lines as it goes; the table comes last.
 
     .venv/bin/python -m tests.load.bench
 
+Each rush's burst runs `BURSTS` times (3), each with its own bare-SQL reference: the table gives
+the run whose ratio is the median, and every ratio beside it. On a shared 2-core machine the
+reference alone moves by ±30 % from one run to the next (docs/performance.md, « How to read the
+figures »): one burst is a sample, three say where the ratio sits.
+
 The open-loop runs take half the rate the burst of the same script reached, so they say how the
 service answers at a load it can carry. Exit 1 when a script's correctness figures fail (oversold,
 places, lost events, pages not 200); goals not met are only shown, never an error (one run on a
@@ -23,6 +28,7 @@ from tests.load.infra import Infra
 
 T = TypeVar("T")
 OPEN_LOOP_SECONDS = 10
+BURSTS = 3
 RETRY_SECONDS = 30
 
 
@@ -85,18 +91,40 @@ class Bench:
         )
 
 
+R = TypeVar("R", bound=RushResult)
+
+
+async def median_burst(
+    bench: Bench, title: str, work: Callable[[], Awaitable[R]]
+) -> tuple[R, str] | None:
+    """`BURSTS` bursts, each against its own bare-SQL reference: the one whose ratio is the
+    median, and every ratio in the order measured (None if a burst failed: its correctness
+    figures are what matter then)."""
+    runs = [await bench.step(f"{title} ({n} of {BURSTS})", work) for n in range(1, BURSTS + 1)]
+    ratios = [run.percent_of_bare_sql for run in runs if run is not None]
+    measured = [ratio for ratio in ratios if ratio is not None]
+    if len(measured) < BURSTS:
+        return None
+    median = sorted(measured)[BURSTS // 2]
+    chosen = next(run for run in runs if run is not None and run.percent_of_bare_sql == median)
+    return chosen, f"{BURSTS} bursts: " + ", ".join(f"{ratio:.0f}" for ratio in measured) + " %"
+
+
 async def order_close(bench: Bench) -> None:
-    burst = await bench.step(
+    median = await median_burst(
+        bench,
         "order-close rush: burst of 2000, 64 in flight",
         lambda: order_close_rush.run(bench.infra, members=2000, concurrency=64),
     )
-    if burst is None or burst.bare_sql_rate is None:
+    if median is None:
         bench.missing("order-close rush, HTTP / bare SQL", "≥ 70 %")
         return
+    burst, every_ratio = median
+    assert burst.bare_sql_rate is not None, "a burst measures its reference"
     ratio, lat = burst.percent_of_bare_sql or 0.0, burst.run.latency
     bench.add(
         "order-close rush, HTTP / bare SQL",
-        f"{ratio:.0f} % ({burst.run.rate:.0f} validations/s)",
+        f"{ratio:.0f} % ({burst.run.rate:.0f} validations/s; {every_ratio})",
         f"{burst.bare_sql_rate:.0f} tx/s",
         "≥ 70 %",
         ratio >= 70,
@@ -119,17 +147,21 @@ async def order_close(bench: Bench) -> None:
 
 
 async def slot_opening(bench: Bench) -> None:
-    burst = await bench.step(
+    median = await median_burst(
+        bench,
         "slot-opening rush: burst of 1000 members",
         lambda: slot_opening_rush.run(bench.infra, members=1000),
     )
-    if burst is None or burst.bare_sql_rate is None:
+    if median is None:
         bench.missing("slot-opening rush, bookings/s / bare SQL", "≥ 70 %")
         return
+    burst, every_ratio = median
+    assert burst.bare_sql_rate is not None, "a burst measures its reference"
     ratio = burst.percent_of_bare_sql or 0.0
     bench.add(
         "slot-opening rush, bookings/s / bare SQL",
-        f"{ratio:.0f} % ({burst.run.rate:.0f} requests/s, p99 {burst.run.latency.p99:.0f} ms)",
+        f"{ratio:.0f} % ({burst.run.rate:.0f} requests/s, p99 {burst.run.latency.p99:.0f} ms;"
+        f" {every_ratio})",
         f"{burst.bare_sql_rate:.0f} tx/s",
         "≥ 70 %",
         ratio >= 70,
