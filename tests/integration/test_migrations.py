@@ -1,21 +1,16 @@
-"""Replicas starting at once all run the migration runner: each migration is applied once."""
+"""Replicas starting at once all run the migration runner: each migration is applied once; and
+what the migrations define stays cheap to call."""
 
 import asyncio
 
 import asyncpg
 
 from shared.migrations import migrate
-from tests.support.infra import ROOT, unique_name, with_database
+from tests.support.infra import ROOT, database_from_template
 
 
 async def test_concurrent_replicas_apply_each_migration_once(infra):
-    admin_url = infra[0]
-    name = unique_name("vrac_migrate")
-    conn = await asyncpg.connect(admin_url)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    url = with_database(admin_url, name)
-    try:
+    async with database_from_template(infra[0], None, "vrac_migrate") as url:
         service_dir = ROOT / "services" / "accounts"
         applied = await asyncio.gather(*(migrate(url, "accounts", service_dir) for _ in range(4)))
         # Exactly one replica applied everything; the others found nothing left to do.
@@ -29,10 +24,6 @@ async def test_concurrent_replicas_apply_each_migration_once(infra):
             await conn.close()
         assert sorted(r["name"] for r in rows) == sorted(first)
         assert await migrate(url, "accounts", service_dir) == []
-    finally:
-        conn = await asyncpg.connect(admin_url)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
 
 
 SERVICES_WITH_A_SCHEMA = ("accounts", "ordering", "logistics", "notifications")
@@ -43,13 +34,7 @@ async def test_no_service_function_is_planned_again_on_every_call(infra):
     PL/pgSQL function calls it) has its body planned again on every call; PL/pgSQL keeps each
     statement's plan for the session. During the order-close rush, ordering's four SQL helpers
     cost ~0.5 ms of planning per validation (docs/performance.md, « Plans kept »)."""
-    admin_url = infra[0]
-    name = unique_name("vrac_languages")
-    conn = await asyncpg.connect(admin_url)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    url = with_database(admin_url, name)
-    try:
+    async with database_from_template(infra[0], None, "vrac_languages") as url:
         for service in SERVICES_WITH_A_SCHEMA:
             await migrate(url, service, ROOT / "services" / service)
         conn = await asyncpg.connect(url)
@@ -63,11 +48,7 @@ async def test_no_service_function_is_planned_again_on_every_call(infra):
             )
         finally:
             await conn.close()
-        functions = {f"{r['nspname']}.{r['proname']}": r["lanname"] for r in rows}
-        assert {"ordering.take_stock", "logistics.claim_delivery_request"} <= set(functions)
-        planned_every_call = sorted(f for f, language in functions.items() if language == "sql")
-        assert planned_every_call == [], planned_every_call
-    finally:
-        conn = await asyncpg.connect(admin_url)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
+    functions = {f"{r['nspname']}.{r['proname']}": r["lanname"] for r in rows}
+    assert {"ordering.take_stock", "logistics.claim_delivery_request"} <= set(functions)
+    planned_every_call = sorted(f for f, language in functions.items() if language == "sql")
+    assert planned_every_call == [], planned_every_call

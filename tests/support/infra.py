@@ -99,10 +99,14 @@ async def _admin_execute(admin_url: str, statement: str) -> None:
 
 
 @asynccontextmanager
-async def database_from_template(admin_url: str, template: str, prefix: str) -> AsyncIterator[str]:
-    """A new database `<prefix>_…` cloned from the migrated template; its URL, dropped after."""
+async def database_from_template(
+    admin_url: str, template: str | None, prefix: str
+) -> AsyncIterator[str]:
+    """A new database `<prefix>_…` cloned from the migrated template (None: empty, for a test of
+    the migrations themselves); its URL, dropped after."""
     name = unique_name(prefix)
-    await _admin_execute(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    clone = "" if template is None else f' TEMPLATE "{template}"'
+    await _admin_execute(admin_url, f'CREATE DATABASE "{name}"{clone}')
     try:
         yield with_database(admin_url, name)
     finally:
