@@ -101,14 +101,41 @@ def distribution_api(g: GroupContext, distribution_id: str) -> str:
     return f"/v1/groups/{g.id}/distributions/{distribution_id}"
 
 
+class PageData(dict[str, Any]):
+    """A service's answer as a template reads it: a dict whose keys are attributes too.
+
+    Jinja's `slot.full` tries `getattr` before the key; on a plain dict that fails with an
+    AttributeError raised and caught in Python on every lookup — half the time of the pickup
+    page's slot list (docs/performance.md, « Member pages »). A missing key is still an
+    AttributeError, so Jinja then tries the key and StrictUndefined refuses it as before."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _readable(value: object) -> object:
+    if isinstance(value, dict):
+        return PageData({key: _readable(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return [_readable(item) for item in value]
+    return value
+
+
 @overload
 def page_data(answer: BaseModel) -> dict[str, Any]: ...
 @overload
 def page_data(answer: None) -> None: ...
 def page_data(answer: BaseModel | None) -> dict[str, Any] | None:
     """A typed answer as the templates read it: the service's JSON (ids and dates as text)."""
-    return None if answer is None else answer.model_dump(mode="json")
+    if answer is None:
+        return None
+    return PageData({key: _readable(item) for key, item in answer.model_dump(mode="json").items()})
 
 
 def page_list(answers: Iterable[BaseModel]) -> list[dict[str, Any]]:
-    return [answer.model_dump(mode="json") for answer in answers]
+    return [page_data(answer) for answer in answers]
