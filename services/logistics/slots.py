@@ -183,7 +183,7 @@ async def move_booking(
 ) -> BookingOut:
     async def work(conn: Connection) -> BookingOut:
         slot = await _bookable_slot(conn, group_id, distribution_id, slot_id)
-        previous = await slot_repo.booked_slot_id(conn, distribution_id, user_id, for_update=True)
+        previous = await slot_repo.booked_slot_id_for_update(conn, distribution_id, user_id)
         if previous is None:
             raise no_booking()
         booking = booking_out(slot, group_id, distribution_id, user_id)

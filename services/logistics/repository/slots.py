@@ -83,18 +83,12 @@ async def distribution_slots(
     )
 
 
-_BOOKED_SLOT_ID = "SELECT slot_id FROM bookings WHERE distribution_id = $1 AND user_id = $2"
-_BOOKED_SLOT_ID_FOR_UPDATE = (
-    "SELECT slot_id FROM bookings WHERE distribution_id = $1 AND user_id = $2 FOR UPDATE"
-)
-
-
-async def booked_slot_id(
-    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID, *, for_update: bool = False
+async def booked_slot_id_for_update(
+    conn: Connection, distribution_id: uuid.UUID, user_id: uuid.UUID
 ) -> uuid.UUID | None:
-    """The member's booked slot; `for_update` locks the booking until the transaction ends."""
+    """The member's booked slot, the booking locked until the transaction ends (moving it)."""
     slot_id: uuid.UUID | None = await conn.fetchval(
-        _BOOKED_SLOT_ID_FOR_UPDATE if for_update else _BOOKED_SLOT_ID,
+        "SELECT slot_id FROM bookings WHERE distribution_id = $1 AND user_id = $2 FOR UPDATE",
         distribution_id,
         user_id,
     )
