@@ -118,9 +118,13 @@ class PageData(dict[str, Any]):
             raise AttributeError(name) from None
 
 
+def _page_dict(values: dict[str, Any]) -> PageData:
+    return PageData({key: _readable(item) for key, item in values.items()})
+
+
 def _readable(value: object) -> object:
     if isinstance(value, dict):
-        return PageData({key: _readable(item) for key, item in value.items()})
+        return _page_dict(value)
     if isinstance(value, list):
         return [_readable(item) for item in value]
     return value
@@ -132,9 +136,7 @@ def page_data(answer: BaseModel) -> dict[str, Any]: ...
 def page_data(answer: None) -> None: ...
 def page_data(answer: BaseModel | None) -> dict[str, Any] | None:
     """A typed answer as the templates read it: the service's JSON (ids and dates as text)."""
-    if answer is None:
-        return None
-    return PageData({key: _readable(item) for key, item in answer.model_dump(mode="json").items()})
+    return None if answer is None else _page_dict(answer.model_dump(mode="json"))
 
 
 def page_list(answers: Iterable[BaseModel]) -> list[dict[str, Any]]:
